@@ -1,0 +1,70 @@
+"""Declares the compiled core; everything else lives in pyproject.toml.
+
+Environment switches (read at build time):
+
+* ``POUW_DEBUG=1``  -- bounds/wraparound checks on, ``-O0 -g``, C asserts kept.
+* ``POUW_ONLY=ring,trace`` -- build only the named extensions (developer loop).
+
+No ``-march=native``: wheels must run on any x86-64 (or aarch64) machine, so
+CPU-specific fast paths are compiled per function with target attributes and
+chosen at run time.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).parent
+NATIVE = Path("src") / "pouw" / "_native"
+DEBUG = os.environ.get("POUW_DEBUG", "") not in ("", "0")
+ONLY = {name for name in os.environ.get("POUW_ONLY", "").split(",") if name}
+
+directives = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": not DEBUG,
+    "embedsignature": True,
+    "freethreading_compatible": True,
+}
+
+if sys.platform == "win32":
+    compile_args = ["/O2"] if not DEBUG else ["/Od", "/Zi"]
+else:
+    compile_args = ["-std=c11", "-fno-strict-aliasing", "-Wno-unused-function"]
+    compile_args += ["-O0", "-g", "-UNDEBUG"] if DEBUG else ["-O3"]
+
+macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+
+
+def extension(pyx: Path) -> Extension:
+    name = "pouw._native." + pyx.stem
+    return Extension(
+        name,
+        sources=[str(pyx)],
+        include_dirs=[str(NATIVE), str(NATIVE / "csrc"), numpy.get_include()],
+        define_macros=macros,
+        extra_compile_args=compile_args,
+        language="c",
+    )
+
+
+pyx_files = sorted((HERE / NATIVE).glob("*.pyx"))
+extensions = [
+    extension(p.relative_to(HERE)) for p in pyx_files if not ONLY or p.stem in ONLY
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=directives,
+        include_path=[str(NATIVE)],
+        annotate=False,
+        gdb_debug=False,
+    ),
+)

@@ -1,0 +1,49 @@
+"""The library's exceptions. Every error ``pouw`` raises on purpose is a :class:`PouwError`."""
+
+from __future__ import annotations
+
+__all__ = [
+    "PouwError",
+    "JobNotFound",
+    "InvalidTransition",
+    "DuplicateJob",
+    "QueueFull",
+    "TraceError",
+    "ProofError",
+    "ConfigError",
+]
+
+
+class PouwError(Exception):
+    """Base class of every error raised by ``pouw``."""
+
+
+class JobNotFound(PouwError, KeyError):
+    """No job with this id is known to the queue (never enqueued, or retired)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "job not found"
+
+
+class InvalidTransition(PouwError):
+    """A job status change that the lifecycle does not allow."""
+
+
+class DuplicateJob(PouwError):
+    """A job with the same id is already in the queue."""
+
+
+class QueueFull(PouwError):
+    """The queue or ring buffer is at capacity."""
+
+
+class TraceError(PouwError, ValueError):
+    """Trace bytes or columns that are not a well-formed canonical trace."""
+
+
+class ProofError(PouwError):
+    """A trace that cannot be proven (it breaks a constraint), or a proof that is malformed."""
+
+
+class ConfigError(PouwError, ValueError):
+    """A node configuration with an unknown key or a bad value; the message names the key."""
