@@ -1,0 +1,212 @@
+"""Proof jobs: one trace to prove, with a deterministic id.
+
+A :class:`ProofJob` is immutable once made. Its ``job_id`` is the lowercase
+hex BLAKE3 digest of a canonical encoding of exactly four things: the trace
+hash, the tier, the intent id and the fee budget. Neither the creation time
+nor the TTL is part of it, so the same work gets the same id on every machine
+and a resubmitted job is recognised as a duplicate.
+
+Where a job *is* in its lifecycle is the queue's business, not the job's:
+``queue.get(job_id)`` returns a :class:`~pouw.queue.JobRecord` with the job,
+its status and, once known, its proof.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from typing import TYPE_CHECKING, Any
+
+from blake3 import blake3
+
+from .errors import TraceError
+from .status import JobTier
+
+if TYPE_CHECKING:
+    from .trace import ExecutionTrace
+
+__all__ = ["ProofJob", "compute_job_id", "now_ms"]
+
+_JOB_DOMAIN = b"pouw.job.v1\x00"
+_U64_MAX = (1 << 64) - 1
+_TIER_CODE = {JobTier.MICRO: 1, JobTier.MACRO: 2, JobTier.FULL: 3}
+_TIERS = {t.value: t for t in JobTier}
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the Unix epoch (what deadlines are measured in)."""
+    return time.time_ns() // 1_000_000
+
+
+def _tier(value: JobTier | str) -> JobTier:
+    if value.__class__ is JobTier:
+        return value  # type: ignore[return-value]
+    try:
+        return _TIERS[value] if isinstance(value, str) else JobTier(value)
+    except (KeyError, ValueError):
+        raise ValueError(f"tier: expected one of 'micro', 'macro', 'full', got {value!r}") from None
+
+
+def compute_job_id(trace_hash: str, tier: JobTier | str, intent_id: str, fee_budget: int) -> str:
+    """The deterministic job id: BLAKE3 over ``domain || trace_hash || tier || intent || fee``.
+
+    ``trace_hash`` and ``intent_id`` are 64 hex digits (32 bytes); ``fee_budget``
+    is a u64. The encoding is fixed-width, so no two inputs share one.
+    """
+    tier = _tier(tier)
+    try:
+        th = bytes.fromhex(trace_hash)
+        iid = bytes.fromhex(intent_id)
+    except (TypeError, ValueError):
+        raise ValueError("trace_hash and intent_id must be hex strings") from None
+    if len(th) != 32 or len(iid) != 32:
+        raise ValueError("trace_hash and intent_id must be 32 bytes (64 hex digits)")
+    if not isinstance(fee_budget, int) or not 0 <= fee_budget <= _U64_MAX:
+        raise ValueError(f"fee_budget must be an integer in [0, 2^64), got {fee_budget!r}")
+    data = _JOB_DOMAIN + th + bytes((_TIER_CODE[tier],)) + iid + struct.pack("<Q", fee_budget)
+    return blake3(data).hexdigest()
+
+
+class ProofJob:
+    """One trace to be proven.
+
+    Attributes
+    ----------
+    job_id : str
+        64 lowercase hex digits; see :func:`compute_job_id`.
+    tier : JobTier
+        What the proof covers: one instruction, one intent, or a batch.
+    intent_id : str
+        The intent's (or batch's) id, 64 hex digits, as the trace records it.
+    trace_hash : str
+        BLAKE3 of ``trace_data``, 64 hex digits.
+    fee_budget : int
+        What the node will pay for the proof (u64, in the chain's fee unit).
+    created_at_ms, deadline_ms : int
+        Wall-clock milliseconds; a job past its deadline is never handed out.
+    trace_data : bytes
+        The trace's canonical encoding.
+    """
+
+    __slots__ = (
+        "job_id",
+        "tier",
+        "intent_id",
+        "trace_hash",
+        "fee_budget",
+        "created_at_ms",
+        "deadline_ms",
+        "trace_data",
+    )
+
+    job_id: str
+    tier: JobTier
+    intent_id: str
+    trace_hash: str
+    fee_budget: int
+    created_at_ms: int
+    deadline_ms: int
+    trace_data: bytes
+
+    def __init__(
+        self,
+        *,
+        tier: JobTier | str,
+        intent_id: str,
+        trace_hash: str,
+        fee_budget: int,
+        created_at_ms: int,
+        deadline_ms: int,
+        trace_data: bytes,
+        job_id: str | None = None,
+    ) -> None:
+        tier = _tier(tier)
+        expected = compute_job_id(trace_hash, tier, intent_id, fee_budget)
+        if job_id is not None and job_id != expected:
+            raise ValueError(f"job_id {job_id!r} does not match its contents ({expected})")
+        if deadline_ms < created_at_ms:
+            raise ValueError("deadline_ms is before created_at_ms")
+        self.job_id = expected
+        self.tier = tier
+        self.intent_id = intent_id
+        self.trace_hash = trace_hash
+        self.fee_budget = fee_budget
+        self.created_at_ms = created_at_ms
+        self.deadline_ms = deadline_ms
+        self.trace_data = bytes(trace_data)
+
+    @classmethod
+    def new_for_trace(
+        cls,
+        trace: ExecutionTrace,
+        tier: JobTier | str,
+        fee_budget: int,
+        ttl_ms: int,
+    ) -> ProofJob:
+        """Make the job that proves ``trace`` at ``tier``, due ``ttl_ms`` from now.
+
+        Any tier is accepted for any trace: the tier is the job's size class and
+        the node decides what a Micro or Full job holds.
+        """
+        if not isinstance(ttl_ms, int) or ttl_ms < 0:
+            raise ValueError(f"ttl_ms must be a non-negative integer, got {ttl_ms!r}")
+        tier = _tier(tier)
+        data = trace.to_bytes()
+        trace_hash = trace.trace_hash
+        intent_id = trace.intent_id
+        job = cls.__new__(cls)
+        job.job_id = compute_job_id(trace_hash, tier, intent_id, fee_budget)
+        job.tier = tier
+        job.intent_id = intent_id
+        job.trace_hash = trace_hash
+        job.fee_budget = fee_budget
+        created = time.time_ns() // 1_000_000
+        job.created_at_ms = created
+        job.deadline_ms = created + ttl_ms
+        job.trace_data = data
+        return job
+
+    def get_trace(self) -> ExecutionTrace:
+        """Decode ``trace_data``; raises :class:`TraceError` if it is malformed or
+        does not hash to ``trace_hash`` (a job whose bytes were altered)."""
+        from .trace import ExecutionTrace
+
+        trace = ExecutionTrace.from_bytes(self.trace_data)
+        if trace.trace_hash != self.trace_hash:
+            raise TraceError(f"job {self.job_id}: trace data does not match trace_hash")
+        return trace
+
+    def is_expired(self, at_ms: int | None = None) -> bool:
+        """True once the deadline has passed (strictly after ``deadline_ms``)."""
+        return (now_ms() if at_ms is None else at_ms) > self.deadline_ms
+
+    def to_dict(self, *, with_trace: bool = False) -> dict[str, Any]:
+        """JSON-ready fields; the trace bytes only when asked (they can be large)."""
+        d: dict[str, Any] = {
+            "job_id": self.job_id,
+            "tier": self.tier.value,
+            "intent_id": self.intent_id,
+            "trace_hash": self.trace_hash,
+            "fee_budget": self.fee_budget,
+            "created_at_ms": self.created_at_ms,
+            "deadline_ms": self.deadline_ms,
+            "trace_size": len(self.trace_data),
+        }
+        if with_trace:
+            d["trace_data"] = self.trace_data
+        return d
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ProofJob):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(self.job_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"ProofJob(job_id={self.job_id[:16]}..., tier={self.tier.value}, "
+            f"intent_id={self.intent_id[:16]}..., fee_budget={self.fee_budget}, "
+            f"deadline_ms={self.deadline_ms}, trace={len(self.trace_data)} bytes)"
+        )
