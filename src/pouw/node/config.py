@@ -1,0 +1,187 @@
+"""Node configuration, read from TOML.
+
+Every key has a default, so an empty file is a valid (disabled-mode) config.
+An unknown key or a bad value raises :class:`~pouw.ConfigError` whose message
+starts with the key's dotted name (``queue.capacity: ...``).
+
+.. code-block:: toml
+
+    pouw_mode = "local"      # disabled | local | remote
+    zk_mode = "mock"         # mock (groth16 comes with the trace circuits)
+
+    [queue]
+    capacity = 100000        # live jobs at most
+    retention = 10000        # finished jobs kept in memory for get()
+    job_ttl_ms = 600000      # a job's deadline, from its creation
+
+    [workers]
+    count = 1                # local prover threads; 0 = prove inside process_next_intent
+    ring_capacity = 4096     # jobs in flight between the node and its workers
+
+    [state]
+    depth = 20               # Merkle depth: 2^depth accounts
+    accounts = 1000          # genesis accounts
+    balance = 1000000000000  # genesis balance of each
+    coinbase = 0             # account that receives fees
+
+    [intents]                # demo and benchmark intent generation
+    count = 1000
+    seed = 0
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..status import PoUwMode, ZkMode
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["NodeConfig"]
+
+_U63 = (1 << 63) - 1
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Settings of one node. Build it with :meth:`from_toml` or :meth:`from_dict`."""
+
+    pouw_mode: PoUwMode = PoUwMode.DISABLED
+    zk_mode: ZkMode = ZkMode.MOCK
+    queue_capacity: int = 100_000
+    queue_retention: int = 10_000
+    job_ttl_ms: int = 600_000
+    workers: int = 1
+    ring_capacity: int = 4096
+    state_depth: int = 20
+    accounts: int = 1000
+    genesis_balance: int = 1_000_000_000_000
+    coinbase: int = 0
+    intent_count: int = 1000
+    intent_seed: int = 0
+    source: Path | None = None  #: the file it was read from, if any
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> NodeConfig:
+        """Read a config file; syntax errors and bad keys raise :class:`ConfigError`."""
+        path = Path(path)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=path)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: Path | None = None) -> NodeConfig:
+        """Build from the TOML structure (top-level keys and the four tables)."""
+        values: dict[str, Any] = {}
+        for key, raw in data.items():
+            if key in _SECTIONS:
+                if not isinstance(raw, dict):
+                    raise ConfigError(f"{key}: expected a table, got {type(raw).__name__}")
+                for sub, sub_raw in raw.items():
+                    _set(values, f"{key}.{sub}", sub_raw)
+            else:
+                _set(values, key, raw)
+        config = cls(**values, source=source)
+        config._check_consistency()
+        return config
+
+    def _check_consistency(self) -> None:
+        if self.accounts > (1 << self.state_depth):
+            raise ConfigError(
+                f"state.accounts: {self.accounts} accounts do not fit a tree of depth "
+                f"{self.state_depth}"
+            )
+        if self.coinbase >= (1 << self.state_depth):
+            raise ConfigError(f"state.coinbase: index {self.coinbase} is outside the tree")
+        if self.accounts * self.genesis_balance > _U63:
+            raise ConfigError("state.balance: total supply must stay below 2^63")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML structure of this config (inverse of :meth:`from_dict`)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "source":
+                continue
+            key = _KEY_OF_FIELD[f.name]
+            value = getattr(self, f.name)
+            value = value.value if hasattr(value, "value") else value
+            if "." in key:
+                section, sub = key.split(".")
+                out.setdefault(section, {})[sub] = value
+            else:
+                out[key] = value
+        return out
+
+
+def _int_in(lo: int, hi: int) -> Any:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        if not lo <= value <= hi:
+            raise ConfigError(f"{key}: must be between {lo} and {hi}, got {value}")
+        return value
+
+    return check
+
+
+def _pouw_mode(key: str, value: Any) -> PoUwMode:
+    try:
+        return PoUwMode(value)
+    except ValueError:
+        raise ConfigError(
+            f"{key}: expected 'disabled', 'local' or 'remote', got {value!r}"
+        ) from None
+
+
+def _zk_mode(key: str, value: Any) -> ZkMode:
+    try:
+        mode = ZkMode(value)
+    except ValueError:
+        raise ConfigError(f"{key}: expected 'mock' or 'groth16', got {value!r}") from None
+    if mode is ZkMode.GROTH16:
+        raise ConfigError(
+            f"{key}: 'groth16' is not available for node traces yet: the Groth16 circuits "
+            "for the VM's traces come in a later release; use 'mock'"
+        )
+    return mode
+
+
+# dotted TOML key -> (dataclass field, parser)
+_SCHEMA: dict[str, tuple[str, Any]] = {
+    "pouw_mode": ("pouw_mode", _pouw_mode),
+    "zk_mode": ("zk_mode", _zk_mode),
+    "queue.capacity": ("queue_capacity", _int_in(1, 1 << 32)),
+    "queue.retention": ("queue_retention", _int_in(0, 1 << 32)),
+    "queue.job_ttl_ms": ("job_ttl_ms", _int_in(0, 1 << 48)),
+    "workers.count": ("workers", _int_in(0, 1024)),
+    "workers.ring_capacity": ("ring_capacity", _int_in(1, 1 << 24)),
+    "state.depth": ("state_depth", _int_in(1, 32)),
+    "state.accounts": ("accounts", _int_in(2, 1 << 24)),
+    "state.balance": ("genesis_balance", _int_in(0, _U63)),
+    "state.coinbase": ("coinbase", _int_in(0, (1 << 32) - 1)),
+    "intents.count": ("intent_count", _int_in(0, 1 << 32)),
+    "intents.seed": ("intent_seed", _int_in(0, (1 << 64) - 1)),
+}
+_SECTIONS = {key.split(".")[0] for key in _SCHEMA if "." in key}
+_KEY_OF_FIELD = {name: key for key, (name, _) in _SCHEMA.items()}
+
+
+def _set(values: dict[str, Any], key: str, raw: Any) -> None:
+    entry = _SCHEMA.get(key)
+    if entry is None:
+        known = ", ".join(sorted(_SCHEMA))
+        raise ConfigError(f"{key}: unknown key (known keys: {known})")
+    name, parse = entry
+    values[name] = parse(key, raw)
