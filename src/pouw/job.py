@@ -126,6 +126,9 @@ class ProofJob:
             raise ValueError(f"job_id {job_id!r} does not match its contents ({expected})")
         if deadline_ms < created_at_ms:
             raise ValueError("deadline_ms is before created_at_ms")
+        trace_data = bytes(trace_data)
+        if blake3(trace_data).hexdigest() != trace_hash:
+            raise ValueError("trace_data does not hash to trace_hash")
         self.job_id = expected
         self.tier = tier
         self.intent_id = intent_id
@@ -133,7 +136,7 @@ class ProofJob:
         self.fee_budget = fee_budget
         self.created_at_ms = created_at_ms
         self.deadline_ms = deadline_ms
-        self.trace_data = bytes(trace_data)
+        self.trace_data = trace_data
 
     @classmethod
     def new_for_trace(

@@ -1,0 +1,102 @@
+/* pw_isa.h -- the VM's numeric constants and the trace layout (docs/vm-and-trace.md).
+ *
+ * Mirrored by pouw.isa; tests/test_trace.py checks that the two agree.
+ * Pure constants and arithmetic on sizes: no allocation, callable without the GIL.
+ */
+#ifndef POUW_PW_ISA_H
+#define POUW_PW_ISA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* opcodes */
+enum {
+    PW_OP_NONCE = 1,
+    PW_OP_FEE = 2,
+    PW_OP_DEBIT = 3,
+    PW_OP_CREDIT = 4,
+    PW_OP_UNDO = 5,
+    PW_OP_REFUND = 6,
+    PW_OP_REWARD = 7
+};
+
+/* step status codes */
+enum {
+    PW_ST_OK = 0,
+    PW_ST_BAD_NONCE = 1,
+    PW_ST_INTRINSIC_GAS = 2,
+    PW_ST_CANNOT_PAY_FEE = 3,
+    PW_ST_INSUFFICIENT_BALANCE = 4,
+    PW_ST_OUT_OF_GAS = 5,
+    PW_ST_OVERFLOW = 6,
+    PW_ST_SKIPPED = 7
+};
+
+/* gas */
+#define PW_INTRINSIC_GAS 21000u
+#define PW_DEBIT_GAS 5000u
+#define PW_CREDIT_GAS 5000u
+
+/* trace encoding, version 1 */
+#define PW_TRACE_MAGIC "PWTR"
+#define PW_TRACE_VERSION 1u
+#define PW_HEADER_SIZE 80u
+#define PW_MAX_STEPS (1u << 20)
+#define PW_MIN_DEPTH 1
+#define PW_MAX_DEPTH 32
+#define PW_DEFAULT_DEPTH 20
+#define PW_TRACE_KIND_INTENT 1u
+#define PW_TRACE_KIND_BATCH 2u
+/* bytes per step = PW_STEP_FIXED + 32 * depth */
+#define PW_STEP_FIXED 126u
+
+/* header field offsets */
+#define PW_HDR_MAGIC 0
+#define PW_HDR_VERSION 4
+#define PW_HDR_DEPTH 6
+#define PW_HDR_KIND 7
+#define PW_HDR_N_STEPS 8
+#define PW_HDR_COINBASE 12
+#define PW_HDR_PRE_ROOT 16
+#define PW_HDR_INTENT_ID 48
+
+/* columns, in encoding order */
+enum {
+    PW_COL_OP = 0,
+    PW_COL_STATUS,
+    PW_COL_ACCOUNT,
+    PW_COL_ARG0,
+    PW_COL_ARG1,
+    PW_COL_GAS_LEFT,
+    PW_COL_OWNER,
+    PW_COL_BALANCE_BEFORE,
+    PW_COL_NONCE_BEFORE,
+    PW_COL_BALANCE_AFTER,
+    PW_COL_NONCE_AFTER,
+    PW_COL_PATH,
+    PW_COL_ROOT_AFTER,
+    PW_N_COLS
+};
+
+/* Width in bytes of one entry of column `col` at `depth`. */
+static inline size_t pw_col_width(int col, int depth) {
+    static const unsigned char w[PW_N_COLS] = {1, 1, 4, 8, 8, 8, 32, 8, 8, 8, 8, 0, 32};
+    if (col == PW_COL_PATH) return 32u * (size_t)depth;
+    return (col >= 0 && col < PW_N_COLS) ? w[col] : 0;
+}
+
+static inline size_t pw_step_size(int depth) { return PW_STEP_FIXED + 32u * (size_t)depth; }
+
+/* Byte offset (from the start of the trace) of column `col` in a trace of n steps. */
+static inline size_t pw_col_offset(int col, size_t n_steps, int depth) {
+    size_t off = PW_HEADER_SIZE;
+    int c;
+    for (c = 0; c < col; c++) off += n_steps * pw_col_width(c, depth);
+    return off;
+}
+
+static inline size_t pw_trace_size(size_t n_steps, int depth) {
+    return PW_HEADER_SIZE + n_steps * pw_step_size(depth);
+}
+
+#endif /* POUW_PW_ISA_H */

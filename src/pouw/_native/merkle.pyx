@@ -1,0 +1,194 @@
+"""The Merkle hashes and sparse tree of the VM state (docs/vm-and-trace.md, "State").
+
+Kernels: csrc/pw_hash.h (BLAKE3) and csrc/pw_smt.h (tree and hash map).
+Public face: pouw.merkle.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy
+
+from .pw_hash cimport pw_fold_path, pw_leaf_hash, pw_node_hash, PW_K_LEAF, PW_K_NODE
+
+__all__ = [
+    "K_LEAF",
+    "K_NODE",
+    "leaf_hash",
+    "node_hash",
+    "zero_hashes",
+    "fold_path",
+    "SparseMerkleTree",
+]
+
+K_LEAF = PyBytes_FromStringAndSize(<const char *>PW_K_LEAF, 32)
+K_NODE = PyBytes_FromStringAndSize(<const char *>PW_K_NODE, 32)
+
+cdef uint64_t U64_MAX = 0xFFFFFFFFFFFFFFFF
+
+
+cdef inline const uint8_t *hash32(object h, str name) except NULL:
+    if not isinstance(h, bytes) or len(<bytes>h) != 32:
+        raise ValueError(f"{name} must be 32 bytes, got {type(h).__name__} of length "
+                         f"{len(h) if hasattr(h, '__len__') else '?'}")
+    return <const uint8_t *>PyBytes_AS_STRING(h)
+
+
+cdef inline uint64_t u64(object v, str name) except? 0xFFFFFFFFFFFFFFFF:
+    if not isinstance(v, int) or not 0 <= v <= U64_MAX:
+        raise ValueError(f"{name} must be an integer in [0, 2^64), got {v!r}")
+    return <uint64_t>v
+
+
+cdef inline int check_depth(object depth) except -1:
+    if not isinstance(depth, int) or not 1 <= depth <= 32:
+        raise ValueError(f"depth must be an integer in 1..32, got {depth!r}")
+    return 0
+
+
+def leaf_hash(owner, balance, nonce):
+    """leaf_hash(owner: bytes, balance: int, nonce: int) -> bytes (32 zero bytes for an empty leaf)."""
+    cdef const uint8_t *o = hash32(owner, "owner")
+    cdef uint64_t b = u64(balance, "balance"), n = u64(nonce, "nonce")
+    cdef uint8_t out[32]
+    pw_leaf_hash(o, b, n, out)
+    return PyBytes_FromStringAndSize(<char *>out, 32)
+
+
+def node_hash(left, right):
+    """node_hash(left: bytes, right: bytes) -> bytes: keyed BLAKE3 (K_NODE) of left || right."""
+    cdef const uint8_t *l = hash32(left, "left")
+    cdef const uint8_t *r = hash32(right, "right")
+    cdef uint8_t out[32]
+    pw_node_hash(l, r, out)
+    return PyBytes_FromStringAndSize(<char *>out, 32)
+
+
+def zero_hashes(depth):
+    """zero_hashes(depth) -> [Z[0], ..., Z[depth]]: empty-subtree roots, Z[depth] the empty tree's."""
+    if not isinstance(depth, int) or not 0 <= depth <= 32:
+        raise ValueError(f"depth must be an integer in 0..32, got {depth!r}")
+    cdef uint8_t h[32]
+    cdef int l
+    out = [bytes(32)]
+    for l in range(depth):
+        memcpy(h, PyBytes_AS_STRING(out[l]), 32)
+        pw_node_hash(h, h, h)
+        out.append(PyBytes_FromStringAndSize(<char *>h, 32))
+    return out
+
+
+def fold_path(leaf, index, path, depth):
+    """fold_path(leaf: bytes, index: int, path: bytes, depth: int) -> bytes: the root ``leaf`` gives."""
+    cdef const uint8_t *lf = hash32(leaf, "leaf")
+    check_depth(depth)
+    if not isinstance(index, int) or not 0 <= index < (1 << depth):
+        raise ValueError(f"index must be in [0, 2^{depth}), got {index!r}")
+    if not isinstance(path, bytes) or len(path) != 32 * depth:
+        raise ValueError(f"path must be {32 * depth} bytes")
+    cdef uint8_t out[32]
+    pw_fold_path(lf, <uint32_t>index, <const uint8_t *>PyBytes_AS_STRING(path), depth, out)
+    return PyBytes_FromStringAndSize(<char *>out, 32)
+
+
+cdef class SparseMerkleTree:
+    """SparseMerkleTree(depth=20): the fixed-depth account tree, storing only non-empty nodes.
+
+    Leaves are indexed ``0 .. 2^depth - 1``; an index outside raises ValueError.
+    Not thread-safe: one owner mutates it (the GIL is released only inside
+    kernels that hold the only reference, see vm.pyx).
+    """
+
+    def __cinit__(self, depth=20):
+        check_depth(depth)
+        if pw_smt_init(&self.t, depth) < 0:
+            raise MemoryError("SparseMerkleTree: out of memory")
+        self.ready = True
+
+    def __dealloc__(self):
+        if self.ready:
+            pw_smt_free(&self.t)
+            self.ready = False
+
+    cdef int check_index(self, object index) except -1:
+        if not isinstance(index, int) or not 0 <= index < (1 << self.t.depth):
+            raise ValueError(f"leaf index must be an integer in [0, 2^{self.t.depth}), got {index!r}")
+        return 0
+
+    @property
+    def depth(self):
+        """The number of levels below the root."""
+        return self.t.depth
+
+    @property
+    def root(self):
+        """The 32-byte root hash (``zero_hashes(depth)[depth]`` for the empty tree)."""
+        return PyBytes_FromStringAndSize(<char *>self.t.root, 32)
+
+    @property
+    def node_count(self):
+        """How many non-empty nodes (leaves included) are stored."""
+        return self.t.nodes.len
+
+    def get_leaf_hash(self, index):
+        """The leaf hash at ``index`` (32 zero bytes if empty)."""
+        self.check_index(index)
+        return PyBytes_FromStringAndSize(<char *>pw_smt_node(&self.t, 0, <uint64_t>index), 32)
+
+    def get_node(self, level, index):
+        """The hash of node ``index`` at ``level`` (0 = leaves, depth = root)."""
+        if not isinstance(level, int) or not 0 <= level <= self.t.depth:
+            raise ValueError(f"level must be in 0..{self.t.depth}, got {level!r}")
+        if not isinstance(index, int) or not 0 <= index < (1 << (self.t.depth - level)):
+            raise ValueError(f"index out of range for level {level}: {index!r}")
+        return PyBytes_FromStringAndSize(<char *>pw_smt_node(&self.t, level, <uint64_t>index), 32)
+
+    def path(self, index):
+        """The ``depth`` sibling hashes of leaf ``index``, leaf level first (depth*32 bytes)."""
+        self.check_index(index)
+        out = PyBytes_FromStringAndSize(NULL, 32 * self.t.depth)
+        pw_smt_path(&self.t, <uint64_t>index, <uint8_t *>PyBytes_AS_STRING(out))
+        return out
+
+    def set_leaf(self, index, leaf_hash):
+        """Write the leaf hash at ``index`` and rehash its path (depth hashes)."""
+        self.update_leaf(index, leaf_hash)
+
+    def update_leaf(self, index, leaf_hash):
+        """Write the leaf hash at ``index``; return ``(path, new_root)`` (path = the siblings)."""
+        self.check_index(index)
+        cdef const uint8_t *lf = hash32(leaf_hash, "leaf_hash")
+        path = PyBytes_FromStringAndSize(NULL, 32 * self.t.depth)
+        cdef uint8_t root[32]
+        if pw_smt_update(&self.t, <uint64_t>index, lf, <uint8_t *>PyBytes_AS_STRING(path), root) < 0:
+            raise MemoryError("SparseMerkleTree: out of memory")
+        return path, PyBytes_FromStringAndSize(<char *>root, 32)
+
+    def set_leaves(self, start, leaf_hashes):
+        """Write ``len(leaf_hashes) // 32`` consecutive leaf hashes from ``start``, rehashing
+        each affected node once (the fast way to build a genesis)."""
+        self.check_index(start)
+        if not isinstance(leaf_hashes, bytes) or len(leaf_hashes) % 32:
+            raise ValueError("leaf_hashes must be bytes, a multiple of 32 long")
+        cdef uint64_t n = len(leaf_hashes) // 32
+        if start + n > (1 << self.t.depth):
+            raise ValueError("leaves run past the end of the tree")
+        cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(leaf_hashes)
+        cdef uint64_t s = start
+        cdef int rc
+        with nogil:  # self and leaf_hashes stay referenced by this frame
+            rc = pw_smt_set_range(&self.t, s, n, p)
+        if rc < 0:
+            raise MemoryError("SparseMerkleTree: out of memory (tree left inconsistent)")
+
+    def copy(self):
+        """An independent copy (one memcpy of the node table)."""
+        cdef SparseMerkleTree other = SparseMerkleTree.__new__(SparseMerkleTree, self.t.depth)
+        pw_smt_free(&other.t)
+        other.ready = False
+        if pw_smt_copy(&other.t, &self.t) < 0:
+            raise MemoryError("SparseMerkleTree: out of memory")
+        other.ready = True
+        return other
+
+    def __repr__(self):
+        return f"SparseMerkleTree(depth={self.t.depth}, nodes={self.t.nodes.len}, root={self.root.hex()[:16]}...)"

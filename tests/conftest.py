@@ -1,0 +1,23 @@
+"""Shared fixtures. Tests import the *installed* package (pytest runs with
+--import-mode=importlib and the source tree is not on sys.path)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import settings
+from support import FakeClock, synthetic_job
+
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def make_job():
+    return synthetic_job
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

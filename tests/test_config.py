@@ -1,0 +1,70 @@
+"""NodeConfig: defaults, the shipped configs, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pouw import ConfigError, PoUwMode, PouwError, ZkMode
+from pouw.node import NodeConfig
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_defaults():
+    c = NodeConfig.from_dict({})
+    assert c.pouw_mode is PoUwMode.DISABLED and c.zk_mode is ZkMode.MOCK
+
+
+@pytest.mark.parametrize("mode", ["disabled", "local", "remote"])
+def test_shipped_configs(mode):
+    c = NodeConfig.from_toml(REPO / "config" / f"pouw-{mode}.toml")
+    assert c.pouw_mode is PoUwMode(mode)
+    assert c.zk_mode is ZkMode.MOCK
+
+
+def test_round_trip_through_dict():
+    c = NodeConfig.from_toml(REPO / "config" / "pouw-local.toml")
+    assert NodeConfig.from_dict(c.to_dict()) == NodeConfig.from_dict(c.to_dict())
+    assert NodeConfig.from_dict(c.to_dict()).workers == c.workers
+
+
+@pytest.mark.parametrize(
+    "data, key",
+    [
+        ({"pouw_mod": "local"}, "pouw_mod"),
+        ({"pouw_mode": "sideways"}, "pouw_mode"),
+        ({"zk_mode": "plonk"}, "zk_mode"),
+        ({"zk_mode": "groth16"}, "zk_mode"),
+        ({"queue": {"capacity": 0}}, "queue.capacity"),
+        ({"queue": {"capacity": "10"}}, "queue.capacity"),
+        ({"queue": {"capcity": 10}}, "queue.capcity"),
+        ({"queue": 5}, "queue"),
+        ({"workers": {"count": -1}}, "workers.count"),
+        ({"workers": {"count": True}}, "workers.count"),
+        ({"state": {"depth": 40}}, "state.depth"),
+        ({"state": {"depth": 4, "accounts": 100}}, "state.accounts"),
+        ({"state": {"coinbase": 1 << 20}}, "state.coinbase"),
+        ({"intents": {"seed": -5}}, "intents.seed"),
+    ],
+)
+def test_bad_config_names_the_key(data, key):
+    with pytest.raises(ConfigError) as info:
+        NodeConfig.from_dict(data)
+    assert str(info.value).startswith(key + ":")
+    assert isinstance(info.value, PouwError)
+
+
+def test_groth16_refused_with_reason():
+    with pytest.raises(ConfigError, match="later release"):
+        NodeConfig.from_dict({"zk_mode": "groth16"})
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        NodeConfig.from_toml(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("pouw_mode = = 'x'\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        NodeConfig.from_toml(bad)
