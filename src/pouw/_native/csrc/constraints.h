@@ -180,6 +180,317 @@ static inline int pw_ck_mul_overflows(uint64_t a, uint64_t b, uint64_t *out) {
 
 /* ---- the checker ---- */
 
-#include "constraints_step.h"
+/* Where the checker is in the program of the current intent. */
+enum {
+    PW_CK_PH_NONCE = 0, /* an intent starts here (or the trace ends) */
+    PW_CK_PH_FEE,       /* after NONCE */
+    PW_CK_PH_BODY1,     /* after FEE: the first body op */
+    PW_CK_PH_BODY,      /* inside the body: more body ops, or its end */
+    PW_CK_PH_UNDO,      /* after the body of a paying intent: UNDOs due, then REFUND */
+    PW_CK_PH_REWARD     /* after REFUND */
+};
+
+typedef struct {
+    int phase;
+    int dead;            /* NONCE or FEE failed: the intent ends after its body */
+    int body_failed;     /* a body op failed: the rest is SKIPPED, UNDOs are due */
+    uint32_t sender;     /* NONCE's account */
+    uint32_t nonce_step; /* index of the intent's NONCE */
+    uint32_t fee_step;   /* index of its FEE */
+    uint32_t body_start; /* index of its first body op */
+    uint32_t fail_step;  /* index of its failing body op (when body_failed) */
+    uint32_t undo_left;  /* UNDOs still due */
+    uint32_t undo_next;  /* the body op the next UNDO reverses */
+    uint64_t gas_limit, gas_price, gas;
+} pw_ck_intent;
+
+/* Append the intent's id pre-image (spec: "Its intent id is blake3(...)") for
+ * the program NONCE at s->nonce_step, FEE at s->fee_step and the body
+ * [s->body_start, end).  Returns 0, or -1 when a capacity would be exceeded. */
+static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_t end, uint8_t *pre,
+                             size_t pre_cap, size_t *pre_len, uint64_t *off, size_t off_cap,
+                             uint32_t *k) {
+    uint32_t n_body = end - s->body_start, j;
+    size_t need = PW_CK_INTENT_HEAD + (size_t)PW_CK_BODY_ENTRY * n_body;
+    uint8_t *p;
+    if ((size_t)*k + 2u > off_cap || need > pre_cap - *pre_len) return -1;
+    off[*k] = *pre_len;
+    p = pre + *pre_len;
+    memcpy(p, PW_CK_INTENT_DOMAIN, PW_CK_INTENT_DOMAIN_LEN);
+    p += PW_CK_INTENT_DOMAIN_LEN;
+    pw_store32_le(p, s->sender);
+    pw_store64_le(p + 4, PW_CK_U64(v, PW_COL_ARG0, s->nonce_step));
+    pw_store64_le(p + 12, PW_CK_U64(v, PW_COL_ARG0, s->fee_step));
+    pw_store64_le(p + 20, PW_CK_U64(v, PW_COL_ARG1, s->fee_step));
+    pw_store32_le(p + 28, n_body);
+    p += 32;
+    for (j = s->body_start; j < end; j++, p += PW_CK_BODY_ENTRY) {
+        p[0] = PW_CK_U8(v, PW_COL_OP, j);
+        pw_store32_le(p + 1, PW_CK_U32(v, PW_COL_ACCOUNT, j));
+        pw_store64_le(p + 5, PW_CK_U64(v, PW_COL_ARG0, j));
+    }
+    *pre_len += need;
+    *k += 1;
+    off[*k] = *pre_len;
+    return 0;
+}
+
+/* Check every constraint of the trace in buf[0:len].
+ *
+ * Caller guarantees: `buf` is readable for `len` bytes and stays alive and
+ * unchanged during the call; `pre` is writable for `pre_cap` bytes and `off`
+ * for `off_cap` entries (pw_ck_preimage_capacity / pw_ck_offsets_capacity of
+ * the header's n_steps always suffice).  No allocation, no Python object: may
+ * run without the GIL.
+ *
+ * Returns the first failing rule (PW_CK_OK when every step passes) and sets
+ * *bad_step to its step (-1 for the header or when every step passes).  On
+ * PW_CK_OK, *n_intents intents' id pre-images are in `pre`, intent j at
+ * pre[off[j]:off[j+1]]; the caller hashes them and checks the header's
+ * intent_id (rule PW_CK_INTENT_ID or PW_CK_BATCH_ID, step -1). */
+static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_cap, uint64_t *off,
+                       size_t off_cap, int64_t *bad_step, uint32_t *n_intents, int *kind) {
+    pw_ck_view V;
+    pw_ck_intent S;
+    const pw_ck_view *v = &V;
+    const uint8_t *root_before;
+    size_t pre_len = 0;
+    uint32_t i, k = 0;
+    int r;
+
+#define PW_CK_FAIL(rule)       \
+    do {                       \
+        *bad_step = (int64_t)i; \
+        *n_intents = k;        \
+        return (rule);         \
+    } while (0)
+
+    *bad_step = -1;
+    *n_intents = 0;
+    *kind = 0;
+    r = pw_ck_frame(buf, len, &V);
+    if (r != PW_CK_OK) return r;
+    *kind = V.kind;
+    if (V.depth < 32 && (V.coinbase >> V.depth) != 0) return PW_CK_COINBASE_RANGE;
+    if (off_cap < 1) return PW_CK_NO_SPACE;
+    off[0] = 0;
+    memset(&S, 0, sizeof S);
+    S.phase = PW_CK_PH_NONCE;
+    root_before = V.pre_root;
+
+    for (i = 0; i < V.n_steps; i++) {
+        const uint32_t op = PW_CK_U8(v, PW_COL_OP, i);
+        const uint32_t st = PW_CK_U8(v, PW_COL_STATUS, i);
+        const uint32_t acct = PW_CK_U32(v, PW_COL_ACCOUNT, i);
+        const uint64_t a0 = PW_CK_U64(v, PW_COL_ARG0, i);
+        const uint64_t a1 = PW_CK_U64(v, PW_COL_ARG1, i);
+        const uint64_t gas_after = PW_CK_U64(v, PW_COL_GAS_LEFT, i);
+        const uint64_t bb = PW_CK_U64(v, PW_COL_BALANCE_BEFORE, i);
+        const uint64_t nb = PW_CK_U64(v, PW_COL_NONCE_BEFORE, i);
+        const uint64_t ba = PW_CK_U64(v, PW_COL_BALANCE_AFTER, i);
+        const uint64_t na = PW_CK_U64(v, PW_COL_NONCE_AFTER, i);
+        const uint8_t *owner = PW_CK_H32(v, PW_COL_OWNER, i);
+        const uint8_t *path = V.col[PW_COL_PATH] + 32u * (size_t)V.depth * i;
+        const uint8_t *root_after = PW_CK_H32(v, PW_COL_ROOT_AFTER, i);
+        const int is_body = op == PW_OP_DEBIT || op == PW_OP_CREDIT;
+        uint32_t exp_st = PW_ST_OK;
+        uint64_t exp_gas = S.gas, exp_ba = bb, exp_na = nb, amount = 0, fee;
+        int arith = 0, amount_ovf = 0;
+        uint8_t leaf[32], root[32];
+
+        /* 1. ranges and unused operands */
+        if (op < PW_OP_NONCE || op > PW_OP_REWARD) PW_CK_FAIL(PW_CK_OP_RANGE);
+        if (st > PW_ST_SKIPPED) PW_CK_FAIL(PW_CK_STATUS_RANGE);
+        if (V.depth < 32 && (acct >> V.depth) != 0) PW_CK_FAIL(PW_CK_ACCOUNT_RANGE);
+        if (a1 != 0 && op != PW_OP_FEE && op != PW_OP_UNDO) PW_CK_FAIL(PW_CK_ARG1_UNUSED);
+
+        /* 4. sequencing: a non-body op ends the body */
+        if (S.phase == PW_CK_PH_BODY && !is_body) {
+            if (pw_ck_emit(v, &S, i, pre, pre_cap, &pre_len, off, off_cap, &k) != 0)
+                PW_CK_FAIL(PW_CK_NO_SPACE);
+            if (S.dead) {
+                S.phase = PW_CK_PH_NONCE;
+            } else {
+                S.phase = PW_CK_PH_UNDO;
+                S.undo_left = S.body_failed ? S.fail_step - S.body_start : 0;
+                S.undo_next = S.fail_step - 1u;
+            }
+        }
+        switch (S.phase) {
+        case PW_CK_PH_NONCE:
+            if (op != PW_OP_NONCE) PW_CK_FAIL(PW_CK_EXPECT_NONCE);
+            if (V.kind == (int)PW_TRACE_KIND_INTENT && i > 0) PW_CK_FAIL(PW_CK_ONE_INTENT);
+            memset(&S, 0, sizeof S);
+            S.sender = acct;
+            S.nonce_step = i;
+            break;
+        case PW_CK_PH_FEE:
+            if (op != PW_OP_FEE) PW_CK_FAIL(PW_CK_EXPECT_FEE);
+            break;
+        case PW_CK_PH_BODY1:
+            if (!is_body) PW_CK_FAIL(PW_CK_EXPECT_BODY);
+            S.body_start = i;
+            break;
+        case PW_CK_PH_BODY:
+            break; /* a body op: the body goes on */
+        case PW_CK_PH_UNDO:
+            if (S.undo_left > 0) {
+                if (op != PW_OP_UNDO) PW_CK_FAIL(PW_CK_EXPECT_UNDO);
+            } else if (op != PW_OP_REFUND) {
+                PW_CK_FAIL(PW_CK_EXPECT_REFUND);
+            }
+            break;
+        default: /* PW_CK_PH_REWARD */
+            if (op != PW_OP_REWARD) PW_CK_FAIL(PW_CK_EXPECT_REWARD);
+            break;
+        }
+
+        /* 4. the account each op must touch, and what an UNDO reverses */
+        if (op == PW_OP_FEE || op == PW_OP_DEBIT || op == PW_OP_REFUND) {
+            if (acct != S.sender) PW_CK_FAIL(PW_CK_ACCOUNT);
+        } else if (op == PW_OP_REWARD) {
+            if (acct != V.coinbase) PW_CK_FAIL(PW_CK_ACCOUNT);
+        } else if (op == PW_OP_UNDO) {
+            const uint32_t u = S.undo_next;
+            if (acct != PW_CK_U32(v, PW_COL_ACCOUNT, u)) PW_CK_FAIL(PW_CK_ACCOUNT);
+            if (a0 != PW_CK_U64(v, PW_COL_ARG0, u) || a1 != PW_CK_U8(v, PW_COL_OP, u))
+                PW_CK_FAIL(PW_CK_UNDO_OPERANDS);
+        }
+
+        /* 1, 3. the status, gas and effect the rules give */
+        switch (op) {
+        case PW_OP_NONCE:
+            exp_st = nb == a0 ? PW_ST_OK : PW_ST_BAD_NONCE;
+            exp_gas = 0;
+            break;
+        case PW_OP_FEE:
+            if (S.dead) {
+                exp_st = PW_ST_SKIPPED;
+            } else if (a0 < PW_INTRINSIC_GAS) {
+                exp_st = PW_ST_INTRINSIC_GAS;
+            } else if (pw_ck_mul_overflows(a0, a1, &fee) || fee > bb) {
+                exp_st = PW_ST_CANNOT_PAY_FEE;
+            } else {
+                exp_gas = a0 - PW_INTRINSIC_GAS;
+                exp_ba = bb - fee;
+                if (nb == UINT64_MAX)
+                    arith = 1;
+                else
+                    exp_na = nb + 1u;
+            }
+            break;
+        case PW_OP_DEBIT:
+        case PW_OP_CREDIT:
+            if (S.dead || S.body_failed) {
+                exp_st = PW_ST_SKIPPED;
+            } else if (S.gas < PW_DEBIT_GAS) { /* PW_DEBIT_GAS == PW_CREDIT_GAS */
+                exp_st = PW_ST_OUT_OF_GAS;
+                exp_gas = 0;
+            } else {
+                exp_gas = S.gas - (op == PW_OP_DEBIT ? PW_DEBIT_GAS : PW_CREDIT_GAS);
+                if (op == PW_OP_DEBIT) {
+                    if (bb < a0)
+                        exp_st = PW_ST_INSUFFICIENT_BALANCE;
+                    else
+                        exp_ba = bb - a0;
+                } else {
+                    if (bb > UINT64_MAX - a0)
+                        exp_st = PW_ST_OVERFLOW;
+                    else
+                        exp_ba = bb + a0;
+                }
+            }
+            break;
+        case PW_OP_UNDO:
+            if (a1 == PW_OP_DEBIT) { /* credit back */
+                if (bb > UINT64_MAX - a0)
+                    arith = 1;
+                else
+                    exp_ba = bb + a0;
+            } else { /* debit back (the operand check made a1 == PW_OP_CREDIT) */
+                if (bb < a0)
+                    arith = 1;
+                else
+                    exp_ba = bb - a0;
+            }
+            break;
+        case PW_OP_REFUND:
+            amount_ovf = pw_ck_mul_overflows(S.gas, S.gas_price, &amount);
+            break;
+        default: /* PW_OP_REWARD; a trace's gas never exceeds its limit (the GAS rule) */
+            amount_ovf = pw_ck_mul_overflows(S.gas_limit - S.gas, S.gas_price, &amount);
+            break;
+        }
+        if (st != exp_st) PW_CK_FAIL(PW_CK_STATUS);
+        if (gas_after != exp_gas) PW_CK_FAIL(PW_CK_GAS);
+        if (op == PW_OP_REFUND || op == PW_OP_REWARD) {
+            if (amount_ovf || a0 != amount) PW_CK_FAIL(PW_CK_AMOUNT);
+            if (bb > UINT64_MAX - a0)
+                arith = 1;
+            else
+                exp_ba = bb + a0;
+        }
+        if (arith) PW_CK_FAIL(PW_CK_ARITH);
+        if (ba != exp_ba || na != exp_na) PW_CK_FAIL(PW_CK_LEAF_AFTER);
+
+        /* 2. Merkle: the leaf before under root_before, the leaf after under root_after */
+        pw_leaf_hash(owner, bb, nb, leaf);
+        pw_fold_path(leaf, acct, path, V.depth, root);
+        if (memcmp(root, root_before, 32) != 0) PW_CK_FAIL(PW_CK_MERKLE_BEFORE);
+        if (ba != bb || na != nb) { /* an unchanged leaf folds to the root before */
+            pw_leaf_hash(owner, ba, na, leaf);
+            pw_fold_path(leaf, acct, path, V.depth, root);
+        }
+        if (memcmp(root, root_after, 32) != 0) PW_CK_FAIL(PW_CK_MERKLE_AFTER);
+        root_before = root_after;
+
+        /* the program moves on */
+        switch (op) {
+        case PW_OP_NONCE:
+            S.dead = exp_st != PW_ST_OK;
+            S.phase = PW_CK_PH_FEE;
+            break;
+        case PW_OP_FEE:
+            S.fee_step = i;
+            S.gas_limit = a0;
+            S.gas_price = a1;
+            S.dead = exp_st != PW_ST_OK;
+            S.phase = PW_CK_PH_BODY1;
+            break;
+        case PW_OP_DEBIT:
+        case PW_OP_CREDIT:
+            if (exp_st != PW_ST_OK && exp_st != PW_ST_SKIPPED) {
+                S.body_failed = 1;
+                S.fail_step = i;
+            }
+            S.phase = PW_CK_PH_BODY;
+            break;
+        case PW_OP_UNDO:
+            S.undo_left--;
+            S.undo_next--;
+            break;
+        case PW_OP_REFUND:
+            S.phase = PW_CK_PH_REWARD;
+            break;
+        default: /* PW_OP_REWARD */
+            S.phase = PW_CK_PH_NONCE;
+            break;
+        }
+        S.gas = exp_gas;
+    }
+
+    /* 4. whole intents: the trace ends where an intent may end */
+    i = V.n_steps - 1u;
+    if (S.phase == PW_CK_PH_BODY) {
+        if (!S.dead) PW_CK_FAIL(PW_CK_INCOMPLETE);
+        if (pw_ck_emit(v, &S, V.n_steps, pre, pre_cap, &pre_len, off, off_cap, &k) != 0)
+            PW_CK_FAIL(PW_CK_NO_SPACE);
+    } else if (S.phase != PW_CK_PH_NONCE) {
+        PW_CK_FAIL(PW_CK_INCOMPLETE);
+    }
+    *n_intents = k;
+    return PW_CK_OK;
+#undef PW_CK_FAIL
+}
 
 #endif /* POUW_CONSTRAINTS_H */
