@@ -30,6 +30,9 @@ directives = {
     "initializedcheck": DEBUG,
     "cdivision": not DEBUG,
     "embedsignature": True,
+    # Plain C method wrappers instead of Cython's function objects: ~20 ns less per
+    # call on hot methods such as RingBuffer.try_push (signatures stay in docstrings).
+    "binding": False,
     "freethreading_compatible": True,
 }
 

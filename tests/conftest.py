@@ -7,6 +7,7 @@ import os
 
 import pytest
 from hypothesis import settings
+
 from support import FakeClock, synthetic_job
 
 settings.register_profile("ci", deadline=None, print_blob=True)

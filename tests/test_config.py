@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pouw import ConfigError, PoUwMode, PouwError, ZkMode
+from pouw import ConfigError, PouwError, PoUwMode, ZkMode
 from pouw.node import NodeConfig
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from support import synthetic_job
 
 from pouw import (
     DuplicateJob,
@@ -22,6 +21,7 @@ from pouw import (
     QueueFull,
     QueueStats,
 )
+from support import synthetic_job
 
 
 def memory_backend(clock, **kw):

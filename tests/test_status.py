@@ -17,9 +17,9 @@ def test_enum_values_are_config_words():
 
 
 def test_transitions_are_exactly_design_md():
-    P, I, C, F, E = (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.COMPLETED,
+    p, i, c, f, e = (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.COMPLETED,
                      JobStatus.FAILED, JobStatus.EXPIRED)
-    assert ALLOWED_TRANSITIONS == {(P, I), (I, C), (I, F), (I, P), (P, E), (I, E)}
+    assert {(p, i), (i, c), (i, f), (i, p), (p, e), (i, e)} == ALLOWED_TRANSITIONS
     for old in JobStatus:
         for new in JobStatus:
             if (old, new) in ALLOWED_TRANSITIONS:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from support import synthetic_job
 
 from pouw import JobQueue, JobStatus, QueueStats
 from pouw.status import ZkMode
 from pouw.worker import LocalWorkerPool, Outcome, process_job, run_worker
+from support import synthetic_job
 
 
 class EchoProver:

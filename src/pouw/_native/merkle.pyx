@@ -110,7 +110,7 @@ cdef class SparseMerkleTree:
             self.ready = False
 
     cdef int check_index(self, object index) except -1:
-        if not isinstance(index, int) or not 0 <= index < (1 << self.t.depth):
+        if not isinstance(index, int) or not 0 <= index < (<object>1 << self.t.depth):
             raise ValueError(f"leaf index must be an integer in [0, 2^{self.t.depth}), got {index!r}")
         return 0
 
@@ -138,7 +138,7 @@ cdef class SparseMerkleTree:
         """The hash of node ``index`` at ``level`` (0 = leaves, depth = root)."""
         if not isinstance(level, int) or not 0 <= level <= self.t.depth:
             raise ValueError(f"level must be in 0..{self.t.depth}, got {level!r}")
-        if not isinstance(index, int) or not 0 <= index < (1 << (self.t.depth - level)):
+        if not isinstance(index, int) or not 0 <= index < (<object>1 << (self.t.depth - level)):
             raise ValueError(f"index out of range for level {level}: {index!r}")
         return PyBytes_FromStringAndSize(<char *>pw_smt_node(&self.t, level, <uint64_t>index), 32)
 
@@ -170,7 +170,7 @@ cdef class SparseMerkleTree:
         if not isinstance(leaf_hashes, bytes) or len(leaf_hashes) % 32:
             raise ValueError("leaf_hashes must be bytes, a multiple of 32 long")
         cdef uint64_t n = len(leaf_hashes) // 32
-        if start + n > (1 << self.t.depth):
+        if start + n > (<object>1 << self.t.depth):
             raise ValueError("leaves run past the end of the tree")
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(leaf_hashes)
         cdef uint64_t s = start

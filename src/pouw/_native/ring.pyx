@@ -72,8 +72,8 @@ cdef class RingBuffer:
     ----------
     capacity : int
         Minimum number of items the ring holds, ``1 <= capacity <= 2**30``.
-        It is rounded up to a power of two; :attr:`capacity` gives the real
-        value.  Anything else (0, negative, not an integer, a bool) raises
+        It is rounded up to a power of two, at least 2; :attr:`capacity`
+        gives the real value.  Anything else (0, negative, not an integer, a bool) raises
         ``ValueError``.
 
     Notes
@@ -234,8 +234,12 @@ cdef class RingBuffer:
         cdef void *first = NULL
         if want == 0:
             return []
-        if size > 0 or timeout is None:
-            return self._take(min(want, size), NULL)
+        if size > 0:
+            result = self._take(min(want, size), NULL)
+            if result or timeout is None:
+                return result
+        elif timeout is None:
+            return []
         # Empty: allocate first so that an item, once taken, cannot be lost.
         result = PyList_New(want)
         first = self._wait_pop(deadline)

@@ -12,14 +12,14 @@
  *
  * Order of the checks (the Python oracle, pouw._reference.constraints, uses
  * the same order, so both name the same step and rule):
- *   1. framing (magic, version, depth, kind, n_steps, exact length) -> MALFORMED;
- *   2. the header's coinbase < 2^depth                      -> step -1;
- *   3. for each step i, in this order: op range, status range, account range,
+ *   1. framing (what the decoder checks: magic, version, depth, kind,
+ *      n_steps, coinbase < 2^depth, exact length)            -> MALFORMED, step -1;
+ *   2. for each step i, in this order: op range, status range, account range,
  *      unused arg1, sequencing (the program shape), account, UNDO operands,
  *      status, gas_left, REFUND/REWARD amount, arithmetic of never-failing
  *      ops, leaf after, Merkle before, Merkle after;
- *   4. the end of the trace is the end of an intent          -> step n-1;
- *   5. (caller) the header's intent_id                       -> step -1.
+ *   3. the end of the trace is the end of an intent          -> step n-1;
+ *   4. (caller) the header's intent_id                       -> step -1.
  */
 #ifndef POUW_CONSTRAINTS_H
 #define POUW_CONSTRAINTS_H
@@ -38,7 +38,6 @@
 enum pw_ck_rule {
     PW_CK_OK = 0,
     PW_CK_MALFORMED,
-    PW_CK_COINBASE_RANGE,
     PW_CK_OP_RANGE,
     PW_CK_STATUS_RANGE,
     PW_CK_ACCOUNT_RANGE,
@@ -68,18 +67,17 @@ enum pw_ck_rule {
 
 /* Rule names (upper case, as in the Python enum) and one-line statements. */
 static const char *const pw_ck_rule_name[PW_CK_N_RULES] = {
-    "OK",           "MALFORMED",     "COINBASE_RANGE", "OP_RANGE",      "STATUS_RANGE",
-    "ACCOUNT_RANGE", "ARG1_UNUSED",  "EXPECT_NONCE",   "EXPECT_FEE",    "EXPECT_BODY",
-    "EXPECT_UNDO",  "EXPECT_REFUND", "EXPECT_REWARD",  "ONE_INTENT",    "ACCOUNT",
-    "UNDO_OPERANDS", "STATUS",       "GAS",            "AMOUNT",        "ARITH",
-    "LEAF_AFTER",   "MERKLE_BEFORE", "MERKLE_AFTER",   "INCOMPLETE",    "INTENT_ID",
-    "BATCH_ID",     "NO_SPACE",
+    "OK",           "MALFORMED",     "OP_RANGE",      "STATUS_RANGE",  "ACCOUNT_RANGE",
+    "ARG1_UNUSED",  "EXPECT_NONCE",  "EXPECT_FEE",    "EXPECT_BODY",   "EXPECT_UNDO",
+    "EXPECT_REFUND", "EXPECT_REWARD", "ONE_INTENT",   "ACCOUNT",       "UNDO_OPERANDS",
+    "STATUS",       "GAS",           "AMOUNT",        "ARITH",         "LEAF_AFTER",
+    "MERKLE_BEFORE", "MERKLE_AFTER", "INCOMPLETE",    "INTENT_ID",     "BATCH_ID",
+    "NO_SPACE",
 };
 
 static const char *const pw_ck_rule_text[PW_CK_N_RULES] = {
     "every constraint holds",
-    "not a canonical version-1 trace (magic, version, depth, kind, n_steps or length)",
-    "the header's coinbase index is not below 2^depth",
+    "not a canonical version-1 trace (magic, version, depth, kind, n_steps, coinbase or length)",
     "op is not 1..7",
     "status is not 0..7",
     "account is not below 2^depth",
@@ -96,7 +94,7 @@ static const char *const pw_ck_rule_text[PW_CK_N_RULES] = {
     "status is not what the rules give for this op, leaf and gas",
     "gas_left is not what the gas rules give",
     "REFUND/REWARD amount is not gas_left*gas_price / (gas_limit-gas_left)*gas_price",
-    "an UNDO, REFUND, REWARD or FEE's nonce increment would overflow or underflow",
+    "an UNDO, REFUND or REWARD would overflow or underflow",
     "the leaf after is not the effect of the op",
     "the leaf before folded up the path is not the root before",
     "the leaf after folded up the path is not root_after",
@@ -154,6 +152,7 @@ static inline int pw_ck_frame(const uint8_t *buf, size_t len, pw_ck_view *v) {
     if (v->kind != (int)PW_TRACE_KIND_INTENT && v->kind != (int)PW_TRACE_KIND_BATCH)
         return PW_CK_MALFORMED;
     if (v->n_steps < 1 || v->n_steps > PW_MAX_STEPS) return PW_CK_MALFORMED;
+    if (v->depth < 32 && (v->coinbase >> v->depth) != 0) return PW_CK_MALFORMED;
     /* n_steps <= 2^20 and a step is <= 126 + 1024 bytes: no size_t overflow. */
     if (len != pw_trace_size(v->n_steps, v->depth)) return PW_CK_MALFORMED;
     v->pre_root = buf + PW_HDR_PRE_ROOT;
@@ -271,7 +270,6 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
     r = pw_ck_frame(buf, len, &V);
     if (r != PW_CK_OK) return r;
     *kind = V.kind;
-    if (V.depth < 32 && (V.coinbase >> V.depth) != 0) return PW_CK_COINBASE_RANGE;
     if (off_cap < 1) return PW_CK_NO_SPACE;
     off[0] = 0;
     memset(&S, 0, sizeof S);
@@ -368,15 +366,12 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
                 exp_st = PW_ST_SKIPPED;
             } else if (a0 < PW_INTRINSIC_GAS) {
                 exp_st = PW_ST_INTRINSIC_GAS;
-            } else if (pw_ck_mul_overflows(a0, a1, &fee) || fee > bb) {
+            } else if (pw_ck_mul_overflows(a0, a1, &fee) || fee > bb || nb == UINT64_MAX) {
                 exp_st = PW_ST_CANNOT_PAY_FEE;
             } else {
                 exp_gas = a0 - PW_INTRINSIC_GAS;
                 exp_ba = bb - fee;
-                if (nb == UINT64_MAX)
-                    arith = 1;
-                else
-                    exp_na = nb + 1u;
+                exp_na = nb + 1u;
             }
             break;
         case PW_OP_DEBIT:

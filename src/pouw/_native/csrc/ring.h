@@ -61,7 +61,9 @@
 /* Largest capacity accepted (slots are 16 bytes: 16 GiB at the limit). */
 #define POUW_RING_MAX_CAPACITY ((size_t)1 << 30)
 /* Tries before a waiter takes the mutex. */
+#ifndef POUW_RING_SPIN
 #define POUW_RING_SPIN 128
+#endif
 
 #ifdef __APPLE__
 #define POUW_RING_COND_CLOCK CLOCK_REALTIME
@@ -103,10 +105,12 @@ typedef struct {
     pouw_ring_slot slots[];
 } pouw_ring;
 
-/* Capacity actually used for a request: the next power of two >= requested,
-   or 0 when requested is 0 or above POUW_RING_MAX_CAPACITY. */
+/* Capacity actually used for a request: the next power of two >= requested
+   and >= 2, or 0 when requested is 0 or above POUW_RING_MAX_CAPACITY.  One
+   slot cannot work: "published at p" (seq p + 1) would read as "free for
+   p + 1". */
 static inline size_t pouw_ring_round_capacity(size_t requested) {
-    size_t cap = 1;
+    size_t cap = 2;
     if (requested == 0 || requested > POUW_RING_MAX_CAPACITY) return 0;
     while (cap < requested) cap <<= 1;
     return cap;

@@ -1,0 +1,9 @@
+"""Type stubs of pouw._native.constraints (see pouw.prover.check)."""
+
+#: Rule names by code; ``RULE_NAMES[0] == "OK"`` (mirrored by pouw.prover.rules.Rule).
+RULE_NAMES: tuple[str, ...]
+#: One-line statement of each rule, by code.
+RULE_TEXTS: tuple[str, ...]
+
+def preimage_capacity(n_steps: int) -> int: ...
+def check_trace(data: bytes | bytearray | memoryview) -> tuple[bool, int, int]: ...

@@ -1,0 +1,497 @@
+"""The execution trace: canonical bytes with lazy, read-only numpy column views.
+
+Format: docs/vm-and-trace.md, "Trace encoding (version 1)"; sizes and offsets
+come from csrc/pw_isa.h.  Public face: pouw.trace.
+
+An ExecutionTrace owns one immutable ``bytes`` object (its canonical
+encoding); the column arrays are ``np.frombuffer`` views of it, made on first
+use, so decoding costs one header check and, for a non-``bytes`` input, one
+copy.  The decoder trusts nothing: every header field and the exact length
+are checked before anything is allocated.
+"""
+
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy
+
+from .pw_hash cimport pw_blake3, pw_load32_le, pw_load64_le, pw_store32_le
+from .pw_isa cimport *
+
+import numpy as np
+from blake3 import blake3 as _blake3
+
+from pouw.errors import TraceError
+
+__all__ = ["ExecutionTrace", "COLUMNS"]
+
+#: Column names, in encoding order.
+COLUMNS = (
+    "op", "status", "account", "arg0", "arg1", "gas_left", "owner",
+    "balance_before", "nonce_before", "balance_after", "nonce_after", "path", "root_after",
+)
+# dtype of one entry's scalar and its per-step shape (depth is filled in for "path")
+_DTYPES = (
+    np.dtype("u1"), np.dtype("u1"), np.dtype("<u4"), np.dtype("<u8"), np.dtype("<u8"),
+    np.dtype("<u8"), np.dtype("u1"), np.dtype("<u8"), np.dtype("<u8"), np.dtype("<u8"),
+    np.dtype("<u8"), np.dtype("u1"), np.dtype("u1"),
+)
+_COL_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+_INTENT_DOMAIN = b"pouw.intent.v1"
+_BATCH_DOMAIN = b"pouw.batch.v1"
+
+# header check results
+cdef enum:
+    HDR_OK = 0
+    HDR_SHORT
+    HDR_MAGIC
+    HDR_VERSION
+    HDR_DEPTH
+    HDR_KIND
+    HDR_N_STEPS
+    HDR_COINBASE
+    HDR_LENGTH
+
+
+cdef struct header_t:
+    int depth
+    int kind
+    uint32_t n_steps
+    uint32_t coinbase
+    size_t expected_len
+
+
+cdef int check_header(const uint8_t *p, size_t length, header_t *h) noexcept nogil:
+    """Validate the 80-byte header and the exact total length; reads only
+    min(length, 80) bytes.  Caller guarantees p points at `length` bytes."""
+    if length < PW_HEADER_SIZE:
+        return HDR_SHORT
+    if memcmp(p + PW_HDR_MAGIC, PW_TRACE_MAGIC, 4) != 0:
+        return HDR_MAGIC
+    if (p[PW_HDR_VERSION] | (p[PW_HDR_VERSION + 1] << 8)) != PW_TRACE_VERSION:
+        return HDR_VERSION
+    h.depth = p[PW_HDR_DEPTH]
+    if h.depth < PW_MIN_DEPTH or h.depth > PW_MAX_DEPTH:
+        return HDR_DEPTH
+    h.kind = p[PW_HDR_KIND]
+    if h.kind != PW_TRACE_KIND_INTENT and h.kind != PW_TRACE_KIND_BATCH:
+        return HDR_KIND
+    h.n_steps = pw_load32_le(p + PW_HDR_N_STEPS)
+    if h.n_steps < 1 or h.n_steps > PW_MAX_STEPS:
+        return HDR_N_STEPS
+    h.coinbase = pw_load32_le(p + PW_HDR_COINBASE)
+    if h.depth < 32 and (h.coinbase >> h.depth) != 0:
+        return HDR_COINBASE
+    h.expected_len = pw_trace_size(h.n_steps, h.depth)  # <= 80 + 2^20 * 1150: no overflow
+    if length != h.expected_len:
+        return HDR_LENGTH
+    return HDR_OK
+
+
+cdef object header_error(int code, const uint8_t *p, size_t length, header_t *h):
+    if code == HDR_SHORT:
+        return TraceError(f"trace truncated: {length} bytes, the header alone is {PW_HEADER_SIZE}")
+    if code == HDR_MAGIC:
+        return TraceError(f"not a trace: magic {bytes(p[:4])!r}, expected b'PWTR'")
+    if code == HDR_VERSION:
+        return TraceError(f"unsupported trace version {p[4] | (p[5] << 8)} (this build reads {PW_TRACE_VERSION})")
+    if code == HDR_DEPTH:
+        return TraceError(f"trace depth {h.depth} is not in {PW_MIN_DEPTH}..{PW_MAX_DEPTH}")
+    if code == HDR_KIND:
+        return TraceError(f"trace kind {h.kind} is neither 1 (intent) nor 2 (batch)")
+    if code == HDR_N_STEPS:
+        return TraceError(f"trace n_steps {h.n_steps} is not in 1..{PW_MAX_STEPS}")
+    if code == HDR_COINBASE:
+        return TraceError(f"trace coinbase {h.coinbase} does not fit depth {h.depth}")
+    what = "truncated" if length < h.expected_len else "has trailing bytes"
+    return TraceError(f"trace {what}: {length} bytes, expected exactly {h.expected_len} "
+                      f"for {h.n_steps} steps at depth {h.depth}")
+
+
+@cython.final
+cdef class ExecutionTrace:
+    """ExecutionTrace(data): a decoded, immutable execution trace.
+
+    Built by ``from_bytes`` (untrusted input), ``from_columns`` or ``concat``;
+    the executor makes them.  Equality and hashing are by canonical bytes.
+    Column properties are read-only numpy views into those bytes.
+    """
+
+    cdef bytes _data
+    cdef int _depth, _kind
+    cdef uint32_t _n, _coinbase
+    cdef object _hash      # cached trace_hash (str) or None
+    cdef object _iid       # cached intent_id (str) or None
+    cdef list _cols        # cached column views (None until made)
+
+    def __init__(self, data):
+        self._set(data)
+
+    # -- construction ----------------------------------------------------------
+
+    cdef int _set(self, object data) except -1:
+        cdef header_t h
+        cdef Py_buffer view
+        cdef int code
+        if type(data) is bytes:
+            code = check_header(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), &h)
+            if code != HDR_OK:
+                raise header_error(code, <const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), &h)
+            self._data = data
+        else:
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(f"trace data must be bytes, bytearray or memoryview, not {type(data).__name__}")
+            try:
+                PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+            except BufferError as exc:
+                raise TraceError(f"trace data is not a contiguous buffer: {exc}") from None
+            try:
+                code = check_header(<const uint8_t *>view.buf, <size_t>view.len, &h)
+                if code != HDR_OK:
+                    raise header_error(code, <const uint8_t *>view.buf, <size_t>view.len, &h)
+                self._data = PyBytes_FromStringAndSize(<const char *>view.buf, view.len)
+            finally:
+                PyBuffer_Release(&view)
+        self._depth = h.depth
+        self._kind = h.kind
+        self._n = h.n_steps
+        self._coinbase = h.coinbase
+        self._hash = None
+        self._iid = None
+        self._cols = None
+        return 0
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Decode untrusted ``bytes``/``bytearray``/``memoryview``; raises TraceError if the
+        header or length is wrong (before allocating anything), TypeError for other types."""
+        cdef ExecutionTrace t = ExecutionTrace.__new__(ExecutionTrace)
+        t._set(data)
+        return t
+
+    @classmethod
+    def from_columns(cls, *, depth, kind, coinbase, pre_root, intent_id, op, status, account,
+                     arg0, arg1, gas_left, owner, balance_before, nonce_before, balance_after,
+                     nonce_after, path, root_after):
+        """Encode columns (array-likes of non-negative integers that fit their widths;
+        ``owner``/``root_after`` shaped (n, 32), ``path`` (n, depth, 32)) into a trace.
+
+        Only the encoding is checked (header fields, shapes, integer ranges); whether
+        the steps obey the VM's rules is the constraint checker's business.
+        """
+        if not isinstance(depth, int) or not PW_MIN_DEPTH <= depth <= PW_MAX_DEPTH:
+            raise TraceError(f"depth must be an integer in 1..32, got {depth!r}")
+        if kind not in (PW_TRACE_KIND_INTENT, PW_TRACE_KIND_BATCH):
+            raise TraceError(f"kind must be 1 (intent) or 2 (batch), got {kind!r}")
+        if not isinstance(coinbase, int) or not 0 <= coinbase < (1 << depth):
+            raise TraceError(f"coinbase must be an account index below 2^{depth}, got {coinbase!r}")
+        if not isinstance(pre_root, bytes) or len(pre_root) != 32:
+            raise TraceError("pre_root must be 32 bytes")
+        iid = _id_bytes(intent_id)
+        cols = (op, status, account, arg0, arg1, gas_left, owner, balance_before, nonce_before,
+                balance_after, nonce_after, path, root_after)
+        n = len(op) if hasattr(op, "__len__") else -1
+        if not 1 <= n <= PW_MAX_STEPS:
+            raise TraceError(f"a trace has 1..{PW_MAX_STEPS} steps, got {n}")
+        arrays = [_as_column(COLUMNS[c], cols[c], _DTYPES[c], _shape(c, n, depth)) for c in range(PW_N_COLS)]
+        cdef size_t total = pw_trace_size(n, depth), off = PW_HEADER_SIZE
+        out = PyBytes_FromStringAndSize(NULL, total)
+        cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
+        _write_header(p, depth, kind, n, coinbase, pre_root, iid)
+        cdef const uint8_t[::1] mv
+        for a in arrays:
+            mv = a.reshape(-1).view(np.uint8)
+            if mv.shape[0]:
+                memcpy(p + off, &mv[0], mv.shape[0])
+            off += mv.shape[0]
+        return ExecutionTrace.from_bytes(out)
+
+    @classmethod
+    def concat(cls, traces):
+        """One batch trace (kind 2) of ``traces`` in order: same depth and coinbase, each
+        ``pre_root`` equal to the previous ``post_root``; the id is the batch id of all
+        their intents' ids, recomputed from the steps."""
+        parts = list(traces)
+        if not parts:
+            raise TraceError("concat needs at least one trace")
+        cdef ExecutionTrace first, t, prev = None
+        for t in parts:  # raises TypeError for a non-trace
+            if prev is not None:
+                if t._depth != prev._depth or t._coinbase != prev._coinbase:
+                    raise TraceError("concat: traces differ in depth or coinbase")
+                if t.pre_root != prev.post_root:
+                    raise TraceError("concat: a trace's pre_root is not the previous trace's post_root")
+            prev = t
+        first = parts[0]
+        cdef size_t n = sum((<ExecutionTrace>t)._n for t in parts)
+        if n > PW_MAX_STEPS:
+            raise TraceError(f"concat: {n} steps exceed MAX_STEPS ({PW_MAX_STEPS})")
+        ids = b"".join(b for t in parts for b in (<ExecutionTrace>t)._intent_id_bytes())
+        bid = _blake3(_BATCH_DOMAIN + ids).digest()
+        cdef int depth = first._depth, c
+        out = PyBytes_FromStringAndSize(NULL, pw_trace_size(n, depth))
+        cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
+        _write_header(p, depth, PW_TRACE_KIND_BATCH, n, first._coinbase, first.pre_root, bid)
+        cdef size_t off = PW_HEADER_SIZE, w, src_off
+        for c in range(PW_N_COLS):
+            w = pw_col_width(c, depth)
+            for t in parts:
+                src_off = pw_col_offset(c, t._n, depth)
+                memcpy(p + off, PyBytes_AS_STRING(t._data) + src_off, t._n * w)
+                off += t._n * w
+        return ExecutionTrace.from_bytes(out)
+
+    def __reduce__(self):
+        return (ExecutionTrace, (self._data,))
+
+    # -- header ------------------------------------------------------------------
+
+    def to_bytes(self):
+        """The canonical encoding (the same object every time; immutable)."""
+        return self._data
+
+    @property
+    def trace_hash(self):
+        """BLAKE3 of the canonical bytes, 64 lowercase hex digits (cached)."""
+        if self._hash is None:
+            self._hash = _blake3(self._data).hexdigest()
+        return self._hash
+
+    @property
+    def intent_id(self):
+        """The header's intent id (kind 1) or batch id (kind 2), 64 hex digits."""
+        if self._iid is None:
+            self._iid = self._data[PW_HDR_INTENT_ID:PW_HDR_INTENT_ID + 32].hex()
+        return self._iid
+
+    @property
+    def depth(self):
+        return self._depth
+
+    @property
+    def kind(self):
+        """1 = one intent, 2 = a batch."""
+        return self._kind
+
+    @property
+    def n_steps(self):
+        return self._n
+
+    @property
+    def coinbase(self):
+        return self._coinbase
+
+    @property
+    def nbytes(self):
+        return PyBytes_GET_SIZE(self._data)
+
+    @property
+    def pre_root(self):
+        """The state root before the first step (32 bytes)."""
+        return self._data[PW_HDR_PRE_ROOT:PW_HDR_PRE_ROOT + 32]
+
+    @property
+    def post_root(self):
+        """The last step's root_after (32 bytes)."""
+        cdef size_t end = PyBytes_GET_SIZE(self._data)
+        return self._data[end - 32:end]
+
+    def __len__(self):
+        return self._n
+
+    def __eq__(self, other):
+        if not isinstance(other, ExecutionTrace):
+            return NotImplemented
+        return self._data == (<ExecutionTrace>other)._data
+
+    def __hash__(self):
+        return hash(self._data)
+
+    def __repr__(self):
+        return (f"ExecutionTrace(kind={self._kind}, n_steps={self._n}, depth={self._depth}, "
+                f"intent_id={self.intent_id[:16]}..., {PyBytes_GET_SIZE(self._data)} bytes)")
+
+    # -- columns -----------------------------------------------------------------
+
+    cdef object _column(self, int c):
+        if self._cols is None:
+            self._cols = [None] * PW_N_COLS
+        a = self._cols[c]
+        if a is None:
+            a = np.frombuffer(self._data, dtype=_DTYPES[c],
+                              count=self._n * pw_col_width(c, self._depth) // _DTYPES[c].itemsize,
+                              offset=pw_col_offset(c, self._n, self._depth))
+            if c == PW_COL_OWNER or c == PW_COL_ROOT_AFTER:
+                a = a.reshape(self._n, 32)
+            elif c == PW_COL_PATH:
+                a = a.reshape(self._n, self._depth, 32)
+            self._cols[c] = a
+        return a
+
+    def column(self, name):
+        """The named column (one of COLUMNS) as a read-only numpy view."""
+        try:
+            return self._column(_COL_INDEX[name])
+        except KeyError:
+            raise KeyError(f"no trace column {name!r}; columns are {', '.join(COLUMNS)}") from None
+
+    def columns(self):
+        """All columns, by name, in encoding order."""
+        return {name: self._column(i) for i, name in enumerate(COLUMNS)}
+
+    @property
+    def op(self): return self._column(PW_COL_OP)
+    @property
+    def status(self): return self._column(PW_COL_STATUS)
+    @property
+    def account(self): return self._column(PW_COL_ACCOUNT)
+    @property
+    def arg0(self): return self._column(PW_COL_ARG0)
+    @property
+    def arg1(self): return self._column(PW_COL_ARG1)
+    @property
+    def gas_left(self): return self._column(PW_COL_GAS_LEFT)
+    @property
+    def owner(self): return self._column(PW_COL_OWNER)
+    @property
+    def balance_before(self): return self._column(PW_COL_BALANCE_BEFORE)
+    @property
+    def nonce_before(self): return self._column(PW_COL_NONCE_BEFORE)
+    @property
+    def balance_after(self): return self._column(PW_COL_BALANCE_AFTER)
+    @property
+    def nonce_after(self): return self._column(PW_COL_NONCE_AFTER)
+    @property
+    def path(self): return self._column(PW_COL_PATH)
+    @property
+    def root_after(self): return self._column(PW_COL_ROOT_AFTER)
+
+    # -- intents -----------------------------------------------------------------
+
+    cdef list _intent_id_bytes(self):
+        """The 32-byte ids of the intents in this trace, recomputed from the steps."""
+        cdef const uint8_t *base = <const uint8_t *>PyBytes_AS_STRING(self._data)
+        cdef size_t n = self._n
+        cdef int d = self._depth
+        cdef const uint8_t *op = base + pw_col_offset(PW_COL_OP, n, d)
+        cdef const uint8_t *acct = base + pw_col_offset(PW_COL_ACCOUNT, n, d)
+        cdef const uint8_t *a0 = base + pw_col_offset(PW_COL_ARG0, n, d)
+        cdef const uint8_t *a1 = base + pw_col_offset(PW_COL_ARG1, n, d)
+        cdef size_t i = 0, start, j, nb
+        cdef uint8_t digest[32]
+        cdef bytearray pre
+        cdef uint8_t *q
+        out = []
+        while i < n:
+            start = i
+            if op[i] != PW_OP_NONCE or i + 1 >= n or op[i + 1] != PW_OP_FEE:
+                raise TraceError(f"step {i}: an intent starts with NONCE then FEE")
+            i += 2
+            while i < n and (op[i] == PW_OP_DEBIT or op[i] == PW_OP_CREDIT):
+                i += 1
+            nb = i - start - 2
+            if nb == 0:
+                raise TraceError(f"step {i}: an intent has at least one body op")
+            while i < n and op[i] == PW_OP_UNDO:
+                i += 1
+            if i < n and op[i] == PW_OP_REFUND:
+                i += 1
+            if i < n and op[i] == PW_OP_REWARD:
+                i += 1
+            if i < n and op[i] != PW_OP_NONCE:
+                raise TraceError(f"step {i}: op {op[i]} where the next intent's NONCE belongs")
+            pre = bytearray(14 + 32 + 13 * nb)
+            q = <uint8_t *><char *>pre
+            memcpy(q, b"pouw.intent.v1", 14)
+            memcpy(q + 14, acct + 4 * start, 4)            # sender u32
+            memcpy(q + 18, a0 + 8 * start, 8)              # nonce u64
+            memcpy(q + 26, a0 + 8 * (start + 1), 8)        # gas_limit u64
+            memcpy(q + 34, a1 + 8 * (start + 1), 8)        # gas_price u64
+            pw_store32_le(q + 42, <uint32_t>nb)
+            for j in range(nb):
+                q[46 + 13 * j] = op[start + 2 + j]
+                memcpy(q + 47 + 13 * j, acct + 4 * (start + 2 + j), 4)
+                memcpy(q + 51 + 13 * j, a0 + 8 * (start + 2 + j), 8)
+            pw_blake3(NULL, q, len(pre), digest)
+            out.append(PyBytes_FromStringAndSize(<char *>digest, 32))
+        return out
+
+    def intent_ids(self):
+        """The ids of the intents in this trace (hex), recomputed from their NONCE, FEE and
+        body steps; TraceError if the steps are not a sequence of whole intents."""
+        return [b.hex() for b in self._intent_id_bytes()]
+
+
+cdef bytes _id_bytes(object intent_id):
+    if isinstance(intent_id, str):
+        try:
+            raw = bytes.fromhex(intent_id)
+        except ValueError:
+            raise TraceError("intent_id must be 64 hex digits") from None
+    elif isinstance(intent_id, bytes):
+        raw = intent_id
+    else:
+        raise TraceError("intent_id must be a hex str or 32 bytes")
+    if len(raw) != 32:
+        raise TraceError("intent_id must be 32 bytes (64 hex digits)")
+    return raw
+
+
+cdef tuple _shape(int c, Py_ssize_t n, int depth):
+    if c == PW_COL_OWNER or c == PW_COL_ROOT_AFTER:
+        return (n, 32)
+    if c == PW_COL_PATH:
+        return (n, depth, 32)
+    return (n,)
+
+
+cdef object _as_column(str name, object values, object dtype, tuple shape):
+    a = np.asarray(values)
+    if a.shape != shape:
+        raise TraceError(f"column {name}: shape {a.shape}, expected {shape}")
+    if a.dtype.kind not in "ui":
+        raise TraceError(f"column {name}: dtype {a.dtype} is not an integer type")
+    if a.size:
+        hi = (1 << (8 * dtype.itemsize)) - 1
+        if (a.dtype.kind == "i" and int(a.min()) < 0) or int(a.max()) > hi:
+            raise TraceError(f"column {name}: values must be in [0, {hi}]")
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+cdef void _write_header(uint8_t *p, int depth, int kind, uint32_t n, uint32_t coinbase,
+                        bytes pre_root, bytes iid) noexcept:
+    memcpy(p, <const char *>PW_TRACE_MAGIC, 4)
+    p[4] = PW_TRACE_VERSION & 0xFF
+    p[5] = PW_TRACE_VERSION >> 8
+    p[6] = <uint8_t>depth
+    p[7] = <uint8_t>kind
+    pw_store32_le(p + PW_HDR_N_STEPS, n)
+    pw_store32_le(p + PW_HDR_COINBASE, coinbase)
+    memcpy(p + PW_HDR_PRE_ROOT, PyBytes_AS_STRING(pre_root), 32)
+    memcpy(p + PW_HDR_INTENT_ID, PyBytes_AS_STRING(iid), 32)
+
+
+def _isa_constants():
+    """The constants of csrc/pw_isa.h as compiled, for the test that pouw.isa mirrors them."""
+    return {
+        "ops": [PW_OP_NONCE, PW_OP_FEE, PW_OP_DEBIT, PW_OP_CREDIT, PW_OP_UNDO, PW_OP_REFUND,
+                PW_OP_REWARD],
+        "statuses": [PW_ST_OK, PW_ST_BAD_NONCE, PW_ST_INTRINSIC_GAS, PW_ST_CANNOT_PAY_FEE,
+                     PW_ST_INSUFFICIENT_BALANCE, PW_ST_OUT_OF_GAS, PW_ST_OVERFLOW, PW_ST_SKIPPED],
+        "INTRINSIC_GAS": PW_INTRINSIC_GAS,
+        "DEBIT_GAS": PW_DEBIT_GAS,
+        "CREDIT_GAS": PW_CREDIT_GAS,
+        "TRACE_MAGIC": <bytes>PW_TRACE_MAGIC,
+        "TRACE_VERSION": PW_TRACE_VERSION,
+        "HEADER_SIZE": PW_HEADER_SIZE,
+        "MAX_STEPS": PW_MAX_STEPS,
+        "MIN_DEPTH": PW_MIN_DEPTH,
+        "MAX_DEPTH": PW_MAX_DEPTH,
+        "DEFAULT_DEPTH": PW_DEFAULT_DEPTH,
+        "TRACE_KIND_INTENT": PW_TRACE_KIND_INTENT,
+        "TRACE_KIND_BATCH": PW_TRACE_KIND_BATCH,
+        "STEP_FIXED": PW_STEP_FIXED,
+        "step_size": [pw_step_size(d) for d in range(PW_MIN_DEPTH, PW_MAX_DEPTH + 1)],
+        "col_widths": [pw_col_width(c, 20) for c in range(PW_N_COLS)],
+    }

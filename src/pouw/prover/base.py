@@ -1,0 +1,60 @@
+"""What every prover offers: the :class:`Prover` protocol.
+
+A prover knows traces and proofs only: it never sees intents, queues or the
+node (DESIGN.md, "Packages and what each may import"). ``prove`` raises
+:class:`~pouw.errors.ProofError` for a trace that breaks a constraint;
+``verify`` answers ``False`` for any proof it cannot accept and never raises
+on the proof's bytes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from ..status import JobTier, ZkMode
+
+if TYPE_CHECKING:
+    from ..job import ProofJob
+    from ..trace import ExecutionTrace
+
+__all__ = ["Prover"]
+
+
+@runtime_checkable
+class Prover(Protocol):
+    """A proof system bound to traces, tiers and jobs.
+
+    A proof made for ``(trace, tier, job_id)`` verifies for exactly that
+    triple; ``job_id=None`` means "inline, without a job".
+    """
+
+    zk_mode: ZkMode
+
+    def prove(
+        self,
+        trace: ExecutionTrace,
+        *,
+        tier: JobTier | str = JobTier.MACRO,
+        job_id: str | None = None,
+    ) -> bytes:
+        """Prove ``trace``; raises ``ProofError`` if it breaks a constraint."""
+        ...
+
+    def verify(
+        self,
+        trace: ExecutionTrace,
+        proof: bytes,
+        *,
+        tier: JobTier | str = JobTier.MACRO,
+        job_id: str | None = None,
+    ) -> bool:
+        """True when ``proof`` proves ``trace`` for this tier and job."""
+        ...
+
+    def prove_job(self, job: ProofJob) -> bytes:
+        """Prove the job's trace, bound to its tier and id."""
+        ...
+
+    def verify_job(self, job: ProofJob, proof: bytes) -> bool:
+        """True when ``proof`` proves the job's trace for its tier and id."""
+        ...

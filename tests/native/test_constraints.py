@@ -1,0 +1,534 @@
+"""The constraint checker (native kernel) against the plain-Python oracle.
+
+Valid traces come from the real executor (every status path) and from a tiny
+spec-following builder below (the paths the node never takes: CREDIT
+overflow, a batch of hand-picked programs). Every accept has reject twins:
+one tampered column, header field, step order or amount at a time, each
+refused by BOTH checkers with the same step and rule.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from blake3 import blake3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pouw.errors import TraceError
+from pouw.isa import Op, StepStatus, batch_id, intent_id
+from pouw.merkle import SparseMerkleTree, leaf_hash
+from pouw.prover.rules import Rule
+from pouw.trace import COLUMNS
+
+native = pytest.importorskip("pouw._native.constraints")
+from pouw._reference import constraints as reference  # noqa: E402
+
+CHECKERS = {"native": native.check_trace, "reference": reference.check_trace}
+U64 = (1 << 64) - 1
+N = Op.NONCE
+COLS = COLUMNS  # the encoding's column order
+
+
+def both(data: bytes) -> tuple[bool, int, int]:
+    """Run both checkers; they must agree on everything."""
+    got = {name: tuple(check(data)) for name, check in CHECKERS.items()}
+    assert got["native"] == got["reference"], got
+    return got["native"]
+
+
+def assert_valid(data: bytes) -> None:
+    ok, step, rule = both(data)
+    assert ok, f"refused at step {step}: {Rule(rule).name}"
+
+
+def assert_refused(data: bytes, rule: Rule | None = None, step: int | None = None) -> tuple:
+    ok, got_step, got_rule = both(data)
+    assert not ok
+    if rule is not None:
+        assert Rule(got_rule) is rule, Rule(got_rule).name
+    if step is not None:
+        assert got_step == step
+    return got_step, Rule(got_rule)
+
+
+# --- the canonical encoding, split into steps and joined back -----------------
+
+
+def width(col: str, depth: int) -> int:
+    return {
+        "op": 1,
+        "status": 1,
+        "account": 4,
+        "owner": 32,
+        "root_after": 32,
+        "path": 32 * depth,
+    }.get(col, 8)
+
+
+def split(data: bytes) -> tuple[bytearray, list[dict]]:
+    """Header and one dict of field values per step (ints, or bytes for hashes)."""
+    depth, n = data[6], struct.unpack_from("<I", data, 8)[0]
+    header, pos, cols = bytearray(data[:80]), 80, {}
+    for col in COLS:
+        w = width(col, depth)
+        raw = [data[pos + i * w : pos + (i + 1) * w] for i in range(n)]
+        cols[col] = raw if w >= 32 else [int.from_bytes(r, "little") for r in raw]
+        pos += n * w
+    return header, [{c: cols[c][i] for c in COLS} for i in range(n)]
+
+
+def join(header: bytearray, steps: list[dict]) -> bytes:
+    """Re-encode with a consistent n_steps."""
+    depth = header[6]
+    out = bytearray(header)
+    out[8:12] = struct.pack("<I", len(steps))
+    for col in COLS:
+        w = width(col, depth)
+        for s in steps:
+            v = s[col]
+            out += v if isinstance(v, (bytes, bytearray)) else v.to_bytes(w, "little")
+    return bytes(out)
+
+
+def tamper(data: bytes, i: int, **fields) -> bytes:
+    header, steps = split(data)
+    steps[i].update(fields)
+    return join(header, steps)
+
+
+def ops(data: bytes) -> list[tuple[int, int]]:
+    return [(s["op"], s["status"]) for s in split(data)[1]]
+
+
+# --- a tiny spec-following builder (for paths the node never takes) -----------
+
+
+class SpecVM:
+    """Executes intent programs exactly as docs/vm-and-trace.md says, at a small depth."""
+
+    def __init__(self, depth: int = 8, coinbase: int = 1) -> None:
+        self.depth, self.coinbase = depth, coinbase
+        self.tree = SparseMerkleTree(depth)
+        self.acct: dict[int, list] = {}
+
+    def put(self, i: int, balance: int, nonce: int = 0) -> None:
+        owner = blake3(b"owner %d" % i).digest()
+        self.acct[i] = [owner, balance, nonce]
+        self.tree.set_leaf(i, leaf_hash(owner, balance, nonce))
+
+    def _step(self, op, status, i, a0, a1, gas, bal=None, nonce=None) -> dict:
+        owner, bb, nb = self.acct.setdefault(i, [bytes(32), 0, 0])
+        path = self.tree.path(i)
+        ba, na = (bb if bal is None else bal), (nb if nonce is None else nonce)
+        self.acct[i][1:] = [ba, na]
+        self.tree.set_leaf(i, leaf_hash(owner, ba, na))
+        values = (op, status, i, a0, a1, gas, owner, bb, nb, ba, na, path, self.tree.root)
+        return dict(zip(COLS, values, strict=True))
+
+    def intent(self, sender, nonce, limit, price, body) -> tuple[list[dict], str]:
+        steps, bal = [], lambda i: self.acct.get(i, [0, 0, 0])[1]
+        ok = self.acct.get(sender, [0, 0, 0])[2] == nonce
+        steps.append(self._step(N, 0 if ok else 1, sender, nonce, 0, 0))
+        broke = limit * price > bal(sender) or self.acct[sender][2] == U64  # nonce cannot advance
+        fee_st = 7 if not ok else 2 if limit < 21000 else 3 if broke else 0
+        if fee_st == 0:
+            paid = bal(sender) - limit * price
+            steps.append(
+                self._step(Op.FEE, 0, sender, limit, price, limit - 21000, paid, nonce + 1)
+            )
+        else:
+            steps.append(self._step(Op.FEE, fee_st, sender, limit, price, 0))
+        gas, failed, done = (limit - 21000 if fee_st == 0 else 0), fee_st != 0, []
+        for op, i, amount in body:
+            if failed:
+                steps.append(self._step(op, 7, i, amount, 0, gas))
+            elif gas < 5000:
+                gas, failed = 0, True
+                steps.append(self._step(op, 5, i, amount, 0, 0))
+            else:
+                gas -= 5000
+                new = bal(i) - amount if op == Op.DEBIT else bal(i) + amount
+                if 0 <= new <= U64:
+                    steps.append(self._step(op, 0, i, amount, 0, gas, new))
+                    done.append((op, i, amount))
+                else:
+                    failed = True
+                    steps.append(self._step(op, 4 if new < 0 else 6, i, amount, 0, gas))
+        if fee_st == 0:
+            if failed:
+                for op, i, amount in reversed(done):
+                    back = bal(i) + amount if op == Op.DEBIT else bal(i) - amount
+                    steps.append(self._step(Op.UNDO, 0, i, amount, op, gas, back))
+            steps.append(
+                self._step(Op.REFUND, 0, sender, gas * price, 0, gas, bal(sender) + gas * price)
+            )
+            r = (limit - gas) * price
+            steps.append(self._step(Op.REWARD, 0, self.coinbase, r, 0, gas, bal(self.coinbase) + r))
+        return steps, intent_id(sender, nonce, limit, price, list(body))
+
+    def trace(self, programs: list[tuple], kind: int | None = None) -> bytes:
+        pre_root = self.tree.root
+        steps, ids = [], []
+        for program in programs:
+            s, iid = self.intent(*program)
+            steps += s
+            ids.append(iid)
+        kind = kind or (1 if len(programs) == 1 else 2)
+        hid = ids[0] if kind == 1 else batch_id(ids)
+        fields = (b"PWTR", 1, self.depth, kind, 0, self.coinbase, pre_root, bytes.fromhex(hid))
+        header = bytearray(struct.pack("<4sHBBII32s32s", *fields))
+        return join(header, steps)
+
+
+def spec_vm() -> SpecVM:
+    vm = SpecVM()
+    vm.put(1, 0)  # the coinbase
+    vm.put(2, 10**12)
+    vm.put(3, U64 - 10)  # a whale: credits overflow
+    vm.put(4, 50_000)
+    vm.put(6, 10**9, nonce=U64)  # its nonce cannot advance
+    return vm
+
+
+def transfer(sender, nonce, to, amount, limit=50_000, price=1):
+    return (sender, nonce, limit, price, [(Op.DEBIT, sender, amount), (Op.CREDIT, to, amount)])
+
+
+SPEC_PROGRAMS = {
+    "ok": [transfer(2, 0, 4, 1000)],
+    "bad_nonce": [transfer(2, 5, 4, 1000)],
+    "intrinsic_gas": [transfer(2, 0, 4, 1000, limit=20_999)],
+    "cannot_pay_fee": [transfer(4, 0, 2, 1, limit=50_001)],
+    "fee_overflows_u64": [transfer(2, 0, 4, 1, limit=1 << 40, price=1 << 30)],
+    "nonce_exhausted": [transfer(6, U64, 2, 1)],
+    "insufficient_balance": [transfer(4, 0, 2, 10**9)],
+    "out_of_gas_undo": [
+        (2, 0, 30_000, 2, [(Op.DEBIT, 2, 5), (Op.CREDIT, 4, 5), (Op.CREDIT, 3, 1)])
+    ],
+    "credit_overflow_undo": [
+        (
+            2,
+            0,
+            60_000,
+            1,
+            [(Op.DEBIT, 2, 7), (Op.CREDIT, 4, 3), (Op.CREDIT, 3, 11), (Op.DEBIT, 2, 1)],
+        )
+    ],
+    "transfer_to_self": [transfer(2, 0, 2, 77)],
+    "credit_to_empty": [transfer(2, 0, 200, 5)],
+    "batch": [
+        transfer(2, 0, 4, 10),
+        transfer(4, 0, 2, 1),
+        transfer(2, 9, 4, 1),
+        transfer(2, 1, 4, 10**13),
+        transfer(2, 2, 5, 3),
+    ],
+    "batch_of_dead_intents": [transfer(2, 3, 4, 1), transfer(4, 0, 2, 1, limit=100)],
+}
+
+
+@pytest.fixture(scope="module")
+def spec_traces() -> dict[str, bytes]:
+    return {name: spec_vm().trace(programs) for name, programs in SPEC_PROGRAMS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_PROGRAMS))
+def test_spec_built_traces_are_valid(spec_traces, name):
+    assert_valid(spec_traces[name])
+
+
+def test_spec_built_traces_cover_every_status(spec_traces):
+    seen = {st for data in spec_traces.values() for _, st in ops(data)}
+    assert seen == set(StepStatus)
+    seen_ops = {op for data in spec_traces.values() for op, _ in ops(data)}
+    assert seen_ops == set(Op)
+
+
+# --- traces from the real executor ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """Single-intent traces of generated intents, executed in order on one state."""
+    from pouw.node.executor import Executor
+    from pouw.node.intents import generate_intents
+    from pouw.node.state import AccountState
+
+    state = AccountState.genesis(16)
+    executor = Executor(coinbase=3)
+    intents = generate_intents(400, 11, n_accounts=16)
+    return [executor.execute_intent_with_trace(i, state)[1] for i in intents]
+
+
+def first_with(traces, wanted) -> bytes:
+    for t in traces:
+        if wanted in [(op, st) for op, st in zip(t.op.tolist(), t.status.tolist(), strict=True)]:
+            return t.to_bytes()
+    pytest.fail(f"no generated intent has {wanted}")
+
+
+def test_executor_traces_are_valid(executed):
+    for t in executed:
+        assert t.kind == 1
+        assert_valid(t.to_bytes())
+
+
+def test_executor_traces_cover_every_status_path(executed):
+    seen = {
+        (op, st) for t in executed for op, st in zip(t.op.tolist(), t.status.tolist(), strict=True)
+    }
+    for path in [
+        (N, StepStatus.OK),
+        (N, StepStatus.BAD_NONCE),
+        (Op.FEE, StepStatus.INTRINSIC_GAS),
+        (Op.FEE, StepStatus.CANNOT_PAY_FEE),
+        (Op.DEBIT, StepStatus.INSUFFICIENT_BALANCE),
+        (Op.CREDIT, StepStatus.OUT_OF_GAS),
+        (Op.UNDO, StepStatus.OK),
+        (Op.REWARD, StepStatus.OK),
+    ]:
+        assert path in seen, path
+
+
+def test_executor_batches_are_valid(executed):
+    from pouw.node.executor import Executor
+    from pouw.node.intents import generate_intents
+    from pouw.node.state import AccountState
+    from pouw.trace import ExecutionTrace
+
+    for lo, hi in [(0, 1), (0, 7), (7, 40), (0, len(executed))]:
+        batch = ExecutionTrace.concat(executed[lo:hi])
+        assert batch.kind == 2
+        assert_valid(batch.to_bytes())
+    state = AccountState.genesis(16)
+    _, batch = Executor(coinbase=5).execute_batch_with_trace(
+        generate_intents(200, 12, n_accounts=16), state
+    )
+    assert batch.kind == 2
+    assert_valid(batch.to_bytes())
+
+
+# --- reject twins: one tampered field, header value, step order or amount ------
+
+
+def base_traces(spec_traces, executed) -> dict[str, bytes]:
+    from pouw.trace import ExecutionTrace
+
+    out = dict(spec_traces)
+    out["exec_ok"] = first_with(executed, (Op.REWARD, StepStatus.OK))
+    out["exec_undo"] = first_with(executed, (Op.UNDO, StepStatus.OK))
+    out["exec_batch"] = ExecutionTrace.concat(executed[:12]).to_bytes()
+    return out
+
+
+def bumped(v, col):
+    if isinstance(v, (bytes, bytearray)):
+        return bytes([v[0] ^ 1]) + bytes(v[1:])
+    return (v + 1) % (1 << (8 * width(col, 1)))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ok",
+        "out_of_gas_undo",
+        "credit_overflow_undo",
+        "batch",
+        "batch_of_dead_intents",
+        "exec_ok",
+        "exec_undo",
+    ],
+)
+def test_every_field_of_every_step_is_bound(spec_traces, executed, name):
+    data = base_traces(spec_traces, executed)[name]
+    _, steps = split(data)
+    for i, step in enumerate(steps):
+        for col in COLS:
+            assert_refused(tamper(data, i, **{col: bumped(step[col], col)}))
+        for col in ("arg0", "balance_before", "gas_left", "account"):
+            if step[col] > 0:
+                assert_refused(tamper(data, i, **{col: step[col] - 1}))
+
+
+def step_of(data: bytes, op: int, status: int | None = None, nth: int = 0) -> int:
+    hits = [i for i, (o, s) in enumerate(ops(data)) if o == op and status in (None, s)]
+    return hits[nth]
+
+
+def test_named_reject_twins(spec_traces, executed):
+    """Each tamper is refused by both checkers at the step and rule it breaks."""
+    ok = base_traces(spec_traces, executed)["exec_ok"]
+    undo = spec_traces["credit_overflow_undo"]
+    header, steps = split(ok)
+    n = len(steps)
+    refund, reward = step_of(ok, Op.REFUND), step_of(ok, Op.REWARD)
+    debit = step_of(ok, Op.DEBIT)
+
+    # operands and amounts
+    r = steps[refund]["arg0"]
+    assert_refused(tamper(ok, refund, arg0=r + 1), Rule.AMOUNT, refund)
+    assert_refused(tamper(ok, reward, arg0=steps[reward]["arg0"] - 1), Rule.AMOUNT, reward)
+    assert_refused(tamper(ok, debit, arg1=1), Rule.ARG1_UNUSED, debit)
+    assert_refused(tamper(ok, debit, gas_left=steps[debit]["gas_left"] + 1), Rule.GAS, debit)
+    assert_refused(tamper(ok, debit, op=9), Rule.OP_RANGE, debit)
+    assert_refused(tamper(ok, debit, status=8), Rule.STATUS_RANGE, debit)
+    assert_refused(tamper(ok, debit, account=1 << 20), Rule.ACCOUNT_RANGE, debit)
+    assert_refused(
+        tamper(ok, reward, account=(steps[reward]["account"] + 1) % 16), Rule.ACCOUNT, reward
+    )
+    # a claimed failure that should have succeeded, and the reverse
+    assert_refused(tamper(ok, debit, status=StepStatus.INSUFFICIENT_BALANCE), Rule.STATUS, debit)
+    i = step_of(undo, Op.CREDIT, StepStatus.OVERFLOW)
+    assert_refused(tamper(undo, i, status=StepStatus.OK), Rule.STATUS, i)
+    # the leaf and the Merkle state
+    assert_refused(
+        tamper(ok, debit, balance_after=steps[debit]["balance_after"] + 1), Rule.LEAF_AFTER, debit
+    )
+    assert_refused(tamper(ok, 0, nonce_after=steps[0]["nonce_after"] + 1), Rule.LEAF_AFTER, 0)
+    assert_refused(tamper(ok, 2, owner=bytes(32)), Rule.MERKLE_BEFORE, 2)
+    path = bytearray(steps[3]["path"])
+    path[32 * 7] ^= 0x80  # a sibling at level 7
+    assert_refused(tamper(ok, 3, path=bytes(path)), Rule.MERKLE_BEFORE, 3)
+    assert_refused(tamper(ok, 4, root_after=bytes(32)), Rule.MERKLE_AFTER, 4)
+    assert_refused(tamper(ok, n - 1, root_after=bytes(32)), Rule.MERKLE_AFTER, n - 1)
+    # the header
+    bad = bytearray(ok)
+    bad[16] ^= 1  # pre_root
+    assert_refused(bytes(bad), Rule.MERKLE_BEFORE, 0)
+    bad = bytearray(ok)
+    bad[12:16] = struct.pack("<I", (steps[reward]["account"] + 1) % 16)  # coinbase
+    assert_refused(bytes(bad), Rule.ACCOUNT, reward)
+    bad = bytearray(ok)
+    bad[12:16] = struct.pack("<I", 1 << 20)  # coinbase out of the tree: framing
+    assert_refused(bytes(bad), Rule.MALFORMED, -1)
+    bad = bytearray(ok)
+    bad[60] ^= 4  # intent_id
+    assert_refused(bytes(bad), Rule.INTENT_ID, -1)
+    bad = bytearray(ok)
+    bad[7] = 2  # kind 1 -> 2: the header's id is not a batch id
+    assert_refused(bytes(bad), Rule.BATCH_ID, -1)
+    batch = base_traces(spec_traces, executed)["exec_batch"]
+    bad = bytearray(batch)
+    bad[79] ^= 1
+    assert_refused(bytes(bad), Rule.BATCH_ID, -1)
+    bad[79] ^= 1
+    bad[7] = 1  # a batch claiming to be one intent
+    assert_refused(bytes(bad), Rule.ONE_INTENT, step_of(batch, N, nth=1))
+
+
+def test_step_removed_duplicated_reordered(spec_traces, executed):
+    for data in (
+        base_traces(spec_traces, executed)["exec_ok"],
+        spec_traces["credit_overflow_undo"],
+        spec_traces["batch"],
+    ):
+        header, steps = split(data)
+        n = len(steps)
+        for i in range(n):
+            if n > 1:
+                assert_refused(join(header, steps[:i] + steps[i + 1 :]))
+            assert_refused(join(header, steps[: i + 1] + steps[i:]))
+            if i + 1 < n:
+                swapped = steps[:i] + [steps[i + 1], steps[i]] + steps[i + 2 :]
+                assert_refused(join(header, swapped))
+    # the named ones
+    data = spec_traces["credit_overflow_undo"]
+    header, steps = split(data)
+    first_undo = step_of(data, Op.UNDO)
+    assert_refused(
+        join(header, steps[:first_undo] + steps[first_undo + 1 :]), Rule.ACCOUNT, first_undo
+    )
+    last_undo = step_of(data, Op.UNDO, nth=1)
+    assert_refused(
+        join(header, steps[:last_undo] + steps[last_undo + 1 :]), Rule.EXPECT_UNDO, last_undo
+    )
+    assert_refused(join(header, steps[:-1]), Rule.INCOMPLETE, len(steps) - 2)
+    assert_refused(join(header, steps[:1] + steps[2:]), Rule.EXPECT_FEE, 1)
+    assert_refused(join(header, steps[:2] + steps[-2:]), Rule.EXPECT_BODY, 2)
+    i = step_of(data, Op.REFUND)
+    assert_refused(join(header, steps[: i + 1] + steps[i:]), Rule.EXPECT_REWARD, i + 1)
+    assert_refused(join(header, steps + steps[:1]), Rule.ONE_INTENT, len(steps))
+
+
+def test_framing_is_reported_not_raised():
+    good = spec_vm().trace(SPEC_PROGRAMS["ok"])
+    for data in (
+        b"",
+        b"PWTR",
+        good[:-1],
+        good + b"\0",
+        b"XXXX" + good[4:],
+        good[:4] + b"\2\0" + good[6:],
+        good[:6] + b"\0" + good[7:],
+        good[:7] + b"\3" + good[8:],
+        good[:8] + b"\0\0\0\0" + good[12:],
+    ):
+        assert both(data) == (False, -1, Rule.MALFORMED)
+
+
+def test_buffer_types_and_strides():
+    good = spec_vm().trace(SPEC_PROGRAMS["ok"])
+    import numpy as np
+
+    for buf in (good, bytearray(good), memoryview(good), np.frombuffer(good, np.uint8)):
+        assert native.check_trace(buf) == (True, -1, 0)
+    strided = np.repeat(np.frombuffer(good, np.uint8), 2)[::2]  # the same bytes, stride 2
+    with pytest.raises(ValueError):
+        native.check_trace(strided)
+    with pytest.raises(TypeError):
+        native.check_trace(None)
+    with pytest.raises(TypeError):
+        native.check_trace("PWTR")
+
+
+def test_rule_tables_agree():
+    assert tuple(r.name for r in Rule) == native.RULE_NAMES
+    assert tuple(r.text for r in Rule) == native.RULE_TEXTS
+    assert native.preimage_capacity(3) >= 46 + 13 * 1
+
+
+# --- every byte bound: a flipped byte is undecodable or refused ----------------
+
+
+@pytest.fixture(scope="module")
+def flip_targets(executed):
+    from pouw.trace import ExecutionTrace
+
+    ok = first_with(executed, (Op.REWARD, StepStatus.OK))
+    undo = first_with(executed, (Op.UNDO, StepStatus.OK))
+    batch = ExecutionTrace.concat(executed[:4]).to_bytes()
+    return [ok, undo, batch, spec_vm().trace(SPEC_PROGRAMS["credit_overflow_undo"])]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 3), where=st.floats(0, 1, exclude_max=True), mask=st.integers(1, 255))
+def test_every_byte_is_bound(flip_targets, which, where, mask):
+    from pouw.trace import ExecutionTrace
+
+    data = bytearray(flip_targets[which])
+    pos = int(where * len(data))
+    data[pos] ^= mask
+    try:
+        ExecutionTrace.from_bytes(bytes(data))
+    except TraceError:
+        assert both(bytes(data)) == (False, -1, Rule.MALFORMED)
+        return
+    ok, _, _ = both(bytes(data))
+    assert not ok, f"byte {pos} (^{mask:#x}) is not bound"
+
+
+def test_threads_check_concurrently(executed):
+    """The kernel runs without the GIL; concurrent checks still give each caller its answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pouw.trace import ExecutionTrace
+
+    good = ExecutionTrace.concat(executed).to_bytes()
+    bad = tamper(good, 5, gas_left=1)
+    want = {good: native.check_trace(good), bad: native.check_trace(bad)}
+    assert want[good][0] and not want[bad][0]
+    with ThreadPoolExecutor(4) as pool:
+        jobs = [good, bad] * 8
+        assert list(pool.map(native.check_trace, jobs)) == [want[d] for d in jobs]
