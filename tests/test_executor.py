@@ -390,3 +390,31 @@ def test_transfer_dict_round_trip_and_rejects():
         Transfer.from_dict({"sender": 1})
     assert t.intent_id == isa.intent_id(1, 4, 50_000, 5, t.body())
     assert np.uint8(Op.DEBIT) == 3
+
+
+def test_state_is_guarded_while_a_kernel_runs_without_the_gil():
+    import threading
+
+    st = AccountState.genesis(N_ACCOUNTS)
+    intents = list(generate_intents(20_000, seed=6, n_accounts=N_ACCOUNTS))
+    done = threading.Event()
+    outcomes = {"guarded": 0, "read": 0}
+
+    def reader():
+        while not done.is_set():
+            try:
+                st.get(1)
+                st.path(2)
+                outcomes["read"] += 1
+            except RuntimeError:
+                outcomes["guarded"] += 1
+
+    th = threading.Thread(target=reader)
+    th.start()
+    try:
+        Executor().execute_batch(intents, st)
+    finally:
+        done.set()
+        th.join()
+    assert outcomes["read"] + outcomes["guarded"] > 0  # the reader ran and nothing crashed
+    assert st.get(1).nonce > 0  # reads work again once the batch is done

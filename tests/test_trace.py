@@ -337,3 +337,10 @@ def test_concat_chains_roots_and_ids():
         ExecutionTrace.concat([])
     with pytest.raises(TypeError):
         ExecutionTrace.concat([parts[0], b"x"])
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])  # both sides of the small-trace C hash threshold
+def test_trace_hash_is_blake3_of_the_bytes(n):
+    t = make_trace(n=n, depth=4, seed=n)
+    assert t.trace_hash == blake3(t.to_bytes()).hexdigest()
+    assert ExecutionTrace.from_bytes(t.to_bytes()).trace_hash == t.trace_hash

@@ -34,7 +34,11 @@ cdef extern from "pw_smt.h" nogil:
 
 cdef class SparseMerkleTree:
     # Owns `t` (freed in __dealloc__); `ready` is set once pw_smt_init succeeded.
+    # `busy` is set while a kernel works on `t` without the GIL; every method
+    # then raises RuntimeError instead of touching a table being rewritten.
     cdef pw_smt t
     cdef bint ready
+    cdef bint busy
 
+    cdef int check_free(self) except -1
     cdef int check_index(self, object index) except -1

@@ -109,7 +109,13 @@ cdef class SparseMerkleTree:
             pw_smt_free(&self.t)
             self.ready = False
 
+    cdef int check_free(self) except -1:
+        if self.busy:
+            raise RuntimeError("SparseMerkleTree is being updated by a kernel in another thread")
+        return 0
+
     cdef int check_index(self, object index) except -1:
+        self.check_free()
         if not isinstance(index, int) or not 0 <= index < (<object>1 << self.t.depth):
             raise ValueError(f"leaf index must be an integer in [0, 2^{self.t.depth}), got {index!r}")
         return 0
@@ -122,11 +128,13 @@ cdef class SparseMerkleTree:
     @property
     def root(self):
         """The 32-byte root hash (``zero_hashes(depth)[depth]`` for the empty tree)."""
+        self.check_free()
         return PyBytes_FromStringAndSize(<char *>self.t.root, 32)
 
     @property
     def node_count(self):
         """How many non-empty nodes (leaves included) are stored."""
+        self.check_free()
         return self.t.nodes.len
 
     def get_leaf_hash(self, index):
@@ -136,6 +144,7 @@ cdef class SparseMerkleTree:
 
     def get_node(self, level, index):
         """The hash of node ``index`` at ``level`` (0 = leaves, depth = root)."""
+        self.check_free()
         if not isinstance(level, int) or not 0 <= level <= self.t.depth:
             raise ValueError(f"level must be in 0..{self.t.depth}, got {level!r}")
         if not isinstance(index, int) or not 0 <= index < (<object>1 << (self.t.depth - level)):
@@ -175,13 +184,18 @@ cdef class SparseMerkleTree:
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(leaf_hashes)
         cdef uint64_t s = start
         cdef int rc
-        with nogil:  # self and leaf_hashes stay referenced by this frame
-            rc = pw_smt_set_range(&self.t, s, n, p)
+        self.busy = True
+        try:
+            with nogil:  # self and leaf_hashes stay referenced by this frame
+                rc = pw_smt_set_range(&self.t, s, n, p)
+        finally:
+            self.busy = False
         if rc < 0:
             raise MemoryError("SparseMerkleTree: out of memory (tree left inconsistent)")
 
     def copy(self):
         """An independent copy (one memcpy of the node table)."""
+        self.check_free()
         cdef SparseMerkleTree other = SparseMerkleTree.__new__(SparseMerkleTree, self.t.depth)
         pw_smt_free(&other.t)
         other.ready = False

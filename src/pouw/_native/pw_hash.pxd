@@ -29,4 +29,3 @@ cdef extern from "pw_hash.h" nogil:
     int pw_fold_path(const uint8_t *leaf, uint32_t index, const uint8_t *path, int depth,
                      uint8_t *out_root)
     # BLAKE3 of any length, keyed when key is not NULL.
-    void pw_blake3(const uint8_t *key, const uint8_t *data, size_t len, uint8_t *out)

@@ -16,7 +16,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy
 
-from .pw_hash cimport pw_blake3, pw_load32_le, pw_load64_le, pw_store32_le
+from .pw_hash cimport pw_load32_le, pw_load64_le, pw_store32_le
 from .pw_isa cimport *
 
 import numpy as np
@@ -253,7 +253,7 @@ cdef class ExecutionTrace:
 
     @property
     def trace_hash(self):
-        """BLAKE3 of the canonical bytes, 64 lowercase hex digits (cached)."""
+        """BLAKE3 of the canonical bytes (the blake3 package), 64 lowercase hex digits (cached)."""
         if self._hash is None:
             self._hash = _blake3(self._data).hexdigest()
         return self._hash
@@ -379,7 +379,6 @@ cdef class ExecutionTrace:
         cdef const uint8_t *a0 = base + pw_col_offset(PW_COL_ARG0, n, d)
         cdef const uint8_t *a1 = base + pw_col_offset(PW_COL_ARG1, n, d)
         cdef size_t i = 0, start, j, nb
-        cdef uint8_t digest[32]
         cdef bytearray pre
         cdef uint8_t *q
         out = []
@@ -413,8 +412,7 @@ cdef class ExecutionTrace:
                 q[46 + 13 * j] = op[start + 2 + j]
                 memcpy(q + 47 + 13 * j, acct + 4 * (start + 2 + j), 4)
                 memcpy(q + 51 + 13 * j, a0 + 8 * (start + 2 + j), 8)
-            pw_blake3(NULL, q, len(pre), digest)
-            out.append(PyBytes_FromStringAndSize(<char *>digest, 32))
+            out.append(_blake3(pre).digest())
         return out
 
     def intent_ids(self):

@@ -68,6 +68,7 @@ cdef class AccountTable:
     cdef readonly SparseMerkleTree tree
     cdef pw_map accounts
     cdef bint ready
+    cdef bint busy  # set while execute() runs without the GIL: methods raise RuntimeError
     cdef readonly object total_supply
 
     def __cinit__(self, depth=20):
@@ -88,13 +89,21 @@ cdef class AccountTable:
 
     @property
     def root(self):
+        self._free()
         return self.tree.root
 
     def __len__(self):
         """The number of non-empty accounts."""
+        self._free()
         return self.accounts.len
 
+    cdef int _free(self) except -1:
+        if self.busy:
+            raise RuntimeError("AccountTable is being updated by execute() in another thread")
+        return 0
+
     cdef uint32_t _index(self, object index) except? 0xFFFFFFFF:
+        self._free()
         self.tree.check_index(index)
         return <uint32_t>index
 
@@ -124,6 +133,7 @@ cdef class AccountTable:
     def set_range(self, start, owners, balance, nonce=0):
         """Set ``len(owners) // 32`` consecutive accounts from ``start`` (owners concatenated),
         each with ``balance`` and ``nonce``, rehashing each tree node once (a genesis)."""
+        self._free()
         self.tree.check_index(start)
         if not isinstance(owners, bytes) or len(owners) % 32:
             raise ValueError("owners must be bytes, a multiple of 32 long")
@@ -145,15 +155,19 @@ cdef class AccountTable:
         cdef uint8_t *lv = <uint8_t *>PyBytes_AS_STRING(leaves)
         cdef const uint8_t *ow = <const uint8_t *>PyBytes_AS_STRING(owners)
         cdef int rc = 0
-        with nogil:  # owners and leaves are held by this frame; self by the caller
-            for k in range(n):
-                memcpy(a.owner, ow + 32 * k, 32)
-                a.balance = bal
-                a.nonce = non
-                pw_leaf_hash(a.owner, bal, non, lv + 32 * k)
-                if pw_account_put(&self.accounts, <uint32_t>(s + k), &a) < 0:
-                    rc = -1
-                    break
+        self.busy = True
+        try:
+            with nogil:  # owners and leaves are held by this frame; self by the caller
+                for k in range(n):
+                    memcpy(a.owner, ow + 32 * k, 32)
+                    a.balance = bal
+                    a.nonce = non
+                    pw_leaf_hash(a.owner, bal, non, lv + 32 * k)
+                    if pw_account_put(&self.accounts, <uint32_t>(s + k), &a) < 0:
+                        rc = -1
+                        break
+        finally:
+            self.busy = False
         if rc < 0:
             raise MemoryError("AccountTable: out of memory (table left inconsistent)")
         self.tree.set_leaves(start, leaves)
@@ -167,6 +181,7 @@ cdef class AccountTable:
 
     def copy(self):
         """An independent copy (two table memcpys)."""
+        self._free()
         cdef AccountTable other = AccountTable.__new__(AccountTable, self.tree.t.depth)
         pw_map_free(&other.accounts)
         other.ready = False
@@ -207,6 +222,7 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         raise ValueError("header_id must be 32 bytes")
     if not isinstance(n_intents, int) or n_intents < 1 or (kind == PW_TRACE_KIND_INTENT and n_intents != 1):
         raise ValueError(f"n_intents must be >= 1 (exactly 1 for kind 1), got {n_intents!r}")
+    state._free()
     if state.total_supply >= SUPPLY_LIMIT:
         raise ValueError("total supply must be below 2^63")
     cdef const uint8_t *prog = <const uint8_t *>PyBytes_AS_STRING(programs)
@@ -239,8 +255,13 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
             for c in range(PW_N_COLS):
                 vm.cols[c] = scratch + off
                 off += <size_t>cap * pw_col_width(c, depth)
-        with nogil:  # state, programs and the buffers are held by this frame
-            rc = pw_vm_run(&vm, prog, n, res)
+        state._free()  # checked and set with the GIL held throughout: no second runner
+        state.busy = state.tree.busy = True
+        try:
+            with nogil:  # state, programs and the buffers are held by this frame
+                rc = pw_vm_run(&vm, prog, n, res)
+        finally:
+            state.busy = state.tree.busy = False
         if rc < 0:
             raise MemoryError("VM: out of memory; the state is left partly updated")
         trace = None

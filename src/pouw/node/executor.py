@@ -111,6 +111,7 @@ class Executor:
         data, pre, raw = _vm.execute(
             state.table, self.coinbase, program, 1, bytes.fromhex(iid), TRACE_KIND_INTENT, True
         )
+        assert data is not None
         return _result(intent, iid, pre, raw[0]), ExecutionTrace.from_bytes(data)
 
     def execute_intent(self, intent: Intent, state: AccountState) -> ExecutionResult:
@@ -135,6 +136,7 @@ class Executor:
         ids = [i.intent_id for i in intents]
         header = bytes.fromhex(batch_id(ids))
         results, data = self._run(intents, ids, state, header, True)
+        assert data is not None
         return results, ExecutionTrace.from_bytes(data)
 
     def execute_batch(
@@ -154,7 +156,7 @@ class Executor:
         state: AccountState,
         header: bytes,
         with_trace: bool,
-    ) -> tuple[list[ExecutionResult], bytes]:
+    ) -> tuple[list[ExecutionResult], bytes | None]:
         programs = b"".join([i.program for i in intents])
         data, pre, raw = _vm.execute(
             state.table, self.coinbase, programs, len(intents), header, TRACE_KIND_BATCH, with_trace
@@ -169,7 +171,9 @@ class Executor:
         return f"Executor(coinbase={self.coinbase})"
 
 
-def _result(intent: Intent, iid: str, pre: bytes, raw: tuple) -> ExecutionResult:
+def _result(
+    intent: Intent, iid: str, pre: bytes, raw: tuple[int, int, int, int, bytes]
+) -> ExecutionResult:
     code, n_steps, gas_used, fee, post = raw
     gas = GasSummary(intent.gas_limit, gas_used, intent.gas_price, fee)
     return ExecutionResult(iid, _BY_CODE[code], gas, pre, post, n_steps)

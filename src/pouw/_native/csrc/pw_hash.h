@@ -11,8 +11,11 @@
  *   pw_leaf_hash         leaf_hash(owner, balance, nonce); 0^32 for the empty leaf.
  *   pw_node_hash         node_hash(left, right) = keyed(K_NODE, left || right).
  *   pw_fold_path         a leaf hash folded up its sibling path (spec bit order).
- *   pw_blake3            plain or keyed BLAKE3 of any length (32-byte output);
- *                        e.g. intent ids, recomputed from a trace's steps.
+ *
+ * Only the one-block keyed hash lives here, because Merkle nodes and leaves
+ * must be hashed without the GIL inside the VM and the checker.  Everything
+ * of variable length (trace hashes, job ids, intent ids) goes through the
+ * `blake3` package: BLAKE3 itself is not reimplemented.
  *
  * Integers are encoded little-endian byte by byte, so results do not depend
  * on the host's byte order.  The one place a SNARK-friendly hash replaces
@@ -105,7 +108,7 @@ static inline uint32_t pw_rotr32(uint32_t x, unsigned n) { return (x >> n) | (x 
 static inline void pw_compress(uint32_t cv[8], const uint8_t block[64], uint64_t counter,
                                uint32_t block_len, uint32_t flags) {
     uint32_t m[16], v[16];
-    int i, r;
+    int i;
     for (i = 0; i < 16; i++) m[i] = pw_load32_le(block + 4 * i);
     for (i = 0; i < 8; i++) v[i] = cv[i];
     v[8] = PW_IV[0];
@@ -116,17 +119,26 @@ static inline void pw_compress(uint32_t cv[8], const uint8_t block[64], uint64_t
     v[13] = (uint32_t)(counter >> 32);
     v[14] = block_len;
     v[15] = flags;
-    for (r = 0; r < 7; r++) {
-        const uint8_t *s = PW_SCHEDULE[r];
-        PW_G(0, 4, 8, 12, m[s[0]], m[s[1]]);
-        PW_G(1, 5, 9, 13, m[s[2]], m[s[3]]);
-        PW_G(2, 6, 10, 14, m[s[4]], m[s[5]]);
-        PW_G(3, 7, 11, 15, m[s[6]], m[s[7]]);
-        PW_G(0, 5, 10, 15, m[s[8]], m[s[9]]);
-        PW_G(1, 6, 11, 12, m[s[10]], m[s[11]]);
-        PW_G(2, 7, 8, 13, m[s[12]], m[s[13]]);
-        PW_G(3, 4, 9, 14, m[s[14]], m[s[15]]);
-    }
+    /* the 7 rounds written out, so every message index is a compile-time constant */
+#define PW_ROUND(r)                                                                   \
+    do {                                                                              \
+        PW_G(0, 4, 8, 12, m[PW_SCHEDULE[r][0]], m[PW_SCHEDULE[r][1]]);                \
+        PW_G(1, 5, 9, 13, m[PW_SCHEDULE[r][2]], m[PW_SCHEDULE[r][3]]);                \
+        PW_G(2, 6, 10, 14, m[PW_SCHEDULE[r][4]], m[PW_SCHEDULE[r][5]]);               \
+        PW_G(3, 7, 11, 15, m[PW_SCHEDULE[r][6]], m[PW_SCHEDULE[r][7]]);               \
+        PW_G(0, 5, 10, 15, m[PW_SCHEDULE[r][8]], m[PW_SCHEDULE[r][9]]);               \
+        PW_G(1, 6, 11, 12, m[PW_SCHEDULE[r][10]], m[PW_SCHEDULE[r][11]]);             \
+        PW_G(2, 7, 8, 13, m[PW_SCHEDULE[r][12]], m[PW_SCHEDULE[r][13]]);              \
+        PW_G(3, 4, 9, 14, m[PW_SCHEDULE[r][14]], m[PW_SCHEDULE[r][15]]);              \
+    } while (0)
+    PW_ROUND(0);
+    PW_ROUND(1);
+    PW_ROUND(2);
+    PW_ROUND(3);
+    PW_ROUND(4);
+    PW_ROUND(5);
+    PW_ROUND(6);
+#undef PW_ROUND
     for (i = 0; i < 8; i++) cv[i] = v[i] ^ v[i + 8];
 }
 
@@ -207,67 +219,6 @@ static inline int pw_fold_path(const uint8_t leaf[32], uint32_t index, const uin
     }
     memcpy(out_root, h, 32);
     return 0;
-}
-
-/* ---- any length (chunk tree) ---- */
-
-/* Chaining value (or root output) of one chunk of len <= 1024 bytes. */
-static inline void pw_chunk_cv(const uint32_t key[8], const uint8_t *chunk, size_t len,
-                               uint64_t counter, uint32_t base_flags, int is_root, uint32_t cv[8]) {
-    size_t nblocks = len == 0 ? 1 : (len + 63) / 64, b;
-    int i;
-    for (i = 0; i < 8; i++) cv[i] = key[i];
-    for (b = 0; b < nblocks; b++) {
-        uint8_t block[64];
-        size_t off = 64 * b, blen = len - off < 64 ? len - off : 64;
-        uint32_t flags = base_flags;
-        memset(block, 0, sizeof block);
-        if (blen) memcpy(block, chunk + off, blen);
-        if (b == 0) flags |= PW_CHUNK_START;
-        if (b == nblocks - 1) flags |= PW_CHUNK_END | (is_root ? PW_ROOT : 0);
-        pw_compress(cv, block, counter, (uint32_t)blen, flags);
-    }
-}
-
-static inline void pw_parent_cv(const uint32_t key[8], const uint32_t left[8], const uint32_t right[8],
-                                uint32_t base_flags, int is_root, uint32_t out[8]) {
-    uint8_t block[64];
-    int i;
-    pw_words_out(left, block);
-    pw_words_out(right, block + 32);
-    for (i = 0; i < 8; i++) out[i] = key[i];
-    pw_compress(out, block, 0, 64, base_flags | PW_PARENT | (is_root ? PW_ROOT : 0));
-}
-
-/* BLAKE3 of any length; keyed when `key` is not NULL.  32-byte output. */
-static inline void pw_blake3(const uint8_t *key, const uint8_t *data, size_t len, uint8_t out[32]) {
-    uint32_t kw[8], cv[8], stack[54][8];
-    uint32_t base = key ? PW_KEYED_HASH : 0;
-    size_t n_chunks = len == 0 ? 1 : (len + PW_CHUNK_LEN - 1) / PW_CHUNK_LEN, c;
-    int sp = 0;
-    pw_key_words(key, kw);
-    if (n_chunks == 1) {
-        pw_chunk_cv(kw, data, len, 0, base, 1, cv);
-        pw_words_out(cv, out);
-        return;
-    }
-    for (c = 0; c + 1 < n_chunks; c++) {
-        uint64_t total = (uint64_t)c + 1;
-        pw_chunk_cv(kw, data + c * PW_CHUNK_LEN, PW_CHUNK_LEN, (uint64_t)c, base, 0, cv);
-        while ((total & 1) == 0) { /* a completed subtree: merge with its left sibling */
-            sp--;
-            pw_parent_cv(kw, stack[sp], cv, base, 0, cv);
-            total >>= 1;
-        }
-        memcpy(stack[sp++], cv, sizeof cv);
-    }
-    c = n_chunks - 1;
-    pw_chunk_cv(kw, data + c * PW_CHUNK_LEN, len - c * PW_CHUNK_LEN, (uint64_t)c, base, 0, cv);
-    while (sp > 0) {
-        sp--;
-        pw_parent_cv(kw, stack[sp], cv, base, sp == 0, cv);
-    }
-    pw_words_out(cv, out);
 }
 
 #endif /* POUW_PW_HASH_H */
