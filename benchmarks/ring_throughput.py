@@ -206,24 +206,47 @@ SECTIONS = [
 ]
 
 
-def main() -> int:
-    print(f"# {platform.python_implementation()} {sys.version.split()[0]} on {platform.machine()}")
-    print(f"# reproduce: {COMMAND}")
+def machine_info() -> dict[str, str]:
+    return {
+        "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
+        "machine": platform.machine(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def measure(verbose: bool = True) -> dict:
+    """Run every section; return {"rows": [...], "ratios": {label: ratio}, "missed": n}."""
+    if verbose:
+        print(f"# {platform.python_implementation()} {sys.version.split()[0]} on {platform.machine()}")
+        print(f"# reproduce: {COMMAND}")
     header = f"{'case':<48} {'ops/s':>14} {'ratio':>8} {'target':>8}"
     missed = 0
+    rows = []
+    ratios = {}
     for title, ring, baselines, counts, ops in SECTIONS:
-        print(f"\n## {title}\n{header}")
+        if verbose:
+            print(f"\n## {title}\n{header}")
         ring_time, *base_times = best_seconds([ring] + [base for _, base, _ in baselines])
         ring_rate = ops / ring_time
-        print(f"{'RingBuffer':<48} {ring_rate:>14,.0f} {'':>8} {'':>8}")
+        if verbose:
+            print(f"{'RingBuffer':<48} {ring_rate:>14,.0f} {'':>8} {'':>8}")
         for (name, base, target), seconds in zip(baselines, base_times, strict=True):
             rate = counts.get(base, ops) / seconds
             ratio = ring_rate / rate
             ok = "" if target is None else (" ok" if ratio >= target else " MISSED")
             missed += target is not None and ratio < target
             target_text = "" if target is None else f">={target:g}"
-            print(f"{name:<48} {rate:>14,.0f} {ratio:>7.2f}x {target_text:>8}{ok}")
-    return 1 if missed else 0
+            rows.append({"case": title, "baseline": name, "ring_ops_s": ring_rate,
+                         "baseline_ops_s": rate, "ratio": ratio, "target": target})
+            if target is not None:
+                ratios[f"{title.split(',')[0]}\nvs {name}"] = ratio
+            if verbose:
+                print(f"{name:<48} {rate:>14,.0f} {ratio:>7.2f}x {target_text:>8}{ok}")
+    return {"rows": rows, "ratios": ratios, "missed": missed}
+
+
+def main() -> int:
+    return 1 if measure()["missed"] else 0
 
 
 if __name__ == "__main__":

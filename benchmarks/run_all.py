@@ -99,7 +99,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     results = {
         "machine": ring_throughput.machine_info(),
-        "ring": ring_throughput.main(["--json-only"] if args.quick else []),
+        "ring": ring_throughput.measure(),
         "job": job_creation(repeats),
         "node": node_throughput.main(
             ["--intents", "2000" if args.quick else "5000", "--repeats", str(repeats)]

@@ -13,7 +13,6 @@ its status and, once known, its proof.
 
 from __future__ import annotations
 
-import struct
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ __all__ = ["ProofJob", "compute_job_id", "now_ms"]
 _JOB_DOMAIN = b"pouw.job.v1\x00"
 _U64_MAX = (1 << 64) - 1
 _TIER_CODE = {JobTier.MICRO: 1, JobTier.MACRO: 2, JobTier.FULL: 3}
+_TIER_BYTE = {tier: bytes((code,)) for tier, code in _TIER_CODE.items()}
 _TIERS = {t.value: t for t in JobTier}
 
 
@@ -40,7 +40,7 @@ def now_ms() -> int:
 
 def _tier(value: JobTier | str) -> JobTier:
     if value.__class__ is JobTier:
-        return value  # type: ignore[return-value]
+        return value
     try:
         return _TIERS[value] if isinstance(value, str) else JobTier(value)
     except (KeyError, ValueError):
@@ -61,10 +61,19 @@ def compute_job_id(trace_hash: str, tier: JobTier | str, intent_id: str, fee_bud
         raise ValueError("trace_hash and intent_id must be hex strings") from None
     if len(th) != 32 or len(iid) != 32:
         raise ValueError("trace_hash and intent_id must be 32 bytes (64 hex digits)")
-    if not isinstance(fee_budget, int) or not 0 <= fee_budget <= _U64_MAX:
+    _check_fee(fee_budget)
+    return _job_id(th, tier, iid, fee_budget)
+
+
+def _check_fee(fee_budget: object) -> None:
+    if fee_budget.__class__ is not int or not 0 <= fee_budget <= _U64_MAX:
         raise ValueError(f"fee_budget must be an integer in [0, 2^64), got {fee_budget!r}")
-    data = _JOB_DOMAIN + th + bytes((_TIER_CODE[tier],)) + iid + struct.pack("<Q", fee_budget)
-    return blake3(data).hexdigest()
+
+
+def _job_id(th: bytes, tier: JobTier, iid: bytes, fee_budget: int) -> str:
+    return blake3(
+        b"".join((_JOB_DOMAIN, th, _TIER_BYTE[tier], iid, fee_budget.to_bytes(8, "little")))
+    ).hexdigest()
 
 
 class ProofJob:
@@ -97,6 +106,7 @@ class ProofJob:
         "created_at_ms",
         "deadline_ms",
         "trace_data",
+        "_trace",
     )
 
     job_id: str
@@ -137,6 +147,7 @@ class ProofJob:
         self.created_at_ms = created_at_ms
         self.deadline_ms = deadline_ms
         self.trace_data = trace_data
+        self._trace: ExecutionTrace | None = None
 
     @classmethod
     def new_for_trace(
@@ -153,12 +164,24 @@ class ProofJob:
         """
         if not isinstance(ttl_ms, int) or ttl_ms < 0:
             raise ValueError(f"ttl_ms must be a non-negative integer, got {ttl_ms!r}")
-        tier = _tier(tier)
-        data = trace.to_bytes()
+        if tier.__class__ is not JobTier:
+            tier = _tier(tier)
+        if fee_budget.__class__ is not int or not 0 <= fee_budget <= _U64_MAX:
+            _check_fee(fee_budget)
         trace_hash = trace.trace_hash
         intent_id = trace.intent_id
         job = cls.__new__(cls)
-        job.job_id = compute_job_id(trace_hash, tier, intent_id, fee_budget)
+        job.job_id = blake3(
+            b"".join(
+                (
+                    _JOB_DOMAIN,
+                    bytes.fromhex(trace_hash),
+                    _TIER_BYTE[tier],
+                    bytes.fromhex(intent_id),
+                    fee_budget.to_bytes(8, "little"),
+                )
+            )
+        ).hexdigest()
         job.tier = tier
         job.intent_id = intent_id
         job.trace_hash = trace_hash
@@ -166,17 +189,23 @@ class ProofJob:
         created = time.time_ns() // 1_000_000
         job.created_at_ms = created
         job.deadline_ms = created + ttl_ms
-        job.trace_data = data
+        job.trace_data = trace.to_bytes()
+        # Traces are immutable: keep the decoded one, so a local worker does not
+        # decode and re-hash what the node just encoded.
+        job._trace = trace
         return job
 
     def get_trace(self) -> ExecutionTrace:
         """Decode ``trace_data``; raises :class:`TraceError` if it is malformed or
         does not hash to ``trace_hash`` (a job whose bytes were altered)."""
-        from .trace import ExecutionTrace
+        trace = self._trace
+        if trace is None:
+            from .trace import ExecutionTrace
 
-        trace = ExecutionTrace.from_bytes(self.trace_data)
-        if trace.trace_hash != self.trace_hash:
-            raise TraceError(f"job {self.job_id}: trace data does not match trace_hash")
+            trace = ExecutionTrace.from_bytes(self.trace_data)
+            if trace.trace_hash != self.trace_hash:
+                raise TraceError(f"job {self.job_id}: trace data does not match trace_hash")
+            self._trace = trace
         return trace
 
     def is_expired(self, at_ms: int | None = None) -> bool:
@@ -202,7 +231,15 @@ class ProofJob:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ProofJob):
             return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+        return all(getattr(self, f) == getattr(other, f) for f in _FIELDS)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in _FIELDS}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for f in _FIELDS:
+            setattr(self, f, state[f])
+        self._trace = None
 
     def __hash__(self) -> int:
         return hash(self.job_id)
@@ -213,3 +250,6 @@ class ProofJob:
             f"intent_id={self.intent_id[:16]}..., fee_budget={self.fee_budget}, "
             f"deadline_ms={self.deadline_ms}, trace={len(self.trace_data)} bytes)"
         )
+
+
+_FIELDS = tuple(f for f in ProofJob.__slots__ if not f.startswith("_"))

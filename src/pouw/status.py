@@ -114,5 +114,5 @@ def parse_enum(enum_type: type[Enum], value: object, what: str) -> Enum:
     try:
         return enum_type(value)
     except ValueError:
-        words = ", ".join(repr(m.value) for m in enum_type)  # type: ignore[attr-defined]
+        words = ", ".join(repr(m.value) for m in enum_type)
         raise ValueError(f"{what}: expected one of {words}, got {value!r}") from None

@@ -137,7 +137,7 @@ class LocalWorkerPool:
         self.size = n
         self.store: JobStore = store if store is not None else JobQueue()
         self.prover: Prover = prover if prover is not None else MockProver()
-        self.ring = RingBuffer(ring_capacity)
+        self.ring: RingBuffer[object] = RingBuffer(ring_capacity)
         self._on_proof = on_proof
         self._cond = threading.Condition()
         self._outstanding = 0
@@ -210,6 +210,7 @@ class LocalWorkerPool:
             if self._abandon:
                 outcome = None  # left PENDING in the store
             else:
+                assert isinstance(item, ProofJob)
                 outcome = process_job(
                     self.store, self.prover, item, worker_id, on_proof=self._on_proof
                 )

@@ -16,7 +16,7 @@ from .executor import ExecutionResult
 __all__ = ["Ledger", "LedgerEntry", "LedgerEntryMeta"]
 
 
-@dataclass
+@dataclass(slots=True)
 class LedgerEntryMeta:
     """The proving side of an entry.
 
@@ -34,7 +34,7 @@ class LedgerEntryMeta:
         return self.proof is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class LedgerEntry:
     """What the chain records for one intent: its position, result and proof metadata."""
 
