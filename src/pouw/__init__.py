@@ -10,6 +10,7 @@ loops and the local pool in :mod:`pouw.worker`, traces in :mod:`pouw.trace`.
 
 from .errors import (
     ConfigError,
+    CurveError,
     DuplicateJob,
     InvalidTransition,
     JobNotFound,
@@ -43,4 +44,5 @@ __all__ = [
     "TraceError",
     "ProofError",
     "ConfigError",
+    "CurveError",
 ]

@@ -100,7 +100,11 @@ def _cmd_node(args: argparse.Namespace) -> int:
 
     ctx = NodeContext.from_config(config)
     try:
-        ctx.submit_intents(generate_intents(n, seed=seed, n_accounts=config.accounts))
+        ctx.submit_intents(
+            generate_intents(
+                n, seed=seed, n_accounts=config.accounts, balance=config.genesis_balance
+            )
+        )
         progress = _Progress(n, sys.stderr)
         t0 = time.perf_counter()
         ctx.process_all(progress=progress)

@@ -11,6 +11,7 @@ __all__ = [
     "TraceError",
     "ProofError",
     "ConfigError",
+    "CurveError",
 ]
 
 
@@ -47,3 +48,8 @@ class ProofError(PouwError):
 
 class ConfigError(PouwError, ValueError):
     """A node configuration with an unknown key or a bad value; the message names the key."""
+
+
+class CurveError(PouwError, ValueError):
+    """A field element or curve point that is not canonical, not on the curve or
+    not in the subgroup (untrusted input is rejected, never reduced silently)."""

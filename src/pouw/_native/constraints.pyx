@@ -14,6 +14,8 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
 from blake3 import blake3 as _blake3
 
+from .merkle cimport simd_level_code
+
 __all__ = ["RULE_NAMES", "RULE_TEXTS", "check_trace", "preimage_capacity"]
 
 
@@ -32,13 +34,15 @@ cdef extern from "constraints.h" nogil:
 
     ctypedef struct pw_ck_view:
         uint32_t n_steps
+    ctypedef struct pw_ck_scratch:
+        pass
 
     size_t pw_ck_preimage_capacity(size_t n_steps)
     size_t pw_ck_offsets_capacity(size_t n_steps)
     int pw_ck_frame(const uint8_t *buf, size_t length, pw_ck_view *v)
     int pw_ck_check(const uint8_t *buf, size_t length, uint8_t *pre, size_t pre_cap,
-                    uint64_t *off, size_t off_cap, int64_t *bad_step, uint32_t *n_intents,
-                    int *kind)
+                    uint64_t *off, size_t off_cap, pw_ck_scratch *scratch, int simd_level,
+                    int64_t *bad_step, uint32_t *n_intents, int *kind)
 
 
 #: Rule names by code (``RULE_NAMES[0] == "OK"``), read from the C table.
@@ -75,6 +79,7 @@ def check_trace(const uint8_t[::1] data not None):
     cdef pw_ck_view view
     cdef uint8_t *pre = NULL
     cdef uint64_t *off = NULL
+    cdef pw_ck_scratch *scratch = NULL
     cdef size_t pre_cap, off_cap
     cdef int64_t step = -1
     cdef uint32_t n_intents = 0, j
@@ -87,13 +92,15 @@ def check_trace(const uint8_t[::1] data not None):
     off_cap = pw_ck_offsets_capacity(view.n_steps)
     pre = <uint8_t *>PyMem_Malloc(pre_cap)
     off = <uint64_t *>PyMem_Malloc(off_cap * sizeof(uint64_t))
+    scratch = <pw_ck_scratch *>PyMem_Malloc(sizeof(pw_ck_scratch))
     try:
-        if pre == NULL or off == NULL:
+        if pre == NULL or off == NULL or scratch == NULL:
             raise MemoryError()
         # `data` (a typed memoryview) holds the owner's buffer until we return;
-        # `pre` and `off` are ours. The checker touches no Python object.
+        # `pre`, `off` and `scratch` are ours. The checker touches no Python object.
         with nogil:
-            rule = pw_ck_check(buf, length, pre, pre_cap, off, off_cap, &step, &n_intents, &kind)
+            rule = pw_ck_check(buf, length, pre, pre_cap, off, off_cap, scratch,
+                               simd_level_code(), &step, &n_intents, &kind)
         if rule != PW_CK_OK:
             return (False, step, rule)
         header_id = bytes(data[PW_HDR_INTENT_ID:PW_HDR_INTENT_ID + 32])
@@ -111,3 +118,4 @@ def check_trace(const uint8_t[::1] data not None):
     finally:
         PyMem_Free(pre)
         PyMem_Free(off)
+        PyMem_Free(scratch)

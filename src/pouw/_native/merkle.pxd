@@ -32,6 +32,12 @@ cdef extern from "pw_smt.h" nogil:
     int pw_smt_set_range(pw_smt *t, uint64_t start, uint64_t n, const uint8_t *leaves)
 
 
+# The fold level (pw_fold_simd.h) this module chose or was forced to: the one
+# every kernel of the package passes to pw_fold_many_at (constraints.pyx),
+# so _set_simd_level switches them all.
+cdef int simd_level_code() noexcept nogil
+
+
 cdef class SparseMerkleTree:
     # Owns `t` (freed in __dealloc__); `ready` is set once pw_smt_init succeeded.
     # `busy` is set while a kernel works on `t` without the GIL; every method

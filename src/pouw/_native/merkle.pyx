@@ -5,10 +5,23 @@ Public face: pouw.merkle.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
-from .pw_hash cimport pw_fold_path, pw_leaf_hash, pw_node_hash, PW_K_LEAF, PW_K_NODE
+from .pw_hash cimport (
+    PW_K_LEAF,
+    PW_K_NODE,
+    PW_SIMD_N_LEVELS,
+    pw_fold_many,
+    pw_fold_path,
+    pw_leaf_hash,
+    pw_node_hash,
+    pw_simd_level,
+    pw_simd_level_name,
+    pw_simd_set_level,
+    pw_simd_supported,
+)
 
 __all__ = [
     "K_LEAF",
@@ -17,6 +30,9 @@ __all__ = [
     "node_hash",
     "zero_hashes",
     "fold_path",
+    "fold_many",
+    "simd_level",
+    "simd_levels",
     "SparseMerkleTree",
 ]
 
@@ -88,6 +104,74 @@ def fold_path(leaf, index, path, depth):
     cdef uint8_t out[32]
     pw_fold_path(lf, <uint32_t>index, <const uint8_t *>PyBytes_AS_STRING(path), depth, out)
     return PyBytes_FromStringAndSize(<char *>out, 32)
+
+
+def fold_many(const uint8_t[::1] leaves not None, const uint32_t[::1] indexes not None,
+              const uint8_t[::1] paths not None, depth):
+    """fold_many(leaves, indexes, paths, depth) -> bytes: ``n`` folds at once, in SIMD lanes.
+
+    ``leaves`` is ``n`` leaf hashes (32*n bytes), ``indexes`` ``n`` uint32
+    (e.g. a numpy array), ``paths`` ``n`` paths (32*depth*n bytes); returns the
+    ``n`` roots, root ``j`` equal to ``fold_path(leaves[j], indexes[j], paths[j], depth)``.
+    Runs on :func:`simd_level`'s kernel, without the GIL.
+    """
+    check_depth(depth)
+    cdef size_t n = <size_t>indexes.shape[0], j, plen = 32 * <size_t>depth
+    cdef int d = depth
+    if <size_t>leaves.shape[0] != 32 * n or <size_t>paths.shape[0] != plen * n:
+        raise ValueError(f"need 32*n bytes of leaves and 32*depth*n bytes of paths for n={n}")
+    for j in range(n):
+        if d < 32 and indexes[j] >> d:
+            raise ValueError(f"indexes[{j}] = {indexes[j]} does not fit in {d} bits")
+    out = PyBytes_FromStringAndSize(NULL, 32 * n)
+    if n == 0:
+        return out
+    cdef const uint8_t **lp = <const uint8_t **>PyMem_Malloc(2 * n * sizeof(uint8_t *))
+    if lp == NULL:
+        raise MemoryError()
+    cdef const uint8_t **pp = lp + n
+    cdef uint8_t *o = <uint8_t *>PyBytes_AS_STRING(out)
+    try:
+        for j in range(n):
+            lp[j] = &leaves[32 * j]
+            pp[j] = &paths[plen * j]
+        # the memoryviews hold the callers' buffers, `out` and `lp` are ours
+        with nogil:
+            pw_fold_many(n, lp, &indexes[0], pp, d, o)
+    finally:
+        PyMem_Free(lp)
+    return out
+
+
+cdef int simd_level_code() noexcept nogil:
+    return pw_simd_level()
+
+
+def simd_level():
+    """The fold kernel in use: ``"avx512"``, ``"avx2"`` or ``"scalar"``.
+
+    Chosen once from the CPU; ``POUW_NO_SIMD=1`` in the environment (read at the
+    first fold) forces ``"scalar"``. The checker (``pouw._native.constraints``)
+    uses the same one.
+    """
+    return pw_simd_level_name[pw_simd_level()].decode("ascii")
+
+
+def simd_levels():
+    """The fold kernels this host can run, e.g. ``("scalar", "avx2", "avx512")``."""
+    return tuple(pw_simd_level_name[i].decode("ascii")
+                 for i in range(PW_SIMD_N_LEVELS) if pw_simd_supported(i))
+
+
+def _set_simd_level(name):
+    """Force a fold kernel (tests and benchmarks); ValueError if this host cannot run it."""
+    cdef int i
+    for i in range(PW_SIMD_N_LEVELS):
+        if name == pw_simd_level_name[i].decode("ascii"):
+            if pw_simd_set_level(i) < 0:
+                raise ValueError(f"this host cannot run the {name!r} fold kernel")
+            return
+    raise ValueError(f"unknown fold kernel {name!r}; one of {simd_levels()!r}")
 
 
 cdef class SparseMerkleTree:

@@ -1,6 +1,6 @@
-# Declarations of csrc/pw_hash.h: BLAKE3 (one compression for <= 64 bytes, any
-# length via the chunk tree) and the Merkle leaf/node hashes of the VM spec
-# (docs/vm-and-trace.md).  Every function is allocation free, touches no
+# Declarations of csrc/pw_hash.h (BLAKE3: one compression for <= 64 bytes) and
+# csrc/pw_fold_simd.h (many folds in SIMD lanes): the Merkle leaf/node hashes of
+# the VM spec (docs/vm-and-trace.md).  Every function is allocation free, touches no
 # Python object and may be called without the GIL.
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 
@@ -28,4 +28,27 @@ cdef extern from "pw_hash.h" nogil:
     # depth is not 0..32 or index has bits at or above depth.
     int pw_fold_path(const uint8_t *leaf, uint32_t index, const uint8_t *path, int depth,
                      uint8_t *out_root)
-    # BLAKE3 of any length, keyed when key is not NULL.
+
+
+cdef extern from "pw_fold_simd.h" nogil:
+    enum:
+        PW_SIMD_SCALAR
+        PW_SIMD_AVX2
+        PW_SIMD_AVX512
+        PW_SIMD_N_LEVELS
+
+    const char *pw_simd_level_name[]
+
+    # 1 when this host can run the level.
+    int pw_simd_supported(int level)
+    # The level pw_fold_many uses (detected once; POUW_NO_SIMD=1 forces scalar).
+    int pw_simd_level()
+    # Force a supported level: 0, or -1 (unchanged) when the host cannot run it.
+    int pw_simd_set_level(int level)
+    # roots_out[32*j:32*j+32] = leaves[j] folded up paths[j] at indexes[j] (bits
+    # below depth only), for j < n, on the given level / the current one.
+    void pw_fold_many_at(int level, size_t n, const uint8_t *const *leaves,
+                         const uint32_t *indexes, const uint8_t *const *paths, int depth,
+                         uint8_t *roots_out)
+    void pw_fold_many(size_t n, const uint8_t *const *leaves, const uint32_t *indexes,
+                      const uint8_t *const *paths, int depth, uint8_t *roots_out)

@@ -10,6 +10,12 @@
  * caller-provided buffer, with their offsets, and the caller hashes them and
  * compares with the header (kind 1: the intent id; kind 2: the batch id).
  *
+ * The Merkle folds (two per step, each `depth` node hashes: nearly all the
+ * work) are computed a chunk of PW_CK_CHUNK steps ahead with pw_fold_many
+ * (pw_fold_simd.h: SIMD lanes, one fold per lane), skipping the implied ones;
+ * the rules then run step by step against them, so the first failing step
+ * and rule are what a step-at-a-time check gives.
+ *
  * Order of the checks (the Python oracle, pouw._reference.constraints, uses
  * the same order, so both name the same step and rule):
  *   1. framing (what the decoder checks: magic, version, depth, kind,
@@ -28,6 +34,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pw_fold_simd.h"
 #include "pw_hash.h"
 #include "pw_isa.h"
 
@@ -177,6 +184,73 @@ static inline int pw_ck_mul_overflows(uint64_t a, uint64_t b, uint64_t *out) {
     return a != 0 && *out / a != b;
 }
 
+/* ---- the Merkle folds, a chunk of steps at a time ---- */
+
+/* Steps whose folds are computed together (pw_fold_many runs them in SIMD
+ * lanes); the rules then run step by step over the chunk.  Bounds the
+ * scratch: folds are pure functions of a step's bytes, so computing them
+ * ahead changes no result, only when the work is done. */
+#define PW_CK_CHUNK 128u
+
+/* The checker's scratch (caller-allocated: sizeof(pw_ck_scratch), ~22 KB). */
+typedef struct {
+    const uint8_t *leaf[2 * PW_CK_CHUNK]; /* fold j: its leaf hash (in `leaves`) */
+    const uint8_t *path[2 * PW_CK_CHUNK]; /* its step's path (in the trace) */
+    uint32_t index[2 * PW_CK_CHUNK];      /* its step's account */
+    uint8_t leaves[2 * PW_CK_CHUNK][32];
+    uint8_t roots[2 * PW_CK_CHUNK][32];   /* fold j's root */
+    int16_t before[PW_CK_CHUNK];          /* fold of step c0+k's leaf before, -1: implied */
+    int16_t after[PW_CK_CHUNK];           /* fold of its leaf after, -1: leaf unchanged */
+} pw_ck_scratch;
+
+/* 1 when step i's leaf before, account and path are step i-1's leaf after,
+ * account and path: its fold before is then step i-1's fold after, which
+ * step i-1's MERKLE_AFTER check already matched with root_after[i-1] =
+ * root_before[i] (a step is only checked once every earlier step passed). */
+static inline int pw_ck_fold_implied(const pw_ck_view *v, uint32_t i) {
+    const size_t plen = 32u * (size_t)v->depth;
+    if (i == 0) return 0;
+    return PW_CK_U32(v, PW_COL_ACCOUNT, i) == PW_CK_U32(v, PW_COL_ACCOUNT, i - 1) &&
+           PW_CK_U64(v, PW_COL_BALANCE_BEFORE, i) == PW_CK_U64(v, PW_COL_BALANCE_AFTER, i - 1) &&
+           PW_CK_U64(v, PW_COL_NONCE_BEFORE, i) == PW_CK_U64(v, PW_COL_NONCE_AFTER, i - 1) &&
+           memcmp(PW_CK_H32(v, PW_COL_OWNER, i), PW_CK_H32(v, PW_COL_OWNER, i - 1), 32) == 0 &&
+           memcmp(v->col[PW_COL_PATH] + plen * i, v->col[PW_COL_PATH] + plen * (i - 1), plen) == 0;
+}
+
+/* Every fold steps [c0, c1) need (c1 - c0 <= PW_CK_CHUNK), into s: a step's
+ * leaf before unless implied, its leaf after when the leaf changed. */
+static inline void pw_ck_fold_chunk(const pw_ck_view *v, uint32_t c0, uint32_t c1, int simd_level,
+                                    pw_ck_scratch *s) {
+    const size_t plen = 32u * (size_t)v->depth;
+    uint32_t i;
+    int n = 0;
+    for (i = c0; i < c1; i++) {
+        const uint32_t acct = PW_CK_U32(v, PW_COL_ACCOUNT, i);
+        const uint8_t *owner = PW_CK_H32(v, PW_COL_OWNER, i);
+        const uint8_t *path = v->col[PW_COL_PATH] + plen * i;
+        const uint64_t bb = PW_CK_U64(v, PW_COL_BALANCE_BEFORE, i);
+        const uint64_t nb = PW_CK_U64(v, PW_COL_NONCE_BEFORE, i);
+        const uint64_t ba = PW_CK_U64(v, PW_COL_BALANCE_AFTER, i);
+        const uint64_t na = PW_CK_U64(v, PW_COL_NONCE_AFTER, i);
+        s->before[i - c0] = s->after[i - c0] = -1;
+        if (!pw_ck_fold_implied(v, i)) {
+            pw_leaf_hash(owner, bb, nb, s->leaves[n]);
+            s->leaf[n] = s->leaves[n];
+            s->path[n] = path;
+            s->index[n] = acct;
+            s->before[i - c0] = (int16_t)n++;
+        }
+        if (ba != bb || na != nb) {
+            pw_leaf_hash(owner, ba, na, s->leaves[n]);
+            s->leaf[n] = s->leaves[n];
+            s->path[n] = path;
+            s->index[n] = acct;
+            s->after[i - c0] = (int16_t)n++;
+        }
+    }
+    pw_fold_many_at(simd_level, (size_t)n, s->leaf, s->index, s->path, v->depth, &s->roots[0][0]);
+}
+
 /* ---- the checker ---- */
 
 /* Where the checker is in the program of the current intent. */
@@ -239,8 +313,10 @@ static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_
  * Caller guarantees: `buf` is readable for `len` bytes and stays alive and
  * unchanged during the call; `pre` is writable for `pre_cap` bytes and `off`
  * for `off_cap` entries (pw_ck_preimage_capacity / pw_ck_offsets_capacity of
- * the header's n_steps always suffice).  No allocation, no Python object: may
- * run without the GIL.
+ * the header's n_steps always suffice); `scratch` is the caller's, one per
+ * concurrent call; `simd_level` is one the host supports (pw_simd_level() or
+ * one pw_simd_set_level accepted).  No allocation, no Python object: may run
+ * without the GIL.
  *
  * Returns the first failing rule (PW_CK_OK when every step passes) and sets
  * *bad_step to its step (-1 for the header or when every step passes).  On
@@ -248,13 +324,14 @@ static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_
  * pre[off[j]:off[j+1]]; the caller hashes them and checks the header's
  * intent_id (rule PW_CK_INTENT_ID or PW_CK_BATCH_ID, step -1). */
 static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_cap, uint64_t *off,
-                       size_t off_cap, int64_t *bad_step, uint32_t *n_intents, int *kind) {
+                       size_t off_cap, pw_ck_scratch *scratch, int simd_level, int64_t *bad_step,
+                       uint32_t *n_intents, int *kind) {
     pw_ck_view V;
     pw_ck_intent S;
     const pw_ck_view *v = &V;
     const uint8_t *root_before;
     size_t pre_len = 0;
-    uint32_t i, k = 0;
+    uint32_t i, k = 0, c0, c1;
     int r;
 
 #define PW_CK_FAIL(rule)       \
@@ -276,6 +353,7 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
     S.phase = PW_CK_PH_NONCE;
     root_before = V.pre_root;
 
+    c0 = c1 = 0;
     for (i = 0; i < V.n_steps; i++) {
         const uint32_t op = PW_CK_U8(v, PW_COL_OP, i);
         const uint32_t st = PW_CK_U8(v, PW_COL_STATUS, i);
@@ -287,14 +365,19 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
         const uint64_t nb = PW_CK_U64(v, PW_COL_NONCE_BEFORE, i);
         const uint64_t ba = PW_CK_U64(v, PW_COL_BALANCE_AFTER, i);
         const uint64_t na = PW_CK_U64(v, PW_COL_NONCE_AFTER, i);
-        const uint8_t *owner = PW_CK_H32(v, PW_COL_OWNER, i);
-        const uint8_t *path = V.col[PW_COL_PATH] + 32u * (size_t)V.depth * i;
         const uint8_t *root_after = PW_CK_H32(v, PW_COL_ROOT_AFTER, i);
         const int is_body = op == PW_OP_DEBIT || op == PW_OP_CREDIT;
         uint32_t exp_st = PW_ST_OK;
         uint64_t exp_gas = S.gas, exp_ba = bb, exp_na = nb, amount = 0, fee;
-        int arith = 0, amount_ovf = 0;
-        uint8_t leaf[32], root[32];
+        int arith = 0, amount_ovf = 0, fold_before, fold_after;
+
+        if (i == c1) { /* the next chunk's folds */
+            c0 = i;
+            c1 = V.n_steps - i > PW_CK_CHUNK ? i + PW_CK_CHUNK : V.n_steps;
+            pw_ck_fold_chunk(v, c0, c1, simd_level, scratch);
+        }
+        fold_before = scratch->before[i - c0];
+        fold_after = scratch->after[i - c0];
 
         /* 1. ranges and unused operands */
         if (op < PW_OP_NONCE || op > PW_OP_REWARD) PW_CK_FAIL(PW_CK_OP_RANGE);
@@ -428,15 +511,13 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
         if (arith) PW_CK_FAIL(PW_CK_ARITH);
         if (ba != exp_ba || na != exp_na) PW_CK_FAIL(PW_CK_LEAF_AFTER);
 
-        /* 2. Merkle: the leaf before under root_before, the leaf after under root_after */
-        pw_leaf_hash(owner, bb, nb, leaf);
-        pw_fold_path(leaf, acct, path, V.depth, root);
-        if (memcmp(root, root_before, 32) != 0) PW_CK_FAIL(PW_CK_MERKLE_BEFORE);
-        if (ba != bb || na != nb) { /* an unchanged leaf folds to the root before */
-            pw_leaf_hash(owner, ba, na, leaf);
-            pw_fold_path(leaf, acct, path, V.depth, root);
-        }
-        if (memcmp(root, root_after, 32) != 0) PW_CK_FAIL(PW_CK_MERKLE_AFTER);
+        /* 2. Merkle: the leaf before under root_before, the leaf after under
+         * root_after (folds from pw_ck_fold_chunk; an implied fold before is
+         * root_before, an unchanged leaf folds to the root before) */
+        if (fold_before >= 0 && memcmp(scratch->roots[fold_before], root_before, 32) != 0)
+            PW_CK_FAIL(PW_CK_MERKLE_BEFORE);
+        if (memcmp(fold_after >= 0 ? scratch->roots[fold_after] : root_before, root_after, 32) != 0)
+            PW_CK_FAIL(PW_CK_MERKLE_AFTER);
         root_before = root_after;
 
         /* the program moves on */

@@ -53,18 +53,6 @@ static const uint8_t PW_K_NODE[32] = {
 static const uint32_t PW_IV[8] = {0x6A09E667u, 0xBB67AE85u, 0x3C6EF372u, 0xA54FF53Au,
                                   0x510E527Fu, 0x9B05688Cu, 0x1F83D9ABu, 0x5BE0CD19u};
 
-/* Message word order of each of the 7 rounds: row r is the spec's permutation
- * [2,6,3,10,7,0,4,13,1,11,12,5,9,14,15,8] applied r times to 0..15. */
-static const uint8_t PW_SCHEDULE[7][16] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8},
-    {3, 4, 10, 12, 13, 2, 7, 14, 6, 5, 9, 0, 11, 15, 8, 1},
-    {10, 7, 12, 9, 14, 3, 13, 15, 4, 0, 11, 2, 5, 8, 1, 6},
-    {12, 13, 9, 11, 15, 10, 14, 8, 7, 2, 5, 3, 0, 1, 6, 4},
-    {9, 14, 11, 5, 8, 12, 15, 1, 13, 3, 0, 10, 2, 6, 4, 7},
-    {11, 15, 5, 0, 1, 9, 8, 6, 14, 10, 2, 12, 3, 4, 7, 13},
-};
-
 /* ---- little-endian helpers (byte by byte: portable to big-endian hosts) ---- */
 
 static inline uint32_t pw_load32_le(const uint8_t *p) {
@@ -91,58 +79,85 @@ static inline void pw_store64_le(uint8_t *p, uint64_t v) {
 
 static inline uint32_t pw_rotr32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
 
-#define PW_G(a, b, c, d, mx, my)            \
-    do {                                    \
-        v[a] = v[a] + v[b] + (mx);          \
-        v[d] = pw_rotr32(v[d] ^ v[a], 16);  \
-        v[c] = v[c] + v[d];                 \
-        v[b] = pw_rotr32(v[b] ^ v[c], 12);  \
-        v[a] = v[a] + v[b] + (my);          \
-        v[d] = pw_rotr32(v[d] ^ v[a], 8);   \
-        v[c] = v[c] + v[d];                 \
-        v[b] = pw_rotr32(v[b] ^ v[c], 7);   \
-    } while (0)
+/* The quarter-round on local variables.  `a + m + b` (not `a + b + m`) so the
+ * message word is added while `b` is still being computed: one add, not two,
+ * on the critical path. */
+#define PW_G(a, b, c, d, mx, my)   \
+    a = a + (mx) + b;              \
+    d = pw_rotr32(d ^ a, 16);      \
+    c = c + d;                     \
+    b = pw_rotr32(b ^ c, 12);      \
+    a = a + (my) + b;              \
+    d = pw_rotr32(d ^ a, 8);       \
+    c = c + d;                     \
+    b = pw_rotr32(b ^ c, 7)
 
-/* Compress one 64-byte block into the chaining value `cv` (in place); only
- * the first 8 output words are kept (all that a 32-byte output needs). */
-static inline void pw_compress(uint32_t cv[8], const uint8_t block[64], uint64_t counter,
-                               uint32_t block_len, uint32_t flags) {
-    uint32_t m[16], v[16];
-    int i;
-    for (i = 0; i < 16; i++) m[i] = pw_load32_le(block + 4 * i);
-    for (i = 0; i < 8; i++) v[i] = cv[i];
-    v[8] = PW_IV[0];
-    v[9] = PW_IV[1];
-    v[10] = PW_IV[2];
-    v[11] = PW_IV[3];
-    v[12] = (uint32_t)counter;
-    v[13] = (uint32_t)(counter >> 32);
-    v[14] = block_len;
-    v[15] = flags;
-    /* the 7 rounds written out, so every message index is a compile-time constant */
-#define PW_ROUND(r)                                                                   \
-    do {                                                                              \
-        PW_G(0, 4, 8, 12, m[PW_SCHEDULE[r][0]], m[PW_SCHEDULE[r][1]]);                \
-        PW_G(1, 5, 9, 13, m[PW_SCHEDULE[r][2]], m[PW_SCHEDULE[r][3]]);                \
-        PW_G(2, 6, 10, 14, m[PW_SCHEDULE[r][4]], m[PW_SCHEDULE[r][5]]);               \
-        PW_G(3, 7, 11, 15, m[PW_SCHEDULE[r][6]], m[PW_SCHEDULE[r][7]]);               \
-        PW_G(0, 5, 10, 15, m[PW_SCHEDULE[r][8]], m[PW_SCHEDULE[r][9]]);               \
-        PW_G(1, 6, 11, 12, m[PW_SCHEDULE[r][10]], m[PW_SCHEDULE[r][11]]);             \
-        PW_G(2, 7, 8, 13, m[PW_SCHEDULE[r][12]], m[PW_SCHEDULE[r][13]]);              \
-        PW_G(3, 4, 9, 14, m[PW_SCHEDULE[r][14]], m[PW_SCHEDULE[r][15]]);              \
-    } while (0)
-    PW_ROUND(0);
-    PW_ROUND(1);
-    PW_ROUND(2);
-    PW_ROUND(3);
-    PW_ROUND(4);
-    PW_ROUND(5);
-    PW_ROUND(6);
-#undef PW_ROUND
-    for (i = 0; i < 8; i++) cv[i] = v[i] ^ v[i + 8];
+/* One round with the quarter-round macro G (PW_G here; the SIMD kernels of
+ * pw_fold_simd.h pass vector ones over the same local names); s0..s15 are the
+ * message word numbers of the spec's schedule for that round, so the
+ * permutation is applied at compile time. */
+#define PW_ROUND(G, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
+    G(v0, v4, v8, v12, m##s0, m##s1);                                                  \
+    G(v1, v5, v9, v13, m##s2, m##s3);                                                  \
+    G(v2, v6, v10, v14, m##s4, m##s5);                                                 \
+    G(v3, v7, v11, v15, m##s6, m##s7);                                                 \
+    G(v0, v5, v10, v15, m##s8, m##s9);                                                 \
+    G(v1, v6, v11, v12, m##s10, m##s11);                                               \
+    G(v2, v7, v8, v13, m##s12, m##s13);                                                \
+    G(v3, v4, v9, v14, m##s14, m##s15)
+
+/* The 7 rounds over locals v0..v15 and m0..m15.  Row r is the spec's message
+ * permutation [2,6,3,10,7,0,4,13,1,11,12,5,9,14,15,8] applied r times to 0..15. */
+#define PW_ROUNDS(G)                                                      \
+    PW_ROUND(G, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);   \
+    PW_ROUND(G, 2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8);   \
+    PW_ROUND(G, 3, 4, 10, 12, 13, 2, 7, 14, 6, 5, 9, 0, 11, 15, 8, 1);   \
+    PW_ROUND(G, 10, 7, 12, 9, 14, 3, 13, 15, 4, 0, 11, 2, 5, 8, 1, 6);   \
+    PW_ROUND(G, 12, 13, 9, 11, 15, 10, 14, 8, 7, 2, 5, 3, 0, 1, 6, 4);   \
+    PW_ROUND(G, 9, 14, 11, 5, 8, 12, 15, 1, 13, 3, 0, 10, 2, 6, 4, 7);   \
+    PW_ROUND(G, 11, 15, 5, 0, 1, 9, 8, 6, 14, 10, 2, 12, 3, 4, 7, 13)
+
+/* Compress the message words m[16] into the chaining value `cv` (in place);
+ * only the first 8 output words are kept (all that a 32-byte output needs).
+ * Everything lives in locals, so after inlining the state stays in registers. */
+static inline void pw_compress_words(uint32_t cv[8], const uint32_t m[16], uint64_t counter,
+                                     uint32_t block_len, uint32_t flags) {
+    const uint32_t m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6],
+                   m7 = m[7], m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12],
+                   m13 = m[13], m14 = m[14], m15 = m[15];
+    uint32_t v0 = cv[0], v1 = cv[1], v2 = cv[2], v3 = cv[3], v4 = cv[4], v5 = cv[5], v6 = cv[6],
+             v7 = cv[7];
+    uint32_t v8 = PW_IV[0], v9 = PW_IV[1], v10 = PW_IV[2], v11 = PW_IV[3];
+    uint32_t v12 = (uint32_t)counter, v13 = (uint32_t)(counter >> 32), v14 = block_len, v15 = flags;
+    PW_ROUNDS(PW_G);
+    cv[0] = v0 ^ v8;
+    cv[1] = v1 ^ v9;
+    cv[2] = v2 ^ v10;
+    cv[3] = v3 ^ v11;
+    cv[4] = v4 ^ v12;
+    cv[5] = v5 ^ v13;
+    cv[6] = v6 ^ v14;
+    cv[7] = v7 ^ v15;
 }
 
-#undef PW_G
+/* Compress one 64-byte block (words little-endian) into `cv`, in place. */
+static inline void pw_compress(uint32_t cv[8], const uint8_t block[64], uint64_t counter,
+                               uint32_t block_len, uint32_t flags) {
+    uint32_t m[16];
+    int i;
+    for (i = 0; i < 16; i++) m[i] = pw_load32_le(block + 4 * i);
+    pw_compress_words(cv, m, counter, block_len, flags);
+}
+
+/* The flags of every hash here: one block that is the whole keyed input. */
+#define PW_ONE_BLOCK_KEYED (PW_CHUNK_START | PW_CHUNK_END | PW_ROOT | PW_KEYED_HASH)
+
+/* K_LEAF and K_NODE as chaining-value words (little-endian loads of the keys
+ * above; a test checks them against the byte form through the hashes). */
+static const uint32_t PW_K_LEAF_WORDS[8] = {0xd657d8f6u, 0xb57202d5u, 0xbaff820bu, 0x48fa3cecu,
+                                            0x154292abu, 0x186cb0c3u, 0xacea742au, 0x30b4eb82u};
+static const uint32_t PW_K_NODE_WORDS[8] = {0x7a614418u, 0x1743011au, 0x14ff3b09u, 0x8154bbf2u,
+                                            0xef539fb4u, 0x808db878u, 0x61e0b427u, 0xec857565u};
 
 static inline void pw_key_words(const uint8_t *key, uint32_t out[8]) {
     int i;
@@ -169,34 +184,82 @@ static inline void pw_keyed_hash_small(const uint8_t key[32], const uint8_t *dat
     memset(block, 0, sizeof block);
     if (len) memcpy(block, data, len);
     pw_key_words(key, cv);
-    pw_compress(cv, block, 0, (uint32_t)len,
-                PW_CHUNK_START | PW_CHUNK_END | PW_ROOT | PW_KEYED_HASH);
+    pw_compress(cv, block, 0, (uint32_t)len, PW_ONE_BLOCK_KEYED);
     pw_words_out(cv, out);
 }
 
+/* The leaf block's message words: owner (8 words) || balance || nonce || 0. */
+static inline void pw_leaf_words(const uint8_t owner[32], uint64_t balance, uint64_t nonce,
+                                 uint32_t m[16]) {
+    int i;
+    for (i = 0; i < 8; i++) m[i] = pw_load32_le(owner + 4 * i);
+    m[8] = (uint32_t)balance;
+    m[9] = (uint32_t)(balance >> 32);
+    m[10] = (uint32_t)nonce;
+    m[11] = (uint32_t)(nonce >> 32);
+    m[12] = m[13] = m[14] = m[15] = 0;
+}
+
+/* 1 when the account (owner, balance, nonce) is all zeros: its leaf is 0^32. */
+static inline int pw_leaf_is_empty(const uint8_t owner[32], uint64_t balance, uint64_t nonce) {
+    uint64_t acc = balance | nonce;
+    int i;
+    for (i = 0; i < 32; i += 8) acc |= pw_load64_le(owner + i);
+    return acc == 0;
+}
+
 /* leaf_hash(owner, balance, nonce): 0^32 for the all-zero account, else
- * keyed(K_LEAF, owner || balance u64 LE || nonce u64 LE). */
+ * keyed(K_LEAF, owner || balance u64 LE || nonce u64 LE).  `out` may alias `owner`. */
 static inline void pw_leaf_hash(const uint8_t owner[32], uint64_t balance, uint64_t nonce,
                                 uint8_t out[32]) {
-    uint8_t buf[48];
-    int i, nonzero = (balance | nonce) != 0;
-    for (i = 0; i < 32 && !nonzero; i++) nonzero = owner[i] != 0;
-    if (!nonzero) {
+    uint32_t m[16], cv[8];
+    if (pw_leaf_is_empty(owner, balance, nonce)) {
         memset(out, 0, 32);
         return;
     }
-    memcpy(buf, owner, 32);
-    pw_store64_le(buf + 32, balance);
-    pw_store64_le(buf + 40, nonce);
-    pw_keyed_hash_small(PW_K_LEAF, buf, 48, out);
+    pw_leaf_words(owner, balance, nonce, m);
+    memcpy(cv, PW_K_LEAF_WORDS, sizeof cv);
+    pw_compress_words(cv, m, 0, 48, PW_ONE_BLOCK_KEYED);
+    pw_words_out(cv, out);
+}
+
+/* node_hash on words: cv := keyed(K_NODE, left || right), each side 8 words. */
+static inline void pw_node_words(const uint32_t left[8], const uint32_t right[8], uint32_t cv[8]) {
+    uint32_t m[16];
+    memcpy(m, left, 32);
+    memcpy(m + 8, right, 32);
+    memcpy(cv, PW_K_NODE_WORDS, 32);
+    pw_compress_words(cv, m, 0, 64, PW_ONE_BLOCK_KEYED);
 }
 
 /* node_hash(left, right) = keyed(K_NODE, left || right).  `out` may alias either input. */
 static inline void pw_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]) {
-    uint8_t buf[64];
-    memcpy(buf, left, 32);
-    memcpy(buf + 32, right, 32);
-    pw_keyed_hash_small(PW_K_NODE, buf, 64, out);
+    uint32_t l[8], r[8], cv[8];
+    int i;
+    for (i = 0; i < 8; i++) {
+        l[i] = pw_load32_le(left + 4 * i);
+        r[i] = pw_load32_le(right + 4 * i);
+    }
+    pw_node_words(l, r, cv);
+    pw_words_out(cv, out);
+}
+
+/* Fold a leaf hash up `path` (depth sibling hashes, leaf level first), on
+ * words; only bits 0..depth-1 of `index` are read.  depth in 0..32. */
+static inline void pw_fold_words(const uint8_t leaf[32], uint32_t index, const uint8_t *path,
+                                 int depth, uint8_t out_root[32]) {
+    uint32_t h[8], s[8];
+    int l, i;
+    for (i = 0; i < 8; i++) h[i] = pw_load32_le(leaf + 4 * i);
+    for (l = 0; l < depth; l++) {
+        const uint8_t *sib = path + 32 * (size_t)l;
+        for (i = 0; i < 8; i++) s[i] = pw_load32_le(sib + 4 * i);
+        if ((index >> l) & 1u)
+            pw_node_words(s, h, h);
+        else
+            pw_node_words(h, s, h);
+    }
+    pw_words_out(h, out_root);
 }
 
 /* Fold `leaf` up `path` (depth sibling hashes, leaf level first).  At level l
@@ -205,19 +268,9 @@ static inline void pw_node_hash(const uint8_t left[32], const uint8_t right[32],
  * does not fit in `depth` bits.  out_root may alias leaf. */
 static inline int pw_fold_path(const uint8_t leaf[32], uint32_t index, const uint8_t *path, int depth,
                                uint8_t out_root[32]) {
-    uint8_t h[32];
-    int l;
     if (depth < 0 || depth > PW_MAX_PATH_DEPTH) return -1;
     if (depth < 32 && (index >> depth) != 0) return -1;
-    memcpy(h, leaf, 32);
-    for (l = 0; l < depth; l++) {
-        const uint8_t *sib = path + 32 * (size_t)l;
-        if ((index >> l) & 1u)
-            pw_node_hash(sib, h, h);
-        else
-            pw_node_hash(h, sib, h);
-    }
-    memcpy(out_root, h, 32);
+    pw_fold_words(leaf, index, path, depth, out_root);
     return 0;
 }
 

@@ -1,0 +1,81 @@
+"""The names that users and later releases rely on (the issue's contracts)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+import pouw
+
+
+def test_top_level_names():
+    from pouw import (  # noqa: F401
+        DuplicateJob,
+        InvalidTransition,
+        JobNotFound,
+        JobQueue,
+        JobStatus,
+        JobTier,
+        PoUwMode,
+        PouwError,
+        ProofError,
+        ProofJob,
+        QueueFull,
+        QueueStats,
+        TraceError,
+    )
+
+    for name in ("JobNotFound", "InvalidTransition", "DuplicateJob", "QueueFull",
+                 "TraceError", "ProofError", "ConfigError"):
+        assert issubclass(getattr(pouw, name), pouw.PouwError)
+    assert pouw.PoUwMode.LOCAL.value == "local"
+
+
+def test_queue_stats_fields():
+    assert [f for f in pouw.QueueStats.__dataclass_fields__] == [
+        "pending_count", "in_progress_count", "completed_count", "failed_count", "expired_count"
+    ]
+
+
+def test_store_protocol_is_separate_from_the_memory_backend():
+    assert pouw.JobStore is not pouw.JobQueue
+    assert isinstance(pouw.JobQueue(), pouw.JobStore)
+
+
+def test_ring_buffer_is_the_compiled_class_itself():
+    from pouw._native.ring import RingBuffer as native
+    from pouw.queue import RingBuffer
+
+    assert RingBuffer is native
+    assert RingBuffer.__module__ == "pouw._native.ring"
+    # an extension type, not a Python class wrapping one (Py_TPFLAGS_HEAPTYPE unset)
+    assert not RingBuffer.__flags__ & (1 << 9)
+
+
+def test_node_and_prover_names():
+    from pouw.node import (  # noqa: F401
+        Executor,
+        Ledger,
+        LedgerEntry,
+        LedgerEntryMeta,
+        NodeConfig,
+        NodeContext,
+        generate_intents,
+    )
+    from pouw.prover import MockProver, Prover, prove_trace, verify  # noqa: F401
+    from pouw.worker import LocalWorkerPool, run_worker  # noqa: F401
+
+    assert "job_ids" in LedgerEntryMeta.__dataclass_fields__
+
+
+@pytest.mark.parametrize("module", ["ring", "merkle", "trace", "vm", "constraints"])
+def test_every_native_module_has_a_stub(module):
+    mod = importlib.import_module(f"pouw._native.{module}")
+    assert Path(mod.__file__).with_name(f"{module}.pyi").exists()
+    assert module in importlib.import_module("pouw._native").NATIVE_MODULES
+
+
+def test_package_is_typed():
+    assert (Path(pouw.__file__).parent / "py.typed").exists()
