@@ -532,3 +532,54 @@ def test_threads_check_concurrently(executed):
     with ThreadPoolExecutor(4) as pool:
         jobs = [good, bad] * 8
         assert list(pool.map(native.check_trace, jobs)) == [want[d] for d in jobs]
+
+
+# --- the Merkle folds on every kernel this host runs (csrc/pw_fold_simd.h) ------
+
+native_merkle = pytest.importorskip("pouw._native.merkle")
+
+
+@pytest.fixture(params=native_merkle.simd_levels())
+def simd(request):
+    """Force one fold kernel (the checker takes the package's level) for the test."""
+    before = native_merkle.simd_level()
+    native_merkle._set_simd_level(request.param)
+    yield request.param
+    native_merkle._set_simd_level(before)
+
+
+_REFERENCE_ANSWERS: dict[bytes, tuple] = {}
+
+
+def same_on_every_kernel(data: bytes) -> tuple:
+    """The native answer on the forced kernel equals the oracle's (computed once per input)."""
+    key = blake3(data).digest()
+    if key not in _REFERENCE_ANSWERS:
+        _REFERENCE_ANSWERS[key] = tuple(reference.check_trace(data))
+    got = tuple(native.check_trace(data))
+    assert got == _REFERENCE_ANSWERS[key], (got, _REFERENCE_ANSWERS[key])
+    return got
+
+
+def test_every_fold_kernel_gives_the_same_answers(simd, spec_traces, executed):
+    """Folds are computed a chunk of steps ahead, in SIMD lanes, skipping implied
+    ones; the first failing step and rule must be those of the oracle, on every
+    kernel, for tampers anywhere (chunk edges included)."""
+    from pouw.trace import ExecutionTrace
+
+    big = ExecutionTrace.concat(executed[:60]).to_bytes()  # > 2 chunks of 128 steps
+    _, big_steps = split(big)
+    assert len(big_steps) > 2 * 128 + 2
+    for data in [*base_traces(spec_traces, executed).values(), big]:
+        assert same_on_every_kernel(data)[0]
+    for i in (0, 1, 2, 126, 127, 128, 129, 255, 256, 257, len(big_steps) - 1):
+        for col in ("owner", "path", "root_after", "balance_before", "nonce_after", "account"):
+            assert not same_on_every_kernel(
+                tamper(big, i, **{col: bumped(big_steps[i][col], col)})
+            )[0]
+    for name in ("exec_ok", "credit_overflow_undo", "batch_of_dead_intents"):
+        data = base_traces(spec_traces, executed)[name]
+        _, steps = split(data)
+        for i, step in enumerate(steps):
+            for col in ("owner", "path", "root_after", "balance_before", "balance_after"):
+                assert not same_on_every_kernel(tamper(data, i, **{col: bumped(step[col], col)}))[0]

@@ -1,8 +1,9 @@
-"""The Merkle kernels (csrc/pw_hash.h, csrc/pw_smt.h) against the blake3 package and
-a dense pure-Python tree."""
+"""The Merkle kernels (csrc/pw_hash.h, csrc/pw_fold_simd.h on every fold kernel this
+host runs, csrc/pw_smt.h) against the blake3 package and a dense pure-Python tree."""
 
 from __future__ import annotations
 
+import os
 import random
 
 import blake3
@@ -196,3 +197,119 @@ def test_depth_32_extremes():
     path, root = tree.update_leaf(top, b"\x07" * 32)
     assert merkle.fold_path(b"\x07" * 32, top, path, 32) == root
     assert ref.fold_path(b"\x07" * 32, top, path, 32) == root
+
+
+# --- many folds at once (csrc/pw_fold_simd.h), on every kernel this host runs -----
+
+native_merkle = pytest.importorskip("pouw._native.merkle")
+LEVELS = native_merkle.simd_levels()
+
+
+@pytest.fixture(params=LEVELS)
+def simd(request):
+    """Force one fold kernel for the test (the package's level: the checker's too)."""
+    before = native_merkle.simd_level()
+    native_merkle._set_simd_level(request.param)
+    yield request.param
+    native_merkle._set_simd_level(before)
+
+
+def random_folds(rng: random.Random, n: int, depth: int):
+    import numpy as np
+
+    leaves = rng.randbytes(32 * n)
+    indexes = np.array([rng.randrange(1 << depth) for _ in range(n)], dtype=np.uint32)
+    paths = rng.randbytes(32 * depth * n)
+    return leaves, indexes, paths
+
+
+def test_simd_levels_are_known_and_scalar_always_runs():
+    assert LEVELS[0] == "scalar" and set(LEVELS) <= {"scalar", "avx2", "avx512"}
+    assert native_merkle.simd_level() in LEVELS
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        assert LEVELS == ("scalar",)
+
+
+@pytest.mark.parametrize("depth", range(1, 33))
+def test_fold_many_equals_fold_path_and_blake3(simd, depth):
+    rng = random.Random(depth)
+    # lane counts around every batch size: 8 and 16 lanes, two batches interleaved
+    for n in (0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 50):
+        leaves, indexes, paths = random_folds(rng, n, depth)
+        roots = native_merkle.fold_many(leaves, indexes, paths, depth)
+        assert len(roots) == 32 * n
+        for j in range(n):
+            leaf, path = leaves[32 * j : 32 * j + 32], paths[32 * depth * j : 32 * depth * (j + 1)]
+            want = merkle.fold_path(leaf, int(indexes[j]), path, depth)
+            assert roots[32 * j : 32 * j + 32] == want, (simd, depth, n, j)
+            if j < 3:  # the blake3 package, independently
+                assert want == ref.fold_path(leaf, int(indexes[j]), path, depth)
+
+
+def test_fold_many_edges(simd):
+    import numpy as np
+
+    # extreme indexes (all bits set / none) and repeated lanes at depth 32
+    rng = random.Random(32)
+    n = 19
+    leaves = rng.randbytes(32 * n)
+    paths = rng.randbytes(32 * 32 * n)
+    indexes = np.array([0, (1 << 32) - 1] * 9 + [1 << 31], dtype=np.uint32)
+    roots = native_merkle.fold_many(leaves, indexes, paths, 32)
+    for j in range(n):
+        path = paths[1024 * j : 1024 * (j + 1)]
+        assert roots[32 * j : 32 * j + 32] == ref.fold_path(
+            leaves[32 * j : 32 * j + 32], int(indexes[j]), path, 32
+        )
+    # a real tree: every leaf's fold is the root
+    tree = merkle.SparseMerkleTree(20)
+    idx = sorted({rng.randrange(1 << 20) for _ in range(40)})
+    for i in idx:
+        tree.set_leaf(i, rng.randbytes(32))
+    got = native_merkle.fold_many(
+        b"".join(tree.get_leaf_hash(i) for i in idx),
+        np.array(idx, dtype=np.uint32),
+        b"".join(tree.path(i) for i in idx),
+        20,
+    )
+    assert got == tree.root * len(idx)
+    # the reject twin: one flipped sibling bit changes exactly that lane's root
+    bad = bytearray(b"".join(tree.path(i) for i in idx))
+    bad[640 * 5 + 32 * 19] ^= 1
+    got = native_merkle.fold_many(
+        b"".join(tree.get_leaf_hash(i) for i in idx), np.array(idx, dtype=np.uint32), bytes(bad), 20
+    )
+    assert [got[32 * j : 32 * j + 32] == tree.root for j in range(len(idx))] == [
+        j != 5 for j in range(len(idx))
+    ]
+
+
+def test_fold_many_rejects_bad_input():
+    import numpy as np
+
+    one = np.zeros(1, dtype=np.uint32)
+    for call in (
+        lambda: native_merkle.fold_many(bytes(32), one, bytes(32 * 20), 0),
+        lambda: native_merkle.fold_many(bytes(32), one, bytes(32 * 20), 33),
+        lambda: native_merkle.fold_many(bytes(31), one, bytes(32 * 20), 20),
+        lambda: native_merkle.fold_many(bytes(32), one, bytes(32 * 19), 20),
+        lambda: native_merkle.fold_many(bytes(32), np.array([1 << 20], np.uint32), bytes(640), 20),
+        lambda: native_merkle._set_simd_level("sse9"),
+    ):
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises((ValueError, TypeError)):
+        native_merkle.fold_many(bytes(32), np.zeros(1, dtype=np.uint64), bytes(640), 20)
+
+
+def test_no_simd_env_forces_scalar():
+    import subprocess
+    import sys
+
+    code = "from pouw._native import merkle; print(merkle.simd_level())"
+    env = dict(os.environ, POUW_NO_SIMD="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "scalar"

@@ -194,13 +194,16 @@ static inline int pw_ck_mul_overflows(uint64_t a, uint64_t b, uint64_t *out) {
 
 /* The checker's scratch (caller-allocated: sizeof(pw_ck_scratch), ~22 KB). */
 typedef struct {
-    const uint8_t *leaf[2 * PW_CK_CHUNK]; /* fold j: its leaf hash (in `leaves`) */
-    const uint8_t *path[2 * PW_CK_CHUNK]; /* its step's path (in the trace) */
-    uint32_t index[2 * PW_CK_CHUNK];      /* its step's account */
+    const uint8_t *owner[2 * PW_CK_CHUNK]; /* fold j's leaf: owner (in the trace), */
+    uint64_t balance[2 * PW_CK_CHUNK];     /* balance and nonce */
+    uint64_t nonce[2 * PW_CK_CHUNK];
+    const uint8_t *leaf[2 * PW_CK_CHUNK];  /* its leaf hash (in `leaves`) */
+    const uint8_t *path[2 * PW_CK_CHUNK];  /* its step's path (in the trace) */
+    uint32_t index[2 * PW_CK_CHUNK];       /* its step's account */
     uint8_t leaves[2 * PW_CK_CHUNK][32];
-    uint8_t roots[2 * PW_CK_CHUNK][32];   /* fold j's root */
-    int16_t before[PW_CK_CHUNK];          /* fold of step c0+k's leaf before, -1: implied */
-    int16_t after[PW_CK_CHUNK];           /* fold of its leaf after, -1: leaf unchanged */
+    uint8_t roots[2 * PW_CK_CHUNK][32];    /* fold j's root */
+    int16_t before[PW_CK_CHUNK];           /* fold of step c0+k's leaf before, -1: implied */
+    int16_t after[PW_CK_CHUNK];            /* fold of its leaf after, -1: leaf unchanged */
 } pw_ck_scratch;
 
 /* 1 when step i's leaf before, account and path are step i-1's leaf after,
@@ -223,31 +226,33 @@ static inline void pw_ck_fold_chunk(const pw_ck_view *v, uint32_t c0, uint32_t c
                                     pw_ck_scratch *s) {
     const size_t plen = 32u * (size_t)v->depth;
     uint32_t i;
-    int n = 0;
+    int n = 0, j;
+#define PW_CK_ADD_FOLD(bal, non)                                   \
+    do {                                                           \
+        s->owner[n] = PW_CK_H32(v, PW_COL_OWNER, i);               \
+        s->balance[n] = (bal);                                     \
+        s->nonce[n] = (non);                                       \
+        s->path[n] = v->col[PW_COL_PATH] + plen * i;               \
+        s->index[n] = PW_CK_U32(v, PW_COL_ACCOUNT, i);             \
+    } while (0)
     for (i = c0; i < c1; i++) {
-        const uint32_t acct = PW_CK_U32(v, PW_COL_ACCOUNT, i);
-        const uint8_t *owner = PW_CK_H32(v, PW_COL_OWNER, i);
-        const uint8_t *path = v->col[PW_COL_PATH] + plen * i;
         const uint64_t bb = PW_CK_U64(v, PW_COL_BALANCE_BEFORE, i);
         const uint64_t nb = PW_CK_U64(v, PW_COL_NONCE_BEFORE, i);
         const uint64_t ba = PW_CK_U64(v, PW_COL_BALANCE_AFTER, i);
         const uint64_t na = PW_CK_U64(v, PW_COL_NONCE_AFTER, i);
         s->before[i - c0] = s->after[i - c0] = -1;
         if (!pw_ck_fold_implied(v, i)) {
-            pw_leaf_hash(owner, bb, nb, s->leaves[n]);
-            s->leaf[n] = s->leaves[n];
-            s->path[n] = path;
-            s->index[n] = acct;
+            PW_CK_ADD_FOLD(bb, nb);
             s->before[i - c0] = (int16_t)n++;
         }
         if (ba != bb || na != nb) {
-            pw_leaf_hash(owner, ba, na, s->leaves[n]);
-            s->leaf[n] = s->leaves[n];
-            s->path[n] = path;
-            s->index[n] = acct;
+            PW_CK_ADD_FOLD(ba, na);
             s->after[i - c0] = (int16_t)n++;
         }
     }
+#undef PW_CK_ADD_FOLD
+    pw_leaf_hash_many_at(simd_level, (size_t)n, s->owner, s->balance, s->nonce, &s->leaves[0][0]);
+    for (j = 0; j < n; j++) s->leaf[j] = s->leaves[j];
     pw_fold_many_at(simd_level, (size_t)n, s->leaf, s->index, s->path, v->depth, &s->roots[0][0]);
 }
 

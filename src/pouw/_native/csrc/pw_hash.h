@@ -5,12 +5,17 @@
  * tests/native/test_merkle.py.  Everything is `static inline`, allocation
  * free, touches no Python object and so may be called without the GIL.
  *
+ *   pw_compress_words    the compression function on message words: the 7
+ *                        rounds written out (PW_ROUNDS, the message permutation
+ *                        applied at compile time), the state in locals.
  *   pw_keyed_hash_small  keyed hash of <= 64 bytes: ONE compression with
  *                        CHUNK_START|CHUNK_END|ROOT|KEYED_HASH, counter 0,
  *                        block_len = len, zero-padded block.
  *   pw_leaf_hash         leaf_hash(owner, balance, nonce); 0^32 for the empty leaf.
  *   pw_node_hash         node_hash(left, right) = keyed(K_NODE, left || right).
  *   pw_fold_path         a leaf hash folded up its sibling path (spec bit order).
+ *
+ * Many folds at once, in SIMD lanes, are in pw_fold_simd.h (same results).
  *
  * Only the one-block keyed hash lives here, because Merkle nodes and leaves
  * must be hashed without the GIL inside the VM and the checker.  Everything
