@@ -45,11 +45,17 @@ else:
 macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
 
 
+# Every header and .pxd: a change to any of them recompiles every extension
+# (setuptools does not follow #include on its own).
+DEPENDS = sorted(str(p) for p in [*NATIVE.glob("csrc/*.h"), *NATIVE.glob("*.pxd")])
+
+
 def extension(pyx: Path) -> Extension:
     name = "pouw._native." + pyx.stem
     return Extension(
         name,
         sources=[str(pyx)],
+        depends=DEPENDS,
         include_dirs=[str(NATIVE), str(NATIVE / "csrc"), numpy.get_include()],
         define_macros=macros,
         extra_compile_args=compile_args,
@@ -67,6 +73,9 @@ setup(
         extensions,
         compiler_directives=directives,
         include_path=[str(NATIVE)],
+        # Generated C per build flavour: switching between release and debug
+        # regenerates it with the right directives instead of reusing stale C.
+        build_dir=str(Path("build") / ("cython-debug" if DEBUG else "cython-release")),
         annotate=False,
         gdb_debug=False,
     ),

@@ -88,7 +88,7 @@ def test_moduli_and_backends():
 
 
 def test_fast_path_is_available_on_this_machine():
-    """The CI machine has ADX: the fast path must be tested, not skipped."""
+    """The CI machine has ADX (and IFMA): the fast paths must be tested, not skipped."""
     if sys.platform != "linux" or os.uname().machine != "x86_64":
         pytest.skip("x86-64 only")
     with open("/proc/cpuinfo") as f:
@@ -96,6 +96,7 @@ def test_fast_path_is_available_on_this_machine():
     if "adx" not in flags:
         pytest.skip("no ADX on this CPU")
     assert "adx" in BACKENDS
+    assert ("ifma" in BACKENDS) == ("avx512ifma" in flags and "avx512f" in flags)
 
 
 @pytest.mark.parametrize("value", ["1", "0", ""])

@@ -309,7 +309,7 @@ def test_no_simd_env_forces_scalar():
     import sys
 
     code = "from pouw._native import merkle; print(merkle.simd_level())"
-    env = dict(os.environ, POUW_NO_SIMD="1")
+    env = dict(os.environ, POUW_PORTABLE="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "scalar"

@@ -57,6 +57,7 @@ cdef extern from "bn254_field.h" nogil:
     void bn_sub_batch(const bn_field *F, size_t n, uint64_t *out, const uint64_t *a,
                       const uint64_t *b)
     void bn_neg_batch(const bn_field *F, size_t n, uint64_t *out, const uint64_t *a)
+    # Canonical inputs (the IFMA path needs a < 2^254 and b < p; scalar paths b < p).
     void bn_mul_batch_at(int backend, const bn_field *F, size_t n, uint64_t *out,
                          const uint64_t *a, const uint64_t *b)
     # s must not alias out.

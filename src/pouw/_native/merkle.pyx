@@ -150,7 +150,7 @@ cdef int simd_level_code() noexcept nogil:
 def simd_level():
     """The fold kernel in use: ``"avx512"``, ``"avx2"`` or ``"scalar"``.
 
-    Chosen once from the CPU; ``POUW_NO_SIMD=1`` in the environment (read at the
+    Chosen once from the CPU; ``POUW_PORTABLE=1`` in the environment (read at the
     first fold) forces ``"scalar"``. The checker (``pouw._native.constraints``)
     uses the same one.
     """

@@ -41,7 +41,7 @@ cdef extern from "pw_fold_simd.h" nogil:
 
     # 1 when this host can run the level.
     int pw_simd_supported(int level)
-    # The level pw_fold_many uses (detected once; POUW_NO_SIMD=1 forces scalar).
+    # The level pw_fold_many uses (detected once; POUW_PORTABLE=1 forces scalar).
     int pw_simd_level()
     # Force a supported level: 0, or -1 (unchanged) when the host cannot run it.
     int pw_simd_set_level(int level)

@@ -14,7 +14,7 @@ cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy
 
 from .pw_hash cimport pw_load32_le, pw_load64_le, pw_store32_le
 from .pw_isa cimport *
@@ -209,19 +209,31 @@ cdef class ExecutionTrace:
 
     @classmethod
     def concat(cls, traces):
-        """One batch trace (kind 2) of ``traces`` in order: same depth and coinbase, each
-        ``pre_root`` equal to the previous ``post_root``; the id is the batch id of all
-        their intents' ids, recomputed from the steps."""
+        """One batch trace (kind 2) of ``traces`` in order: same depth, each ``pre_root``
+        equal to the previous ``post_root``; the id is the batch id of all their intents'
+        ids, recomputed from the steps.
+
+        Coinbase: the traces that have a REWARD step must agree on it, and those without
+        one must have coinbase 0 (the spec's rule); the batch's is the agreed one, or 0
+        when no trace has a REWARD step.  TraceError otherwise."""
         parts = list(traces)
         if not parts:
             raise TraceError("concat needs at least one trace")
-        cdef ExecutionTrace first, t, prev = None
-        for t in parts:  # raises TypeError for a non-trace
+        cdef ExecutionTrace first, t, prev = None, paid = None
+        for k, t in enumerate(parts):  # raises TypeError for a non-trace
             if prev is not None:
-                if t._depth != prev._depth or t._coinbase != prev._coinbase:
-                    raise TraceError("concat: traces differ in depth or coinbase")
+                if t._depth != prev._depth:
+                    raise TraceError(f"concat: trace {k} has depth {t._depth}, trace 0 has {prev._depth}")
                 if t.pre_root != prev.post_root:
                     raise TraceError("concat: a trace's pre_root is not the previous trace's post_root")
+            if t._has_reward():
+                if paid is not None and t._coinbase != paid._coinbase:
+                    raise TraceError(f"concat: trace {k} pays REWARD to coinbase {t._coinbase}, "
+                                     f"an earlier trace to {paid._coinbase}")
+                paid = t
+            elif t._coinbase != 0:
+                raise TraceError(f"concat: trace {k} has no REWARD step but coinbase {t._coinbase} "
+                                 "(must be 0)")
             prev = t
         first = parts[0]
         cdef size_t n = sum((<ExecutionTrace>t)._n for t in parts)
@@ -232,7 +244,8 @@ cdef class ExecutionTrace:
         cdef int depth = first._depth, c
         out = PyBytes_FromStringAndSize(NULL, pw_trace_size(n, depth))
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
-        _write_header(p, depth, PW_TRACE_KIND_BATCH, n, first._coinbase, first.pre_root, bid)
+        _write_header(p, depth, PW_TRACE_KIND_BATCH, n, paid._coinbase if paid is not None else 0,
+                      first.pre_root, bid)
         cdef size_t off = PW_HEADER_SIZE, w, src_off
         for c in range(PW_N_COLS):
             w = pw_col_width(c, depth)
@@ -368,6 +381,11 @@ cdef class ExecutionTrace:
     def root_after(self): return self._column(PW_COL_ROOT_AFTER)
 
     # -- intents -----------------------------------------------------------------
+
+    cdef bint _has_reward(self) noexcept:
+        """Whether any step's op is REWARD (a scan of the n-byte op column)."""
+        cdef const char *op = PyBytes_AS_STRING(self._data) + pw_col_offset(PW_COL_OP, self._n, self._depth)
+        return memchr(op, PW_OP_REWARD, self._n) != NULL
 
     cdef list _intent_id_bytes(self):
         """The 32-byte ids of the intents in this trace, recomputed from the steps."""

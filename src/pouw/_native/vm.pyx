@@ -33,6 +33,7 @@ cdef extern from "pw_vm.h" nogil:
         pw_map *accounts
         pw_smt *tree
         uint32_t coinbase
+        size_t n_rewards
         uint8_t *cols[13]
         size_t n
     ctypedef struct pw_intent_result:
@@ -209,8 +210,8 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
 
     Returns ``(trace_bytes or None, pre_root, results)``, ``results`` a list of
     ``(status, n_steps, gas_used, fee, post_root)`` per intent.  The trace's
-    header carries ``header_id`` (32 bytes: the intent's or the batch's id) and
-    ``kind``.  Raises ValueError, before touching ``state``, for a malformed
+    header carries ``header_id`` (32 bytes: the intent's or the batch's id),
+    ``kind`` and ``coinbase`` (0 when no intent got as far as REWARD).  Raises ValueError, before touching ``state``, for a malformed
     program, a coinbase outside the tree, too many steps, or total supply >= 2^63.
     """
     cdef int depth = state.tree.t.depth
@@ -244,6 +245,7 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
     vm.accounts = &state.accounts
     vm.tree = &state.tree.t
     vm.coinbase = coinbase
+    vm.n_rewards = 0
     vm.n = 0
     memset(vm.cols, 0, sizeof(vm.cols))
     pre_root = state.tree.root
@@ -267,7 +269,9 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         trace = None
         if with_trace:
             trace = PyBytes_FromStringAndSize(NULL, pw_trace_size(vm.n, depth))
-            _header(<uint8_t *>PyBytes_AS_STRING(trace), depth, kind, vm.n, coinbase, pre_root, header_id)
+            # a trace without a REWARD step has coinbase 0 (docs/vm-and-trace.md): nothing binds it
+            _header(<uint8_t *>PyBytes_AS_STRING(trace), depth, kind, vm.n,
+                    coinbase if vm.n_rewards else 0, pre_root, header_id)
             off = PW_HEADER_SIZE
             for c in range(PW_N_COLS):
                 w = vm.n * pw_col_width(c, depth)

@@ -160,6 +160,9 @@ def check_trace(data: bytes) -> tuple[bool, int, int]:
         intents = _check_steps(depth, kind, coinbase, pre_root, steps)
     except _Reject as r:
         return (False, r.step, int(r.rule))
+    # REWARD steps bind the coinbase (rule ACCOUNT); without one it must be 0
+    if coinbase != 0 and not any(s.op == REWARD for s in steps):
+        return (False, HEADER_STEP, int(Rule.COINBASE_UNUSED))
     ids = [blake3(it.preimage()).digest() for it in intents]
     if kind == 1:
         if ids[0] != header_id:

@@ -176,6 +176,9 @@ def execute(state, coinbase, programs, n_intents, header_id, kind, with_trace=Tr
     if not with_trace:
         return None, pre_root, results
     n = len(rows)
+    # a trace without a REWARD step has coinbase 0 (nothing else would bind it)
+    if not any(r[0] == REWARD for r in rows):
+        coinbase = 0
     out = [b"PWTR", struct.pack("<HBBII", 1, depth, kind, n, coinbase), pre_root, header_id]
     for c, fmt in enumerate(["<B", "<B", "<I", "<Q", "<Q", "<Q", None, "<Q", "<Q", "<Q", "<Q"]):
         out.extend(r[c] if fmt is None else struct.pack(fmt, r[c]) for r in rows)

@@ -2,9 +2,12 @@
 
 Codes are stable: the C checker (``_native/csrc/constraints.h``) and the
 Python oracle (``pouw._reference.constraints``) both return them, and the
-mock prover's error messages name them. The checks run in the order of the
-codes within a step (ranges, sequencing, semantics, Merkle), so the first
-failing rule of a step is the lowest code that fails; see docs/vm-and-trace.md.
+mock prover's error messages name them; a new rule is appended. The checks
+run in the order of the codes within a step (ranges, sequencing, semantics,
+Merkle), so the first failing rule of a step is the lowest code that fails;
+see docs/vm-and-trace.md. The header rules (step -1) come in this order:
+MALFORMED before any step; after every step has passed (and INCOMPLETE),
+COINBASE_UNUSED, then INTENT_ID or BATCH_ID.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Rule(IntEnum):
     INTENT_ID = 23
     BATCH_ID = 24
     NO_SPACE = 25
+    COINBASE_UNUSED = 26
 
     @property
     def text(self) -> str:
@@ -80,4 +84,5 @@ _TEXTS = {
     Rule.INTENT_ID: "the header's intent_id is not the intent's id",
     Rule.BATCH_ID: "the header's intent_id is not the batch id",
     Rule.NO_SPACE: "the caller's pre-image buffer is too small (a bug in the caller)",
+    Rule.COINBASE_UNUSED: "a trace without a REWARD step has coinbase 0",
 }

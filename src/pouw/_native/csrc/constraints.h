@@ -24,8 +24,12 @@
  *      unused arg1, sequencing (the program shape), account, UNDO operands,
  *      status, gas_left, REFUND/REWARD amount, arithmetic of never-failing
  *      ops, leaf after, Merkle before, Merkle after;
- *   3. the end of the trace is the end of an intent          -> step n-1;
- *   4. (caller) the header's intent_id                       -> step -1.
+ *   3. the end of the trace is the end of an intent          -> INCOMPLETE, step n-1;
+ *   4. the header's coinbase: a trace without a REWARD step has coinbase 0
+ *      (with one, step 2's ACCOUNT rule binds it)            -> COINBASE_UNUSED, step -1;
+ *   5. (caller) the header's intent_id                       -> INTENT_ID / BATCH_ID, step -1.
+ * Codes are not in this order: COINBASE_UNUSED was added after the others and
+ * codes never change, so it comes last in the enum.
  */
 #ifndef POUW_CONSTRAINTS_H
 #define POUW_CONSTRAINTS_H
@@ -69,6 +73,7 @@ enum pw_ck_rule {
     PW_CK_INTENT_ID,
     PW_CK_BATCH_ID,
     PW_CK_NO_SPACE,
+    PW_CK_COINBASE_UNUSED,
     PW_CK_N_RULES
 };
 
@@ -79,7 +84,7 @@ static const char *const pw_ck_rule_name[PW_CK_N_RULES] = {
     "EXPECT_REFUND", "EXPECT_REWARD", "ONE_INTENT",   "ACCOUNT",       "UNDO_OPERANDS",
     "STATUS",       "GAS",           "AMOUNT",        "ARITH",         "LEAF_AFTER",
     "MERKLE_BEFORE", "MERKLE_AFTER", "INCOMPLETE",    "INTENT_ID",     "BATCH_ID",
-    "NO_SPACE",
+    "NO_SPACE",     "COINBASE_UNUSED",
 };
 
 static const char *const pw_ck_rule_text[PW_CK_N_RULES] = {
@@ -109,6 +114,7 @@ static const char *const pw_ck_rule_text[PW_CK_N_RULES] = {
     "the header's intent_id is not the intent's id",
     "the header's intent_id is not the batch id",
     "the caller's pre-image buffer is too small (a bug in the caller)",
+    "a trace without a REWARD step has coinbase 0",
 };
 
 /* ---- pre-image buffer sizes ---- */
@@ -323,8 +329,9 @@ static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_
  * one pw_simd_set_level accepted).  No allocation, no Python object: may run
  * without the GIL.
  *
- * Returns the first failing rule (PW_CK_OK when every step passes) and sets
- * *bad_step to its step (-1 for the header or when every step passes).  On
+ * Returns the first failing rule (PW_CK_OK when every step passes and the
+ * header's coinbase is bound) and sets *bad_step to its step (-1 for the
+ * header or when every step passes).  On
  * PW_CK_OK, *n_intents intents' id pre-images are in `pre`, intent j at
  * pre[off[j]:off[j+1]]; the caller hashes them and checks the header's
  * intent_id (rule PW_CK_INTENT_ID or PW_CK_BATCH_ID, step -1). */
@@ -337,7 +344,7 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
     const uint8_t *root_before;
     size_t pre_len = 0;
     uint32_t i, k = 0, c0, c1;
-    int r;
+    int r, rewarded = 0;
 
 #define PW_CK_FAIL(rule)       \
     do {                       \
@@ -553,8 +560,9 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
         case PW_OP_REFUND:
             S.phase = PW_CK_PH_REWARD;
             break;
-        default: /* PW_OP_REWARD */
+        default: /* PW_OP_REWARD: it passed, so its account is the header's coinbase */
             S.phase = PW_CK_PH_NONCE;
+            rewarded = 1;
             break;
         }
         S.gas = exp_gas;
@@ -570,6 +578,8 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
         PW_CK_FAIL(PW_CK_INCOMPLETE);
     }
     *n_intents = k;
+    /* the coinbase is bound by the REWARD steps (rule ACCOUNT), or must be 0 */
+    if (!rewarded && V.coinbase != 0) return PW_CK_COINBASE_UNUSED; /* *bad_step is -1 */
     return PW_CK_OK;
 #undef PW_CK_FAIL
 }

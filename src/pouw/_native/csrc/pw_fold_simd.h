@@ -14,7 +14,7 @@
  * Run-time dispatch, no -march flags: the x86 kernels are compiled per
  * function with __attribute__((target(...))) and chosen once from
  * __builtin_cpu_supports (gcc/clang on x86-64 only); the portable scalar loop
- * is always built and is what every other host runs.  POUW_NO_SIMD=1 in the
+ * is always built and is what every other host runs.  POUW_PORTABLE=1 in the
  * environment (read once, at the first fold) forces the scalar path;
  * pw_simd_set_level forces any supported level (tests cover every path).
  *
@@ -480,9 +480,9 @@ static int pw_simd_level_state = -1;
 #define PW_SIMD_STORE(v) (pw_simd_level_state = (v))
 #endif
 
-/* The best supported level, or scalar when POUW_NO_SIMD is set to anything but "" or "0". */
+/* The best supported level, or scalar when POUW_PORTABLE (the switch for every kernel) is set to anything but "" or "0". */
 static inline int pw_simd_detect(void) {
-    const char *no = getenv("POUW_NO_SIMD");
+    const char *no = getenv("POUW_PORTABLE");
     if (no != NULL && no[0] != '\0' && strcmp(no, "0") != 0) return PW_SIMD_SCALAR;
     if (pw_simd_supported(PW_SIMD_AVX512)) return PW_SIMD_AVX512;
     if (pw_simd_supported(PW_SIMD_AVX2)) return PW_SIMD_AVX2;

@@ -187,6 +187,7 @@ typedef struct {
     pw_map *accounts;
     pw_smt *tree;
     uint32_t coinbase;
+    size_t n_rewards; /* REWARD steps written: the trace header's coinbase is 0 when there are none */
     /* trace rows: column c of step i at cols[c] + i * width(c); NULL = no trace */
     uint8_t *cols[PW_N_COLS];
     size_t n; /* steps written */
@@ -286,6 +287,7 @@ static inline int64_t pw_vm_intent(pw_vm *vm, const uint8_t *p, pw_intent_result
         res->gas_used = gl - gas;
         res->fee = (gl - gas) * gp;
         PW_STEP(PW_OP_REWARD, vm->coinbase, res->fee, 0, 0);
+        vm->n_rewards++;
     }
     res->status = (uint8_t)fail;
     res->n_steps = (uint32_t)(vm->n - first);
