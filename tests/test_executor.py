@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -138,6 +139,7 @@ def test_failures_before_the_body_change_nothing(transfer, status, shape):
     assert res.pre_root == res.post_root == trace.pre_root == trace.post_root
     assert res.gas_summary.gas_used == res.gas_summary.fee_charged == 0
     assert list(trace.gas_left) == [0] * len(shape)
+    assert trace.coinbase == 0  # no REWARD step: the executor's coinbase (CB) is not written
     assert_only_fee_effects(st, before, 0, 0)
     # a skipped step still carries its program operands
     assert list(trace.arg0[1:]) == [transfer.gas_limit, 5, 5]
@@ -298,8 +300,34 @@ def test_generated_stream_native_equals_reference_byte_for_byte():
     assert IntentStatus.OK in seen and len(seen) >= 3
 
 
-def test_batch_equals_concat_of_singles_and_reference():
-    intents = list(generate_intents(60, seed=8, n_accounts=N_ACCOUNTS))
+def doomed(n: int, seed: int) -> list[Transfer]:
+    """``n`` transfers that all fail at NONCE or FEE from genesis (so none has a REWARD
+    step, and none changes the state): a generated stream with each intent spoiled."""
+    rng = random.Random(seed)
+    out = []
+    for t in generate_intents(n, seed, n_accounts=N_ACCOUNTS):
+        how = rng.randrange(3)
+        if how == 0:  # BAD_NONCE: genesis nonces are 0 and never advance here
+            out.append(replace(t, nonce=1 + rng.randrange(1 << 32)))
+        elif how == 1:  # INTRINSIC_GAS
+            out.append(replace(t, nonce=0, gas_limit=rng.randrange(isa.INTRINSIC_GAS)))
+        else:  # CANNOT_PAY_FEE: the fee overflows u64, or is below intrinsic gas anyway
+            out.append(replace(t, nonce=0, gas_price=1 << 50))
+    return out
+
+
+STREAMS = {
+    "generated": lambda: list(generate_intents(60, seed=8, n_accounts=N_ACCOUNTS)),
+    "all_failed": lambda: doomed(30, seed=9),
+    "one_failed": lambda: doomed(1, seed=10),
+    "failed_then_ok": lambda: doomed(5, 11) + list(generate_intents(20, 12, n_accounts=N_ACCOUNTS)),
+    "ok_then_failed": lambda: list(generate_intents(20, 13, n_accounts=N_ACCOUNTS)) + doomed(5, 14),
+}
+
+
+@pytest.mark.parametrize("stream", sorted(STREAMS))
+def test_batch_equals_concat_of_singles_and_reference(stream):
+    intents = STREAMS[stream]()
     singles_state, batch_state = AccountState.genesis(N_ACCOUNTS), AccountState.genesis(N_ACCOUNTS)
     ex = Executor(coinbase=7)
     singles = [ex.execute_intent_with_trace(t, singles_state) for t in intents]
@@ -309,12 +337,37 @@ def test_batch_equals_concat_of_singles_and_reference():
     assert batch.kind == 2 and batch.intent_id == isa.batch_id([t.intent_id for t in intents])
     assert batch.intent_ids() == [t.intent_id for t in intents]
     assert batch_state.root == singles_state.root == batch.post_root
+    # the coinbase is written only where a REWARD step binds it
+    for _, tr in singles:
+        assert tr.coinbase == (7 if Op.REWARD in tr.op else 0)
+    rewarded = Op.REWARD in batch.op
+    assert rewarded == (stream not in ("all_failed", "one_failed"))
+    assert batch.coinbase == (7 if rewarded else 0)
     oracle = oracle_state()
     programs = b"".join(t.program for t in intents)
-    data, _, raw = ref_vm.execute(oracle, 7, programs, 60, bytes.fromhex(batch.intent_id), 2)
+    n = len(intents)
+    data, _, raw = ref_vm.execute(oracle, 7, programs, n, bytes.fromhex(batch.intent_id), 2)
     assert data == batch.to_bytes()
     for r, o in zip(results, raw, strict=True):
         assert r.n_steps == o[1] and r.gas_summary.fee_charged == o[3] and r.post_root == o[4]
+
+
+def test_intents_failing_at_nonce_or_fee_write_coinbase_zero():
+    """No REWARD step, so nothing binds the coinbase: native and oracle both write 0."""
+    st, oracle, ex = AccountState.genesis(N_ACCOUNTS), oracle_state(), Executor(coinbase=7)
+    root, seen = st.root, set()
+    for t in doomed(40, seed=15):
+        res, trace = ex.execute_intent_with_trace(t, st)
+        data, _, _ = ref_vm.execute(oracle, 7, t.program, 1, bytes.fromhex(t.intent_id), 1)
+        assert trace.to_bytes() == data
+        assert trace.coinbase == 0 and Op.REWARD not in trace.op
+        assert res.post_root == root  # nothing was paid
+        seen.add(res.status)
+    assert st.root == oracle.root == root
+    assert seen == {IntentStatus.BAD_NONCE, IntentStatus.INTRINSIC_GAS, IntentStatus.CANNOT_PAY_FEE}
+    # the twin: one paying intent, and the coinbase is written
+    res, trace = ex.execute_intent_with_trace(Transfer(S, R, 1, 0), st)
+    assert res.succeeded and trace.coinbase == 7
 
 
 def test_without_trace_same_results_and_state():

@@ -281,15 +281,18 @@ def test_mutated_encodings_decode_or_raise(edits, resize):
 # -- intent ids and concat -------------------------------------------------------------
 
 
-def intent_columns(sender, nonce, gas_limit, gas_price, body, depth=4, seed=0):
-    """A syntactically whole intent (NONCE, FEE, body, REFUND, REWARD) with filler leaves."""
-    ops = [1, 2] + [op for op, _, _ in body] + [6, 7]
+def intent_columns(sender, nonce, gas_limit, gas_price, body, depth=4, seed=0, paid=True):
+    """A syntactically whole intent (NONCE, FEE, body, then REFUND, REWARD if ``paid``,
+    as when NONCE or FEE fails if not) with filler leaves."""
+    tail = 2 if paid else 0
+    ops = [1, 2] + [op for op, _, _ in body] + [6, 7][:tail]
     n = len(ops)
     cols = random_columns(n, depth, seed)
     cols["op"] = np.array(ops, np.uint8)
-    cols["account"] = np.array([sender, sender] + [a for _, a, _ in body] + [sender, 0], np.uint32)
-    cols["arg0"] = np.array([nonce, gas_limit] + [v for _, _, v in body] + [0, 0], np.uint64)
-    cols["arg1"] = np.array([0, gas_price] + [0] * len(body) + [0, 0], np.uint64)
+    accounts = [sender, sender] + [a for _, a, _ in body] + [sender, 0][:tail]
+    cols["account"] = np.array(accounts, np.uint32)
+    cols["arg0"] = np.array([nonce, gas_limit] + [v for _, _, v in body] + [0, 0][:tail], np.uint64)
+    cols["arg1"] = np.array([0, gas_price] + [0] * (len(body) + tail), np.uint64)
     return cols
 
 
@@ -337,6 +340,58 @@ def test_concat_chains_roots_and_ids():
         ExecutionTrace.concat([])
     with pytest.raises(TypeError):
         ExecutionTrace.concat([parts[0], b"x"])
+    deeper = make_trace(depth=5, pre_root=parts[0].post_root)
+    with pytest.raises(TraceError, match="depth"):
+        ExecutionTrace.concat([parts[0], deeper])
+
+
+def chained(specs, depth=4):
+    """Kind-1 traces ``(coinbase, paid)`` each, chained root to root."""
+    out, pre = [], bytes(32)
+    for k, (coinbase, paid) in enumerate(specs):
+        body = [(3, k, 1 + k), (4, k + 1, 1 + k)]
+        cols = intent_columns(k, k, 40000, 1, body, depth=depth, seed=10 + k, paid=paid)
+        t = ExecutionTrace.from_columns(
+            depth=depth, kind=1, coinbase=coinbase, pre_root=pre, intent_id="00" * 32, **cols
+        )
+        out.append(t)
+        pre = t.post_root
+    return out
+
+
+@pytest.mark.parametrize(
+    ("specs", "coinbase"),
+    [
+        ([(5, True), (5, True)], 5),
+        ([(0, False), (5, True), (0, False)], 5),  # an unpaid first part does not set it
+        ([(5, True), (0, False)], 5),
+        ([(0, False), (0, False)], 0),  # no REWARD anywhere: 0
+        ([(0, False)], 0),
+        ([(0, True), (0, False), (0, True)], 0),  # coinbase 0 that REWARD does use
+    ],
+)
+def test_concat_coinbase_is_the_rewarded_one_or_zero(specs, coinbase):
+    parts = chained(specs)
+    batch = ExecutionTrace.concat(parts)
+    assert batch.coinbase == coinbase
+    assert batch.intent_ids() == [i for p in parts for i in p.intent_ids()]
+    assert ExecutionTrace.concat([batch]) == batch
+
+
+@pytest.mark.parametrize(
+    ("specs", "match"),
+    [
+        ([(5, True), (6, True)], "coinbase 6"),  # REWARD to two coinbases
+        ([(5, True), (0, False), (6, True)], "coinbase 6"),
+        ([(0, True), (6, True)], "coinbase 6"),
+        ([(3, False)], "no REWARD"),  # an unbound coinbase
+        ([(5, True), (5, False)], "no REWARD"),  # even when it matches the paid one
+        ([(0, False), (15, False)], "no REWARD"),
+    ],
+)
+def test_concat_refuses_disagreeing_or_unbound_coinbase(specs, match):
+    with pytest.raises(TraceError, match=match):
+        ExecutionTrace.concat(chained(specs))
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 40])  # both sides of the small-trace C hash threshold

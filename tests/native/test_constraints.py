@@ -177,7 +177,8 @@ class SpecVM:
             ids.append(iid)
         kind = kind or (1 if len(programs) == 1 else 2)
         hid = ids[0] if kind == 1 else batch_id(ids)
-        fields = (b"PWTR", 1, self.depth, kind, 0, self.coinbase, pre_root, bytes.fromhex(hid))
+        coinbase = self.coinbase if any(s["op"] == Op.REWARD for s in steps) else 0
+        fields = (b"PWTR", 1, self.depth, kind, 0, coinbase, pre_root, bytes.fromhex(hid))
         header = bytearray(struct.pack("<4sHBBII32s32s", *fields))
         return join(header, steps)
 
@@ -310,7 +311,81 @@ def test_executor_batches_are_valid(executed):
     assert_valid(batch.to_bytes())
 
 
+@pytest.fixture(scope="module")
+def unpaid():
+    """Executor traces with no REWARD step: each intent fails at NONCE or FEE.
+
+    Three kind-1 traces (BAD_NONCE, INTRINSIC_GAS, CANNOT_PAY_FEE) and a kind-2
+    batch of them, all run with coinbase 3, so the header's coinbase is 0."""
+    from pouw.node.executor import Executor
+    from pouw.node.intents import Transfer
+    from pouw.node.state import AccountState
+
+    intents = [
+        Transfer(1, 2, 5, 7),  # the sender's nonce is 0
+        Transfer(2, 3, 5, 0, 20_999),
+        Transfer(4, 5, 5, 0, 1 << 40, 1 << 30),  # the fee overflows u64
+        Transfer(6, 7, 5, 0, 50_000, 10**12),  # the fee exceeds the balance
+    ]
+    executor = Executor(coinbase=3)
+    singles = [executor.execute_intent_with_trace(t, AccountState.genesis(16))[1] for t in intents]
+    _, batch = executor.execute_batch_with_trace(intents, AccountState.genesis(16))
+    return {
+        "nonce": singles[0],
+        "intrinsic": singles[1],
+        "overflow": singles[2],
+        "broke": singles[3],
+        "batch": batch,
+    }
+
+
+def test_unpaid_traces_have_coinbase_zero_and_are_valid(unpaid, spec_traces):
+    for name, t in unpaid.items():
+        assert Op.REWARD not in t.op.tolist() and t.coinbase == 0, name
+        assert_valid(t.to_bytes())
+    for name in ("bad_nonce", "intrinsic_gas", "cannot_pay_fee", "batch_of_dead_intents"):
+        assert spec_traces[name][12:16] == bytes(4)
+        assert_valid(spec_traces[name])
+
+
+def with_coinbase(data: bytes, coinbase: int) -> bytes:
+    return data[:12] + struct.pack("<I", coinbase) + data[16:]
+
+
+def test_unbound_coinbase_is_refused(unpaid, spec_traces):
+    """A trace without a REWARD step and a nonzero coinbase: COINBASE_UNUSED at the header."""
+    datas = [t.to_bytes() for t in unpaid.values()]
+    datas += [spec_traces[n] for n in ("bad_nonce", "nonce_exhausted", "batch_of_dead_intents")]
+    for data in datas:
+        depth = data[6]
+        for coinbase in (1, 3, (1 << depth) - 1):
+            assert_refused(with_coinbase(data, coinbase), Rule.COINBASE_UNUSED, -1)
+        assert_refused(with_coinbase(data, 1 << depth), Rule.MALFORMED, -1)  # framing first
+        # the order of the header rules: the steps, then the coinbase, then the id
+        bad = bytearray(with_coinbase(data, 3))
+        bad[60] ^= 4
+        assert_refused(bytes(bad), Rule.COINBASE_UNUSED, -1)
+        header, steps = split(with_coinbase(data, 3))
+        assert_refused(join(header, steps[:1]), Rule.INCOMPLETE, 0)  # NONCE alone
+        assert_refused(tamper(with_coinbase(data, 3), 0, gas_left=1), Rule.GAS, 0)
+    # the twins: with a REWARD step the coinbase is the REWARD's account, 0 included
+    ok = spec_vm().trace(SPEC_PROGRAMS["ok"])
+    assert ok[12:16] != bytes(4)
+    assert_refused(with_coinbase(ok, 0), Rule.ACCOUNT, step_of(ok, Op.REWARD))
+    zero = SpecVM(coinbase=0)
+    zero.put(0, 0)
+    zero.put(2, 10**12)
+    assert_valid(zero.trace([transfer(2, 0, 4, 10)]))
+    paid_zero = zero.trace([transfer(2, 1, 4, 10)])
+    assert_refused(with_coinbase(paid_zero, 1), Rule.ACCOUNT, step_of(paid_zero, Op.REWARD))
+
+
 # --- reject twins: one tampered field, header value, step order or amount ------
+
+
+def step_of(data: bytes, op: int, status: int | None = None, nth: int = 0) -> int:
+    hits = [i for i, (o, s) in enumerate(ops(data)) if o == op and status in (None, s)]
+    return hits[nth]
 
 
 def base_traces(spec_traces, executed) -> dict[str, bytes]:
@@ -337,6 +412,8 @@ def bumped(v, col):
         "credit_overflow_undo",
         "batch",
         "batch_of_dead_intents",
+        "bad_nonce",
+        "intrinsic_gas",
         "exec_ok",
         "exec_undo",
     ],
@@ -350,11 +427,6 @@ def test_every_field_of_every_step_is_bound(spec_traces, executed, name):
         for col in ("arg0", "balance_before", "gas_left", "account"):
             if step[col] > 0:
                 assert_refused(tamper(data, i, **{col: step[col] - 1}))
-
-
-def step_of(data: bytes, op: int, status: int | None = None, nth: int = 0) -> int:
-    hits = [i for i, (o, s) in enumerate(ops(data)) if o == op and status in (None, s)]
-    return hits[nth]
 
 
 def test_named_reject_twins(spec_traces, executed):
@@ -492,23 +564,36 @@ def test_rule_tables_agree():
 # --- every byte bound: a flipped byte is undecodable or refused ----------------
 
 
+N_FLIP_TARGETS = 9
+
+
 @pytest.fixture(scope="module")
-def flip_targets(executed):
+def flip_targets(executed, unpaid, spec_traces):
+    """Paying traces, and traces with no REWARD step (every intent fails at NONCE or FEE)."""
     from pouw.trace import ExecutionTrace
 
     ok = first_with(executed, (Op.REWARD, StepStatus.OK))
     undo = first_with(executed, (Op.UNDO, StepStatus.OK))
     batch = ExecutionTrace.concat(executed[:4]).to_bytes()
-    return [ok, undo, batch, spec_vm().trace(SPEC_PROGRAMS["credit_overflow_undo"])]
+    out = [ok, undo, batch, spec_traces["credit_overflow_undo"]]
+    out += [unpaid[n].to_bytes() for n in ("nonce", "intrinsic", "overflow", "batch")]
+    out.append(spec_traces["batch_of_dead_intents"])
+    assert len(out) == N_FLIP_TARGETS
+    return out
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(which=st.integers(0, 3), where=st.floats(0, 1, exclude_max=True), mask=st.integers(1, 255))
-def test_every_byte_is_bound(flip_targets, which, where, mask):
+@settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.integers(0, N_FLIP_TARGETS - 1),
+    in_header=st.booleans(),  # half the flips in the 80-byte header, where the coinbase is
+    where=st.floats(0, 1, exclude_max=True),
+    mask=st.integers(1, 255),
+)
+def test_every_byte_is_bound(flip_targets, which, in_header, where, mask):
     from pouw.trace import ExecutionTrace
 
     data = bytearray(flip_targets[which])
-    pos = int(where * len(data))
+    pos = int(where * (80 if in_header else len(data)))
     data[pos] ^= mask
     try:
         ExecutionTrace.from_bytes(bytes(data))
@@ -517,6 +602,23 @@ def test_every_byte_is_bound(flip_targets, which, where, mask):
         return
     ok, _, _ = both(bytes(data))
     assert not ok, f"byte {pos} (^{mask:#x}) is not bound"
+
+
+def test_every_header_byte_is_bound(flip_targets):
+    """The header exhaustively for the coinbase (every mask) and every other byte (four)."""
+    from pouw.trace import ExecutionTrace
+
+    for data in flip_targets:
+        for pos in range(80):
+            for mask in range(1, 256) if 12 <= pos < 16 else (1, 0x10, 0x80, 0xFF):
+                bad = bytearray(data)
+                bad[pos] ^= mask
+                try:
+                    ExecutionTrace.from_bytes(bytes(bad))
+                except TraceError:
+                    assert native.check_trace(bytes(bad)) == (False, -1, Rule.MALFORMED)
+                    continue
+                assert not native.check_trace(bytes(bad))[0], (pos, mask)
 
 
 def test_threads_check_concurrently(executed):
