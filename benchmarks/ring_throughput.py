@@ -217,7 +217,9 @@ def machine_info() -> dict[str, str]:
 def measure(verbose: bool = True) -> dict:
     """Run every section; return {"rows": [...], "ratios": {label: ratio}, "missed": n}."""
     if verbose:
-        print(f"# {platform.python_implementation()} {sys.version.split()[0]} on {platform.machine()}")
+        print(
+            f"# {platform.python_implementation()} {sys.version.split()[0]} on {platform.machine()}"
+        )
         print(f"# reproduce: {COMMAND}")
     header = f"{'case':<48} {'ops/s':>14} {'ratio':>8} {'target':>8}"
     missed = 0
@@ -236,8 +238,16 @@ def measure(verbose: bool = True) -> dict:
             ok = "" if target is None else (" ok" if ratio >= target else " MISSED")
             missed += target is not None and ratio < target
             target_text = "" if target is None else f">={target:g}"
-            rows.append({"case": title, "baseline": name, "ring_ops_s": ring_rate,
-                         "baseline_ops_s": rate, "ratio": ratio, "target": target})
+            rows.append(
+                {
+                    "case": title,
+                    "baseline": name,
+                    "ring_ops_s": ring_rate,
+                    "baseline_ops_s": rate,
+                    "ratio": ratio,
+                    "target": target,
+                }
+            )
             if target is not None:
                 ratios[f"{title.split(',')[0]}\nvs {name}"] = ratio
             if verbose:

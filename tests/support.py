@@ -8,8 +8,14 @@ from pouw import JobTier, ProofJob
 from pouw.job import now_ms
 
 
-def synthetic_job(i: int, *, ttl_ms: int = 60_000, tier: JobTier = JobTier.MACRO,
-                  created_at_ms: int | None = None, fee: int = 0) -> ProofJob:
+def synthetic_job(
+    i: int,
+    *,
+    ttl_ms: int = 60_000,
+    tier: JobTier = JobTier.MACRO,
+    created_at_ms: int | None = None,
+    fee: int = 0,
+) -> ProofJob:
     """A job over opaque bytes: the queue never looks inside a trace."""
     data = b"trace-%d" % i
     created = now_ms() if created_at_ms is None else created_at_ms

@@ -31,8 +31,9 @@ def test_version_and_help():
     assert r.returncode == 0 and "--intents" in r.stdout and "--json" in r.stdout
 
 
-@pytest.mark.parametrize("mode, workers", [("disabled", None), ("local", "0"),
-                                           ("local", "2"), ("remote", None)])
+@pytest.mark.parametrize(
+    "mode, workers", [("disabled", None), ("local", "0"), ("local", "2"), ("remote", None)]
+)
 def test_node_json_report(mode, workers):
     args = ["node", str(CONFIG / f"pouw-{mode}.toml"), "--intents", "60", "--seed", "1", "--json"]
     if workers is not None:
@@ -40,8 +41,17 @@ def test_node_json_report(mode, workers):
     r = pouw_cmd(*args)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
-    for key in ("mode", "zk_mode", "intents", "ledger_entries", "entries_with_job_ids",
-                "jobs", "proofs_verified", "elapsed_s", "intents_per_s"):
+    for key in (
+        "mode",
+        "zk_mode",
+        "intents",
+        "ledger_entries",
+        "entries_with_job_ids",
+        "jobs",
+        "proofs_verified",
+        "elapsed_s",
+        "intents_per_s",
+    ):
         assert key in report
     assert report["mode"] == mode and report["zk_mode"] == "mock"
     assert report["intents"] == 60 and report["ledger_entries"] == 60

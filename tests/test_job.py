@@ -17,7 +17,10 @@ H2 = blake3(b"b").hexdigest()
 def test_job_id_is_blake3_of_canonical_encoding():
     # independent re-derivation of the documented encoding
     expected = blake3(
-        b"pouw.job.v1\x00" + bytes.fromhex(H1) + bytes([2]) + bytes.fromhex(H2)
+        b"pouw.job.v1\x00"
+        + bytes.fromhex(H1)
+        + bytes([2])
+        + bytes.fromhex(H2)
         + (12345).to_bytes(8, "little")
     ).hexdigest()
     assert compute_job_id(H1, JobTier.MACRO, H2, 12345) == expected
@@ -26,13 +29,20 @@ def test_job_id_is_blake3_of_canonical_encoding():
 
 def test_job_id_pinned_vector():
     # a fixed vector: the id must be the same on every machine and release
-    assert compute_job_id("11" * 32, JobTier.FULL, "22" * 32, 7) == blake3(
-        b"pouw.job.v1\x00" + b"\x11" * 32 + b"\x03" + b"\x22" * 32 + b"\x07" + b"\x00" * 7
-    ).hexdigest()
+    assert (
+        compute_job_id("11" * 32, JobTier.FULL, "22" * 32, 7)
+        == blake3(
+            b"pouw.job.v1\x00" + b"\x11" * 32 + b"\x03" + b"\x22" * 32 + b"\x07" + b"\x00" * 7
+        ).hexdigest()
+    )
 
 
-@given(st.sampled_from(list(JobTier)), st.sampled_from(list(JobTier)),
-       st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))
+@given(
+    st.sampled_from(list(JobTier)),
+    st.sampled_from(list(JobTier)),
+    st.integers(0, 2**64 - 1),
+    st.integers(0, 2**64 - 1),
+)
 def test_job_id_changes_with_tier_and_fee(t1, t2, f1, f2):
     same = (t1, f1) == (t2, f2)
     assert (compute_job_id(H1, t1, H2, f1) == compute_job_id(H1, t2, H2, f2)) == same
@@ -95,8 +105,15 @@ def test_new_for_trace_rejects_bad_ttl_and_tier():
 
 def test_constructor_checks_consistency():
     data = b"abc"
-    kw = dict(tier="macro", intent_id=H2, trace_hash=blake3(data).hexdigest(), fee_budget=1,
-              created_at_ms=5, deadline_ms=10, trace_data=data)
+    kw = dict(
+        tier="macro",
+        intent_id=H2,
+        trace_hash=blake3(data).hexdigest(),
+        fee_budget=1,
+        created_at_ms=5,
+        deadline_ms=10,
+        trace_data=data,
+    )
     job = ProofJob(**kw)
     assert ProofJob(**kw, job_id=job.job_id) == job
     with pytest.raises(ValueError):
@@ -109,15 +126,29 @@ def test_constructor_checks_consistency():
 
 def test_get_trace_refuses_garbage():
     data = b"not a trace"
-    job = ProofJob(tier="macro", intent_id=H2, trace_hash=blake3(data).hexdigest(),
-                   fee_budget=0, created_at_ms=0, deadline_ms=1, trace_data=data)
+    job = ProofJob(
+        tier="macro",
+        intent_id=H2,
+        trace_hash=blake3(data).hexdigest(),
+        fee_budget=0,
+        created_at_ms=0,
+        deadline_ms=1,
+        trace_data=data,
+    )
     with pytest.raises(TraceError):
         job.get_trace()
 
 
 def test_expiry_and_dict():
-    job = ProofJob(tier="macro", intent_id=H2, trace_hash=blake3(b"").hexdigest(),
-                   fee_budget=0, created_at_ms=0, deadline_ms=100, trace_data=b"")
+    job = ProofJob(
+        tier="macro",
+        intent_id=H2,
+        trace_hash=blake3(b"").hexdigest(),
+        fee_budget=0,
+        created_at_ms=0,
+        deadline_ms=100,
+        trace_data=b"",
+    )
     assert not job.is_expired(100)
     assert job.is_expired(101)
     d = job.to_dict()

@@ -112,8 +112,17 @@ def test_summary_keys():
     with make_node("local", workers=1) as ctx:
         run(ctx, n=20)
         s = ctx.summary(1.0)
-    for key in ("mode", "zk_mode", "intents", "ledger_entries", "entries_with_job_ids",
-                "jobs", "proofs_verified", "elapsed_s", "intents_per_s"):
+    for key in (
+        "mode",
+        "zk_mode",
+        "intents",
+        "ledger_entries",
+        "entries_with_job_ids",
+        "jobs",
+        "proofs_verified",
+        "elapsed_s",
+        "intents_per_s",
+    ):
         assert key in s
     assert set(s["jobs"]) == {"pending", "in_progress", "completed", "failed", "expired"}
     assert s["jobs"]["completed"] == 20 and s["proofs_verified"] == 20

@@ -18,8 +18,8 @@ def test_top_level_names():
         JobQueue,
         JobStatus,
         JobTier,
-        PoUwMode,
         PouwError,
+        PoUwMode,
         ProofError,
         ProofJob,
         QueueFull,
@@ -27,15 +27,26 @@ def test_top_level_names():
         TraceError,
     )
 
-    for name in ("JobNotFound", "InvalidTransition", "DuplicateJob", "QueueFull",
-                 "TraceError", "ProofError", "ConfigError"):
+    for name in (
+        "JobNotFound",
+        "InvalidTransition",
+        "DuplicateJob",
+        "QueueFull",
+        "TraceError",
+        "ProofError",
+        "ConfigError",
+    ):
         assert issubclass(getattr(pouw, name), pouw.PouwError)
     assert pouw.PoUwMode.LOCAL.value == "local"
 
 
 def test_queue_stats_fields():
     assert [f for f in pouw.QueueStats.__dataclass_fields__] == [
-        "pending_count", "in_progress_count", "completed_count", "failed_count", "expired_count"
+        "pending_count",
+        "in_progress_count",
+        "completed_count",
+        "failed_count",
+        "expired_count",
     ]
 
 

@@ -12,13 +12,22 @@ def test_enum_values_are_config_words():
     assert ZkMode("mock") is ZkMode.MOCK
     assert [t.value for t in JobTier] == ["micro", "macro", "full"]
     assert [s.name for s in JobStatus] == [
-        "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "EXPIRED"
+        "PENDING",
+        "IN_PROGRESS",
+        "COMPLETED",
+        "FAILED",
+        "EXPIRED",
     ]
 
 
 def test_transitions_are_exactly_design_md():
-    p, i, c, f, e = (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.COMPLETED,
-                     JobStatus.FAILED, JobStatus.EXPIRED)
+    p, i, c, f, e = (
+        JobStatus.PENDING,
+        JobStatus.IN_PROGRESS,
+        JobStatus.COMPLETED,
+        JobStatus.FAILED,
+        JobStatus.EXPIRED,
+    )
     assert {(p, i), (i, c), (i, f), (i, p), (p, e), (i, e)} == ALLOWED_TRANSITIONS
     for old in JobStatus:
         for new in JobStatus:
@@ -39,5 +48,7 @@ def test_late_proof_move_only_when_asked():
 
 def test_final_states():
     assert {s for s in JobStatus if s.is_final} == {
-        JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.EXPIRED
+        JobStatus.COMPLETED,
+        JobStatus.FAILED,
+        JobStatus.EXPIRED,
     }

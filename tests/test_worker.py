@@ -43,8 +43,10 @@ def test_process_job_completes_and_calls_back():
     job = synthetic_job(1)
     q.enqueue(job)
     got = []
-    assert process_job(q, EchoProver(), job, "w", on_proof=lambda j, p: got.append((j, p))) \
+    assert (
+        process_job(q, EchoProver(), job, "w", on_proof=lambda j, p: got.append((j, p)))
         is Outcome.COMPLETED
+    )
     assert q.get(job.job_id).proof == b"proof:" + job.job_id.encode()
     assert got == [(job.job_id, b"proof:" + job.job_id.encode())]
 
@@ -87,8 +89,9 @@ def test_run_worker_seed_loop():
 def test_run_worker_stops_on_event():
     q = JobQueue()
     stop = threading.Event()
-    t = threading.Thread(target=run_worker, args=(q, EchoProver(), "w"),
-                         kwargs={"stop": stop, "poll_interval": 0.01})
+    t = threading.Thread(
+        target=run_worker, args=(q, EchoProver(), "w"), kwargs={"stop": stop, "poll_interval": 0.01}
+    )
     t.start()
     q.enqueue(synthetic_job(1))
     stop.set()

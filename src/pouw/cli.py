@@ -41,12 +41,24 @@ def _build_parser() -> argparse.ArgumentParser:
         "wait for local workers, print a summary and exit.",
     )
     node.add_argument("config", metavar="CONFIG", help="node config (TOML)")
-    node.add_argument("--intents", type=_non_negative, metavar="N",
-                      help="intents to generate (default: the config's intents.count)")
-    node.add_argument("--seed", type=_non_negative, metavar="S",
-                      help="seed of the generated intents (default: the config's intents.seed)")
-    node.add_argument("--workers", type=_non_negative, metavar="W",
-                      help="local prover threads (overrides workers.count)")
+    node.add_argument(
+        "--intents",
+        type=_non_negative,
+        metavar="N",
+        help="intents to generate (default: the config's intents.count)",
+    )
+    node.add_argument(
+        "--seed",
+        type=_non_negative,
+        metavar="S",
+        help="seed of the generated intents (default: the config's intents.seed)",
+    )
+    node.add_argument(
+        "--workers",
+        type=_non_negative,
+        metavar="W",
+        help="local prover threads (overrides workers.count)",
+    )
     node.add_argument("--json", action="store_true", help="print one JSON object")
     node.set_defaults(func=_cmd_node)
     return parser

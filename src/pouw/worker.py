@@ -146,7 +146,9 @@ class LocalWorkerPool:
         self.counts = dict.fromkeys(Outcome, 0)
         self.proofs_verified = 0
         self._threads = [
-            threading.Thread(target=self._run, args=(f"{name}-{i}",), name=f"{name}-{i}", daemon=True)
+            threading.Thread(
+                target=self._run, args=(f"{name}-{i}",), name=f"{name}-{i}", daemon=True
+            )
             for i in range(n)
         ]
         for t in self._threads:

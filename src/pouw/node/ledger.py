@@ -64,7 +64,11 @@ class Ledger:
         self._by_job: dict[str, LedgerEntry] = {}
 
     def append(
-        self, result: ExecutionResult, job_ids: list[str] | None = None, *, zk_mode: str = "mock",
+        self,
+        result: ExecutionResult,
+        job_ids: list[str] | None = None,
+        *,
+        zk_mode: str = "mock",
         proof: bytes | None = None,
     ) -> LedgerEntry:
         with self._lock:
