@@ -685,3 +685,27 @@ def test_every_fold_kernel_gives_the_same_answers(simd, spec_traces, executed):
         for i, step in enumerate(steps):
             for col in ("owner", "path", "root_after", "balance_before", "balance_after"):
                 assert not same_on_every_kernel(tamper(data, i, **{col: bumped(step[col], col)}))[0]
+
+
+def test_check_traces_batch_matches_one_by_one():
+    from pouw._native.constraints import check_trace as one
+    from pouw._native.constraints import check_traces as many
+    from pouw.node.executor import Executor
+    from pouw.node.intents import generate_intents
+    from pouw.node.state import AccountState
+
+    state = AccountState.genesis(64, 10**12)
+    ex = Executor()
+    datas = [
+        ex.execute_intent_with_trace(i, state)[1].to_bytes()
+        for i in generate_intents(12, seed=5, n_accounts=64)
+    ]
+    bad = bytearray(datas[3])
+    bad[-1] ^= 1  # the last root_after
+    datas[3] = bytes(bad)
+    datas.append(b"garbage")
+    assert many(datas) == [one(d) for d in datas]
+    assert many(datas)[3][0] is False and many(datas)[-1] == (False, -1, 1)
+    assert many([]) == []
+    with pytest.raises(TypeError):
+        many([None])

@@ -1,5 +1,7 @@
 """Type stubs of pouw._native.constraints (see pouw.prover.check)."""
 
+from collections.abc import Sequence
+
 #: Rule names by code; ``RULE_NAMES[0] == "OK"`` (mirrored by pouw.prover.rules.Rule).
 RULE_NAMES: tuple[str, ...]
 #: One-line statement of each rule, by code.
@@ -7,3 +9,6 @@ RULE_TEXTS: tuple[str, ...]
 
 def preimage_capacity(n_steps: int) -> int: ...
 def check_trace(data: bytes | bytearray | memoryview) -> tuple[bool, int, int]: ...
+def check_traces(
+    traces: Sequence[bytes | bytearray | memoryview],
+) -> list[tuple[bool, int, int]]: ...

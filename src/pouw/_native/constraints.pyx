@@ -16,7 +16,7 @@ from blake3 import blake3 as _blake3
 
 from .merkle cimport simd_level_code
 
-__all__ = ["RULE_NAMES", "RULE_TEXTS", "check_trace", "preimage_capacity"]
+__all__ = ["RULE_NAMES", "RULE_TEXTS", "check_trace", "check_traces", "preimage_capacity"]
 
 
 cdef extern from "constraints.h" nogil:
@@ -58,7 +58,7 @@ def preimage_capacity(size_t n_steps):
     return pw_ck_preimage_capacity(n_steps)
 
 
-def check_trace(const uint8_t[::1] data not None):
+def check_trace(data):
     """Check every constraint of the canonical trace ``data``.
 
     Parameters
@@ -74,48 +74,116 @@ def check_trace(const uint8_t[::1] data not None):
         (``-1`` for the header) and the rule's code (an index of
         :data:`RULE_NAMES`).
     """
-    cdef const uint8_t *buf = &data[0] if data.shape[0] > 0 else NULL
-    cdef size_t length = <size_t>data.shape[0]
-    cdef pw_ck_view view
-    cdef uint8_t *pre = NULL
-    cdef uint64_t *off = NULL
-    cdef pw_ck_scratch *scratch = NULL
-    cdef size_t pre_cap, off_cap
-    cdef int64_t step = -1
-    cdef uint32_t n_intents = 0, j
-    cdef int kind = 0, rule
+    if data is None:
+        raise TypeError("check_trace: data is None")
+    return check_traces((data,))[0]
 
-    # O(1) framing first, so the buffers below are sized by a bounded n_steps.
-    if pw_ck_frame(buf, length, &view) != PW_CK_OK:
-        return (False, -1, PW_CK_MALFORMED)
-    pre_cap = pw_ck_preimage_capacity(view.n_steps)
-    off_cap = pw_ck_offsets_capacity(view.n_steps)
-    pre = <uint8_t *>PyMem_Malloc(pre_cap)
-    off = <uint64_t *>PyMem_Malloc(off_cap * sizeof(uint64_t))
+
+cdef object _ids_result(const uint8_t *pre, const uint64_t *off, uint32_t n_intents, int kind,
+                        bytes header_id):
+    """Hash the intent-id pre-images (with the GIL) and compare with the header's id."""
+    cdef uint32_t j
+    if kind == PW_TRACE_KIND_INTENT:
+        if _blake3((<char *>pre)[off[0]:off[1]]).digest() != header_id:
+            return (False, -1, PW_CK_INTENT_ID)
+    else:
+        batch = _blake3(_BATCH_DOMAIN)
+        for j in range(n_intents):
+            batch.update(_blake3((<char *>pre)[off[j]:off[j + 1]]).digest())
+        if batch.digest() != header_id:
+            return (False, -1, PW_CK_BATCH_ID)
+    return (True, -1, PW_CK_OK)
+
+
+ctypedef struct _job:
+    const uint8_t *buf
+    size_t length
+    uint8_t *pre
+    size_t pre_cap
+    uint64_t *off
+    size_t off_cap
+    int64_t step
+    uint32_t n_intents
+    int kind
+    int rule
+
+
+def check_traces(traces):
+    """:func:`check_trace` for many traces with ONE release of the GIL.
+
+    A worker that proves a batch of jobs hands the GIL back once per batch
+    instead of once per trace, which matters when another thread (the node's
+    executor) wants it too. Returns one ``(ok, step, rule)`` per trace, in order.
+    """
+    cdef list views = list(traces)
+    cdef list held = []  # the acquired buffers, released when this list goes
+    cdef Py_ssize_t n = len(views), i
+    cdef const uint8_t[::1] mv
+    cdef pw_ck_view view
+    cdef _job *jobs = NULL
+    cdef pw_ck_scratch *scratch = NULL
+    cdef size_t total_pre = 0, total_off = 0
+    cdef uint8_t *pre_pool = NULL
+    cdef uint64_t *off_pool = NULL
+    cdef int level = simd_level_code()
+    results = [None] * n
+    if n == 0:
+        return results
+    jobs = <_job *>PyMem_Malloc(n * sizeof(_job))
     scratch = <pw_ck_scratch *>PyMem_Malloc(sizeof(pw_ck_scratch))
     try:
-        if pre == NULL or off == NULL or scratch == NULL:
+        if jobs == NULL or scratch == NULL:
             raise MemoryError()
-        # `data` (a typed memoryview) holds the owner's buffer until we return;
-        # `pre`, `off` and `scratch` are ours. The checker touches no Python object.
+        # O(1) framing of each trace first, so every buffer is sized by a bounded n_steps.
+        for i in range(n):
+            if views[i] is None:
+                raise TypeError("check_traces: a trace is None")
+            mv = views[i]
+            held.append(mv)
+            jobs[i].buf = &mv[0] if mv.shape[0] > 0 else NULL
+            jobs[i].length = <size_t>mv.shape[0]
+            jobs[i].rule = pw_ck_frame(jobs[i].buf, jobs[i].length, &view)
+            if jobs[i].rule != PW_CK_OK:
+                jobs[i].rule = PW_CK_MALFORMED
+                jobs[i].pre_cap = jobs[i].off_cap = 0
+                continue
+            jobs[i].pre_cap = pw_ck_preimage_capacity(view.n_steps)
+            jobs[i].off_cap = pw_ck_offsets_capacity(view.n_steps)
+            total_pre += jobs[i].pre_cap
+            total_off += jobs[i].off_cap
+        pre_pool = <uint8_t *>PyMem_Malloc(total_pre + 1)
+        off_pool = <uint64_t *>PyMem_Malloc((total_off + 1) * sizeof(uint64_t))
+        if pre_pool == NULL or off_pool == NULL:
+            raise MemoryError()
+        total_pre = total_off = 0
+        for i in range(n):
+            jobs[i].pre = pre_pool + total_pre
+            jobs[i].off = off_pool + total_off
+            total_pre += jobs[i].pre_cap
+            total_off += jobs[i].off_cap
+        # `held` holds every owner's buffer until we return; the pools and the
+        # scratch are ours; the checker touches no Python object.
         with nogil:
-            rule = pw_ck_check(buf, length, pre, pre_cap, off, off_cap, scratch,
-                               simd_level_code(), &step, &n_intents, &kind)
-        if rule != PW_CK_OK:
-            return (False, step, rule)
-        header_id = bytes(data[PW_HDR_INTENT_ID:PW_HDR_INTENT_ID + 32])
-        if kind == PW_TRACE_KIND_INTENT:
-            digest = _blake3((<char *>pre)[off[0]:off[1]]).digest()
-            if digest != header_id:
-                return (False, -1, PW_CK_INTENT_ID)
-        else:
-            batch = _blake3(_BATCH_DOMAIN)
-            for j in range(n_intents):
-                batch.update(_blake3((<char *>pre)[off[j]:off[j + 1]]).digest())
-            if batch.digest() != header_id:
-                return (False, -1, PW_CK_BATCH_ID)
-        return (True, -1, PW_CK_OK)
+            for i in range(n):
+                if jobs[i].rule != PW_CK_OK:
+                    continue
+                jobs[i].step = -1
+                jobs[i].rule = pw_ck_check(jobs[i].buf, jobs[i].length, jobs[i].pre,
+                                           jobs[i].pre_cap, jobs[i].off, jobs[i].off_cap,
+                                           scratch, level, &jobs[i].step, &jobs[i].n_intents,
+                                           &jobs[i].kind)
+        for i in range(n):
+            if jobs[i].rule == PW_CK_MALFORMED and jobs[i].pre_cap == 0:
+                results[i] = (False, -1, PW_CK_MALFORMED)
+            elif jobs[i].rule != PW_CK_OK:
+                results[i] = (False, jobs[i].step, jobs[i].rule)
+            else:
+                header_id = (<char *>jobs[i].buf)[PW_HDR_INTENT_ID:PW_HDR_INTENT_ID + 32]
+                results[i] = _ids_result(jobs[i].pre, jobs[i].off, jobs[i].n_intents,
+                                         jobs[i].kind, header_id)
+        return results
     finally:
-        PyMem_Free(pre)
-        PyMem_Free(off)
+        PyMem_Free(jobs)
         PyMem_Free(scratch)
+        PyMem_Free(pre_pool)
+        PyMem_Free(off_pool)
