@@ -15,14 +15,14 @@ from pouw import JobTier, ProofJob
 from pouw.node import AccountState, Executor, generate_intents
 from pouw.trace import ExecutionTrace
 
-SMALL_DEPTH = 3  # one transfer at depth 3: ~1.1 KiB of trace
+SMALL_DEPTH = 1  # one transfer at depth 1: 1028 bytes of trace (the 1 KiB case)
 LARGE_INTENTS = 240  # a batch at depth 20: ~1 MiB of trace
 BATCH = 1000
 
 
 def small_trace_bytes() -> bytes:
-    state = AccountState.genesis(8, 10**9, depth=SMALL_DEPTH)
-    intent = next(iter(generate_intents(1, seed=0, n_accounts=8)))
+    state = AccountState.genesis(2, 10**9, depth=SMALL_DEPTH)
+    intent = next(iter(generate_intents(1, seed=0, n_accounts=2)))
     _, trace = Executor().execute_intent_with_trace(intent, state)
     return trace.to_bytes()
 

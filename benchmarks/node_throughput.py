@@ -58,6 +58,34 @@ def time_mode(intents: list, mode: str, workers: int = 0) -> float:
     return elapsed
 
 
+def breakdown_us(intents: list, repeats: int) -> dict[str, float]:
+    """Where a remote-mode intent's time goes, in us: each stage added in turn."""
+    from pouw.node.ledger import Ledger
+
+    def run(stage: int) -> float:
+        state = AccountState.genesis(ACCOUNTS, BALANCE)
+        ex, q, ledger = Executor(), JobQueue(len(intents) + 1), Ledger()
+        t0 = time.perf_counter()
+        for intent in intents:
+            result, trace = ex.execute_intent_with_trace(intent, state)
+            if stage >= 1:
+                trace.trace_hash  # noqa: B018 - BLAKE3 of the trace (cached on the trace)
+            if stage >= 2:
+                job = ProofJob.new_for_trace(trace, JobTier.MACRO, 1, 600_000)
+            if stage >= 3:
+                ledger.append(result, [job.job_id])
+            if stage >= 4:
+                q.enqueue(job)
+        return (time.perf_counter() - t0) / len(intents) * 1e6
+
+    cumulative = [min(run(stage) for _ in range(repeats)) for stage in range(5)]
+    names = ["execute (VM + trace)", "trace hash (blake3)", "ProofJob", "ledger entry", "enqueue"]
+    out = {names[0]: cumulative[0]}
+    for i in range(1, 5):
+        out[names[i]] = max(cumulative[i] - cumulative[i - 1], 0.0)
+    return out
+
+
 def job_layer_cost_us(intents: list) -> float:
     state = AccountState.genesis(ACCOUNTS, BALANCE)
     ex = Executor()
@@ -93,13 +121,26 @@ def main(argv: list[str] | None = None) -> dict:
         for name, s in best.items()
     }
     job_us = min(job_layer_cost_us(intents[:2000]) for _ in range(args.repeats))
-    out = {"intents": n, "modes": rows, "job_layer_us_per_job": job_us}
+    stages = breakdown_us(intents, args.repeats)
+    stages["pipeline overhead"] = max(
+        1e6 * best["remote (enqueue only)"] / n - sum(stages.values()), 0.0
+    )
+    out = {
+        "intents": n,
+        "modes": rows,
+        "job_layer_us_per_job": job_us,
+        "remote_breakdown_us": stages,
+    }
 
     print(f"{n} transfers, best of {args.repeats}; ratio = throughput / execution alone")
     print(f"{'mode':34} {'intents/s':>12} {'ratio':>7}")
     for name, r in rows.items():
         print(f"{name:34} {r['intents_per_s']:12,.0f} {r['ratio_to_execution']:7.3f}")
     print(f"job layer (new_for_trace + enqueue): {job_us:.2f} us per job")
+    print(
+        "where a remote-mode intent's time goes (us): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+    )
     print(
         f"reproduce: PYTHONPATH=src {sys.executable} benchmarks/node_throughput.py "
         f"--intents {n} --repeats {args.repeats}"

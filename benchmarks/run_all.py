@@ -70,31 +70,66 @@ def plot(results: dict, path: Path) -> None:
     except ImportError:
         print("matplotlib not installed: no plot (pip install '.[bench]')")
         return
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    ring = results["ring"]["ratios"]
-    names = list(ring)
-    axes[0].barh(names, [ring[k] for k in names], color="#3b7dd8")
-    axes[0].axvline(1.0, color="k", lw=0.8)
-    axes[0].set_xlabel("throughput ratio (higher is better)")
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5), gridspec_kw={"width_ratios": [1.1, 1, 1]})
+    rows = [r for r in results["ring"]["rows"] if r["target"] is not None]
+    labels = [f"{r['case'].split(',')[0]}\nvs {r['baseline']}" for r in rows]
+    axes[0].barh(labels, [r["ratio"] for r in rows], color="#3b7dd8", label="measured")
+    axes[0].scatter(
+        [r["target"] for r in rows], labels, marker="|", s=400, color="k", label="target", zorder=3
+    )
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("RingBuffer throughput / baseline (log scale)")
     axes[0].set_title("RingBuffer vs Python queues, same run")
+    axes[0].legend(loc="lower right")
+
     modes = results["node"]["modes"]
     names = list(modes)
-    vals = [modes[k]["ratio_to_execution"] for k in names]
-    axes[1].barh(names, vals, color="#e07b39")
-    axes[1].axvline(1.0, color="k", lw=0.8)
+    axes[1].barh(names, [modes[k]["ratio_to_execution"] for k in names], color="#e07b39")
+    targets = {"remote (enqueue only)": 0.9, "local, 1 worker": 0.75, "local, 2 workers": 0.75}
+    axes[1].scatter(
+        [targets[k] for k in names if k in targets],
+        [k for k in names if k in targets],
+        marker="|",
+        s=400,
+        color="k",
+        label="target",
+        zorder=3,
+    )
+    axes[1].set_xlim(0, 1.05)
     axes[1].set_xlabel("throughput / execution alone (1.0 = no overhead)")
-    axes[1].set_title(f"node throughput, {results['node']['intents']} transfers")
-    for ax in axes:
+    base = modes["execution alone"]["intents_per_s"]
+    axes[1].set_title(
+        f"node, {results['node']['intents']} transfers (execution alone {base:,.0f}/s)"
+    )
+    axes[1].legend(loc="lower right")
+
+    stages = results["node"]["remote_breakdown_us"]
+    left = 0.0
+    colors = ["#4c956c", "#2c6e49", "#d68c45", "#a44a3f", "#6d597a", "#999999"]
+    for (name, us), color in zip(stages.items(), colors, strict=False):
+        axes[2].barh(
+            [0], [us], left=left, color=color, height=0.5, label=f"{name}: {us:.1f} us"
+        )
+        left += us
+    axes[2].set_yticks([])
+    axes[2].set_xlabel("microseconds per intent")
+    axes[2].set_title("where remote mode's time goes")
+    axes[2].legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8)
+    for ax in axes[:2]:
         ax.invert_yaxis()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     print(f"plot: {path}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer intents and repeats")
+    ap.add_argument("--plot-only", action="store_true", help="redraw from results.json")
     args = ap.parse_args()
+    if args.plot_only:
+        plot(json.loads((RESULTS / "results.json").read_text()), RESULTS / "summary.png")
+        return
     repeats = 2 if args.quick else 3
     RESULTS.mkdir(exist_ok=True)
     results = {
