@@ -64,3 +64,5 @@ cdef extern from "pw_isa.h" nogil:
     size_t pw_step_size(int depth)
     size_t pw_col_offset(int col, size_t n_steps, int depth)
     size_t pw_trace_size(size_t n_steps, int depth)
+    void pw_write_header(uint8_t *p, int depth, int kind, uint32_t n_steps, uint32_t coinbase,
+                         const uint8_t *pre_root, const uint8_t *intent_id)

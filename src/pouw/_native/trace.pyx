@@ -198,7 +198,8 @@ cdef class ExecutionTrace:
         cdef size_t total = pw_trace_size(n, depth), off = PW_HEADER_SIZE
         out = PyBytes_FromStringAndSize(NULL, total)
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
-        _write_header(p, depth, kind, n, coinbase, pre_root, iid)
+        pw_write_header(p, depth, kind, n, coinbase, <const uint8_t *>PyBytes_AS_STRING(pre_root),
+                        <const uint8_t *>PyBytes_AS_STRING(iid))
         cdef const uint8_t[::1] mv
         for a in arrays:
             mv = a.reshape(-1).view(np.uint8)
@@ -244,8 +245,11 @@ cdef class ExecutionTrace:
         cdef int depth = first._depth, c
         out = PyBytes_FromStringAndSize(NULL, pw_trace_size(n, depth))
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
-        _write_header(p, depth, PW_TRACE_KIND_BATCH, n, paid._coinbase if paid is not None else 0,
-                      first.pre_root, bid)
+        batch_pre_root = first.pre_root
+        pw_write_header(p, depth, PW_TRACE_KIND_BATCH, n,
+                        paid._coinbase if paid is not None else 0,
+                        <const uint8_t *>PyBytes_AS_STRING(batch_pre_root),
+                        <const uint8_t *>PyBytes_AS_STRING(bid))
         cdef size_t off = PW_HEADER_SIZE, w, src_off
         for c in range(PW_N_COLS):
             w = pw_col_width(c, depth)
@@ -474,18 +478,6 @@ cdef object _as_column(str name, object values, object dtype, tuple shape):
             raise TraceError(f"column {name}: values must be in [0, {hi}]")
     return np.ascontiguousarray(a, dtype=dtype)
 
-
-cdef void _write_header(uint8_t *p, int depth, int kind, uint32_t n, uint32_t coinbase,
-                        bytes pre_root, bytes iid) noexcept:
-    memcpy(p, <const char *>PW_TRACE_MAGIC, 4)
-    p[4] = PW_TRACE_VERSION & 0xFF
-    p[5] = PW_TRACE_VERSION >> 8
-    p[6] = <uint8_t>depth
-    p[7] = <uint8_t>kind
-    pw_store32_le(p + PW_HDR_N_STEPS, n)
-    pw_store32_le(p + PW_HDR_COINBASE, coinbase)
-    memcpy(p + PW_HDR_PRE_ROOT, PyBytes_AS_STRING(pre_root), 32)
-    memcpy(p + PW_HDR_INTENT_ID, PyBytes_AS_STRING(iid), 32)
 
 
 def _isa_constants():

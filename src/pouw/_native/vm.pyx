@@ -270,8 +270,10 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         if with_trace:
             trace = PyBytes_FromStringAndSize(NULL, pw_trace_size(vm.n, depth))
             # a trace without a REWARD step has coinbase 0 (docs/vm-and-trace.md): nothing binds it
-            _header(<uint8_t *>PyBytes_AS_STRING(trace), depth, kind, vm.n,
-                    coinbase if vm.n_rewards else 0, pre_root, header_id)
+            pw_write_header(<uint8_t *>PyBytes_AS_STRING(trace), depth, kind, vm.n,
+                            coinbase if vm.n_rewards else 0,
+                            <const uint8_t *>PyBytes_AS_STRING(pre_root),
+                            <const uint8_t *>PyBytes_AS_STRING(header_id))
             off = PW_HEADER_SIZE
             for c in range(PW_N_COLS):
                 w = vm.n * pw_col_width(c, depth)
@@ -287,15 +289,3 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         PyMem_RawFree(res)
     return trace, pre_root, results
 
-
-cdef void _header(uint8_t *p, int depth, int kind, uint32_t n, uint32_t coinbase, bytes pre_root,
-                  bytes iid) noexcept:
-    memcpy(p, <const char *>PW_TRACE_MAGIC, 4)
-    p[4] = PW_TRACE_VERSION & 0xFF
-    p[5] = PW_TRACE_VERSION >> 8
-    p[6] = <uint8_t>depth
-    p[7] = <uint8_t>kind
-    pw_store32_le(p + PW_HDR_N_STEPS, n)
-    pw_store32_le(p + PW_HDR_COINBASE, coinbase)
-    memcpy(p + PW_HDR_PRE_ROOT, PyBytes_AS_STRING(pre_root), 32)
-    memcpy(p + PW_HDR_INTENT_ID, PyBytes_AS_STRING(iid), 32)

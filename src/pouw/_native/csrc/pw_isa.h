@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* opcodes */
 enum {
@@ -97,6 +98,26 @@ static inline size_t pw_col_offset(int col, size_t n_steps, int depth) {
 
 static inline size_t pw_trace_size(size_t n_steps, int depth) {
     return PW_HEADER_SIZE + n_steps * pw_step_size(depth);
+}
+
+/* Write the 80-byte header (docs/vm-and-trace.md, "Trace encoding") at `p`; the one
+ * writer of headers, used by the VM and by the trace encoder.  Little-endian byte by
+ * byte.  `pre_root` and `intent_id` are 32 bytes each. */
+static inline void pw_write_header(uint8_t *p, int depth, int kind, uint32_t n_steps,
+                                   uint32_t coinbase, const uint8_t *pre_root,
+                                   const uint8_t *intent_id) {
+    int i;
+    memcpy(p + PW_HDR_MAGIC, PW_TRACE_MAGIC, 4);
+    p[PW_HDR_VERSION] = (uint8_t)(PW_TRACE_VERSION & 0xFFu);
+    p[PW_HDR_VERSION + 1] = (uint8_t)(PW_TRACE_VERSION >> 8);
+    p[PW_HDR_DEPTH] = (uint8_t)depth;
+    p[PW_HDR_KIND] = (uint8_t)kind;
+    for (i = 0; i < 4; i++) {
+        p[PW_HDR_N_STEPS + i] = (uint8_t)(n_steps >> (8 * i));
+        p[PW_HDR_COINBASE + i] = (uint8_t)(coinbase >> (8 * i));
+    }
+    memcpy(p + PW_HDR_PRE_ROOT, pre_root, 32);
+    memcpy(p + PW_HDR_INTENT_ID, intent_id, 32);
 }
 
 #endif /* POUW_PW_ISA_H */
