@@ -107,9 +107,7 @@ def plot(results: dict, path: Path) -> None:
     left = 0.0
     colors = ["#4c956c", "#2c6e49", "#d68c45", "#a44a3f", "#6d597a", "#999999"]
     for (name, us), color in zip(stages.items(), colors, strict=False):
-        axes[2].barh(
-            [0], [us], left=left, color=color, height=0.5, label=f"{name}: {us:.1f} us"
-        )
+        axes[2].barh([0], [us], left=left, color=color, height=0.5, label=f"{name}: {us:.1f} us")
         left += us
     axes[2].set_yticks([])
     axes[2].set_xlabel("microseconds per intent")

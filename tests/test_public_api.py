@@ -81,7 +81,9 @@ def test_node_and_prover_names():
     assert "job_ids" in LedgerEntryMeta.__dataclass_fields__
 
 
-@pytest.mark.parametrize("module", ["ring", "merkle", "trace", "vm", "constraints", "field"])
+@pytest.mark.parametrize(
+    "module", ["ring", "merkle", "trace", "vm", "constraints", "field", "curve"]
+)
 def test_every_native_module_has_a_stub(module):
     mod = importlib.import_module(f"pouw._native.{module}")
     assert Path(mod.__file__).with_name(f"{module}.pyi").exists()

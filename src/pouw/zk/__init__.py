@@ -2,6 +2,8 @@
 
 - :mod:`pouw.zk.field`: the fields Fr and Fq (:class:`FrArray`, :class:`FqArray`,
   :class:`Fr`, :class:`Fq`, the moduli :data:`R` and :data:`Q`).
+- :mod:`pouw.zk.curve`: the groups G1 and G2 (:class:`G1Array`, :class:`G2Array`,
+  ``g1_*``/``g2_*`` on py_ecc-style tuples, EIP-196/197 and compressed encodings).
 
 Every kernel is native (``pouw._native``); this package validates and documents.
 Untrusted encodings that are not canonical raise :class:`CurveError`.
@@ -10,9 +12,53 @@ Untrusted encodings that are not canonical raise :class:`CurveError`.
 from __future__ import annotations
 
 from ..errors import CurveError
+from .curve import (
+    G1_GENERATOR,
+    G2_GENERATOR,
+    G1Array,
+    G2Array,
+    decode_g1,
+    decode_g1_compressed,
+    decode_g2,
+    decode_g2_compressed,
+    encode_g1,
+    encode_g1_compressed,
+    encode_g2,
+    encode_g2_compressed,
+    g1_add,
+    g1_is_on_curve,
+    g1_mul,
+    g1_neg,
+    g2_add,
+    g2_is_in_subgroup,
+    g2_is_on_curve,
+    g2_mul,
+    g2_neg,
+)
 from .field import FieldArray, FieldElement, Fq, FqArray, Fr, FrArray, Q, R
 
 __all__ = [
+    "G1_GENERATOR",
+    "G2_GENERATOR",
+    "G1Array",
+    "G2Array",
+    "decode_g1",
+    "decode_g1_compressed",
+    "decode_g2",
+    "decode_g2_compressed",
+    "encode_g1",
+    "encode_g1_compressed",
+    "encode_g2",
+    "encode_g2_compressed",
+    "g1_add",
+    "g1_is_on_curve",
+    "g1_mul",
+    "g1_neg",
+    "g2_add",
+    "g2_is_in_subgroup",
+    "g2_is_on_curve",
+    "g2_mul",
+    "g2_neg",
     "CurveError",
     "FieldArray",
     "FieldElement",

@@ -1,0 +1,232 @@
+"""Batch kernels of the BN254 groups G1 and G2 (csrc/bn254_curve.h, csrc/bn254_fq2.h).
+
+``group`` is G1 (1) or G2 (2).  Points are rows of C-contiguous numpy uint64
+arrays, coordinates in Montgomery form (canonical, < q):
+
+* affine G1 (n, 8): [x(4), y(4)]; affine G2 (n, 16): [x_c0, x_c1, y_c0, y_c1];
+  the point at infinity is an all-zero row ((0, 0) is on neither curve).
+* Jacobian G1 (n, 12), G2 (n, 24): [X, Y, Z]; Z = 0 is infinity.
+* scalars (n, 4): plain (not Montgomery) 256-bit integers, little-endian limbs;
+  [k]P is computed for k as given (the Python face reduces mod r first).
+
+Outputs are written into ``out`` (the caller allocates it), which must not
+share memory with the inputs except where a docstring says so.  The GIL is
+released for batches above a small threshold (always for multiplications and
+subgroup checks); the arrays are arguments or locals of the running call, so
+they stay alive across the release.  The multiply backend is the one
+pouw._native.field uses (backend_code()), so field._set_backend switches these
+kernels too.
+
+Public face: pouw.zk.curve (which raises pouw.errors.CurveError from the
+indexes check() returns: this layer imports only C and numpy).
+"""
+
+from libc.stddef cimport ptrdiff_t
+from libc.stdint cimport uint64_t, uintptr_t
+
+from .field cimport BN_FQ, backend_code
+
+import numpy as np
+
+__all__ = ["G1", "G2", "width", "add", "neg", "mul", "mul_jacobian", "to_affine", "check",
+           "curve_b"]
+
+G1 = BC_G1
+G2 = BC_G2
+# Additions below this many points are shorter than a GIL hand-off.
+GIL_THRESHOLD = 16
+cdef size_t C_GIL_THRESHOLD = GIL_THRESHOLD
+
+
+# ---------------------------------------------------------------- the C boundary
+
+cdef int coord_width(object group) except -1:
+    if not isinstance(group, int) or group not in (G1, G2):
+        raise ValueError(f"group must be G1 ({G1}) or G2 ({G2}), got {group!r}")
+    return 4 if group == G1 else 8
+
+
+def width(group):
+    """width(group) -> int: limbs per coordinate (4 for G1, 8 for G2)."""
+    return coord_width(group)
+
+
+cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1:
+    """Rows of an (n, cols) C-contiguous native uint64 array; TypeError/ValueError otherwise."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray of uint64 limbs with shape (n, {cols}), "
+                        f"got {type(arr).__name__}")
+    if arr.dtype != np.uint64:
+        raise TypeError(f"{name} must have dtype uint64 in native byte order, got {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != cols:
+        raise ValueError(f"{name} must have shape (n, {cols}), got {arr.shape}")
+    if not arr.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
+    if writable and not arr.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return arr.shape[0]
+
+
+cdef int check_same(Py_ssize_t n, Py_ssize_t m, str name) except -1:
+    if n != m:
+        raise ValueError(f"length mismatch: out has {n} points, {name} has {m}")
+    return 0
+
+
+cdef int check_disjoint(object out, object src, str name) except -1:
+    if np.shares_memory(out, src):
+        raise ValueError(f"out must not share memory with {name}")
+    return 0
+
+
+cdef uint64_t *wptr(uint64_t[:, ::1] a) noexcept:
+    return &a[0, 0] if a.shape[0] > 0 else NULL
+
+
+cdef const uint64_t *rptr(const uint64_t[:, ::1] a) noexcept:
+    return &a[0, 0] if a.shape[0] > 0 else NULL
+
+
+# ---------------------------------------------------------------- constants
+
+cdef object limbs_to_int(const uint64_t *x):
+    return int(x[0]) | int(x[1]) << 64 | int(x[2]) << 128 | int(x[3]) << 192
+
+
+def curve_b(group):
+    """curve_b(group) -> int | tuple[int, int]: b of the curve, as plain integers."""
+    cdef int w = coord_width(group)
+    q = limbs_to_int(BN_FQ.p)
+    rinv = pow(1 << 256, -1, q)
+    if w == 4:
+        return limbs_to_int(BC_B1) * rinv % q
+    return (limbs_to_int(BC_B2) * rinv % q, limbs_to_int(&BC_B2[4]) * rinv % q)
+
+
+cdef int check_constants() except -1:
+    """The header's curve constants, recomputed from q at import."""
+    q = limbs_to_int(BN_FQ.p)
+    inv82 = pow(82, -1, q)  # 1/(9 + u) = (9 - u)/82
+    b2 = (27 * inv82 % q, -3 * inv82 % q)
+    r = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+    if curve_b(G1) != 3 or curve_b(G2) != b2 or limbs_to_int(BC_R) != r:
+        raise ImportError("bn254_curve.h: the curve constants are inconsistent")
+    return 0
+
+
+check_constants()
+
+
+# ---------------------------------------------------------------- kernels
+
+cdef int to_affine_rows(bc_ctx *c, size_t n, uint64_t *aff, const uint64_t *jac) except -1:
+    """Batch conversion with scratch it owns (a numpy array held until return)."""
+    scratch = np.empty((max(<Py_ssize_t>n, 1), c.w), dtype=np.uint64)
+    cdef uint64_t[:, ::1] s = scratch
+    if n >= C_GIL_THRESHOLD:
+        with nogil:
+            bc_to_affine_batch(c, n, aff, jac, &s[0, 0])
+    else:
+        bc_to_affine_batch(c, n, aff, jac, &s[0, 0])
+    return 0
+
+
+def add(group, out, a, b):
+    """add(group, out, a, b) -> None: out[i] := a[i] + b[i] (affine; out may equal a or b)."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True)
+    check_same(n, check_rows(a, "a", 2 * w, False), "a")
+    check_same(n, check_rows(b, "b", 2 * w, False), "b")
+    cdef bc_ctx c = bc_make(group, backend_code())
+    jac = np.empty((n, 3 * w), dtype=np.uint64)
+    cdef uint64_t[:, ::1] j = jac
+    cdef const uint64_t[:, ::1] x = a
+    cdef const uint64_t[:, ::1] y = b
+    if n == 0:
+        return
+    if <size_t>n >= C_GIL_THRESHOLD:
+        with nogil:
+            bc_add_batch(&c, n, &j[0, 0], &x[0, 0], &y[0, 0])
+    else:
+        bc_add_batch(&c, n, &j[0, 0], &x[0, 0], &y[0, 0])
+    cdef uint64_t[:, ::1] o = out
+    to_affine_rows(&c, n, &o[0, 0], &j[0, 0])
+
+
+def neg(group, out, a):
+    """neg(group, out, a) -> None: out[i] := -a[i] (affine; out may equal a)."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True)
+    check_same(n, check_rows(a, "a", 2 * w, False), "a")
+    if n == 0:
+        return
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef uint64_t[:, ::1] o = out
+    cdef const uint64_t[:, ::1] x = a
+    bc_neg_batch(&c, n, &o[0, 0], &x[0, 0])
+
+
+def mul_jacobian(group, out, points, scalars):
+    """mul_jacobian(group, out, points, scalars) -> None: out[i] := [scalars[i]] points[i].
+
+    out is Jacobian (n, 3w); points affine (n, 2w); scalars (n, 4) plain
+    integers.  out must not share memory with the inputs."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(out, "out", 3 * w, True)
+    check_same(n, check_rows(points, "points", 2 * w, False), "points")
+    check_same(n, check_rows(scalars, "scalars", 4, False), "scalars")
+    if n == 0:
+        return
+    check_disjoint(out, points, "points")
+    check_disjoint(out, scalars, "scalars")
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef uint64_t[:, ::1] o = out
+    cdef const uint64_t[:, ::1] p = points
+    cdef const uint64_t[:, ::1] k = scalars
+    with nogil:
+        bc_mul_batch(&c, n, &o[0, 0], &p[0, 0], &k[0, 0])
+
+
+def to_affine(group, out, jac):
+    """to_affine(group, out, jac) -> None: affine out (n, 2w) of Jacobian jac (n, 3w),
+    one field inversion for the whole batch (Montgomery's trick)."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True)
+    check_same(n, check_rows(jac, "jac", 3 * w, False), "jac")
+    if n == 0:
+        return
+    check_disjoint(out, jac, "jac")
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef uint64_t[:, ::1] o = out
+    cdef const uint64_t[:, ::1] j = jac
+    to_affine_rows(&c, n, &o[0, 0], &j[0, 0])
+
+
+def mul(group, out, points, scalars):
+    """mul(group, out, points, scalars) -> None: affine out[i] := [scalars[i]] points[i]."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True)
+    jac = np.empty((n, 3 * w), dtype=np.uint64)
+    mul_jacobian(group, jac, points, scalars)
+    to_affine(group, out, jac)
+
+
+def check(group, points, subgroup=True):
+    """check(group, points, subgroup=True) -> tuple[int, int]: (-1, 0) when every point
+    is on the curve (and, for G2 when subgroup is true, in the order-r subgroup);
+    else (index, why) of the first bad point, why 1 = off the curve, 2 = outside
+    the subgroup.  Coordinates must be canonical (the caller checked them)."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(points, "points", 2 * w, False)
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef int why = 0, sub = 1 if subgroup else 0
+    cdef ptrdiff_t bad = -1
+    if n == 0:
+        return (-1, 0)
+    cdef const uint64_t[:, ::1] p = points
+    if (sub and group == G2) or <size_t>n >= C_GIL_THRESHOLD:
+        with nogil:
+            bad = bc_check_batch(&c, n, &p[0, 0], sub, &why)
+    else:
+        bad = bc_check_batch(&c, n, &p[0, 0], sub, &why)
+    return (bad, why)
