@@ -4,6 +4,8 @@
   :class:`Fr`, :class:`Fq`, the moduli :data:`R` and :data:`Q`).
 - :mod:`pouw.zk.curve`: the groups G1 and G2 (:class:`G1Array`, :class:`G2Array`,
   ``g1_*``/``g2_*`` on py_ecc-style tuples, EIP-196/197 and compressed encodings).
+- :mod:`pouw.zk.pairing`: the optimal ate pairing (:func:`pairing`,
+  :func:`pairing_check`, :class:`Fq12`, :class:`G2Prepared`).
 
 Every kernel is native (``pouw._native``); this package validates and documents.
 Untrusted encodings that are not canonical raise :class:`CurveError`.
@@ -36,6 +38,7 @@ from .curve import (
     g2_neg,
 )
 from .field import FieldArray, FieldElement, Fq, FqArray, Fr, FrArray, Q, R
+from .pairing import Fq12, G2Prepared, pairing, pairing_check
 
 __all__ = [
     "G1_GENERATOR",
@@ -68,4 +71,8 @@ __all__ = [
     "FrArray",
     "Q",
     "R",
+    "Fq12",
+    "G2Prepared",
+    "pairing",
+    "pairing_check",
 ]
