@@ -21,6 +21,9 @@ from setuptools import Extension, setup
 HERE = Path(__file__).parent
 NATIVE = Path("src") / "pouw" / "_native"
 DEBUG = os.environ.get("POUW_DEBUG", "") not in ("", "0")
+# One build tree per flavour (generated C, objects and libraries), so switching between
+# a debug and a release build never reuses the other's files.
+BUILD_BASE = str(Path("build") / ("debug" if DEBUG else "release"))
 ONLY = {name for name in os.environ.get("POUW_ONLY", "").split(",") if name}
 
 directives = {
@@ -69,13 +72,14 @@ extensions = [
 ]
 
 setup(
+    options={"build": {"build_base": BUILD_BASE}},
     ext_modules=cythonize(
         extensions,
         compiler_directives=directives,
         include_path=[str(NATIVE)],
         # Generated C per build flavour: switching between release and debug
         # regenerates it with the right directives instead of reusing stale C.
-        build_dir=str(Path("build") / ("cython-debug" if DEBUG else "cython-release")),
+        build_dir=str(Path(BUILD_BASE) / "cython"),
         annotate=False,
         gdb_debug=False,
     ),

@@ -324,3 +324,19 @@ def test_concurrent_producers_consumers_each_job_once(new_store, clock):
     assert len(all_taken) == total
     assert len(set(all_taken)) == total
     assert store.stats() == QueueStats(0, 0, total, 0, 0)
+
+
+def test_stale_reservations_return_oldest_first(new_store, clock):
+    store = new_store(reservation_timeout_ms=1000)
+    jobs = [job_at(clock, i) for i in range(3)]
+    for j in jobs:
+        store.enqueue(j)
+    popped = [store.pop_next() for _ in range(3)]
+    clock.advance(2000)
+    store.sweep()
+    assert [store.pop_next().job_id for _ in range(3)] == [j.job_id for j in popped]
+
+
+def test_reservation_timeout_must_be_positive(clock):
+    with pytest.raises(ValueError):
+        JobQueue(clock=clock, reservation_timeout_ms=0)

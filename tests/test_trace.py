@@ -399,3 +399,15 @@ def test_trace_hash_is_blake3_of_the_bytes(n):
     t = make_trace(n=n, depth=4, seed=n)
     assert t.trace_hash == blake3(t.to_bytes()).hexdigest()
     assert ExecutionTrace.from_bytes(t.to_bytes()).trace_hash == t.trace_hash
+
+
+def test_trace_cannot_be_initialised_twice():
+    from pouw.node import AccountState, Executor, generate_intents
+
+    state = AccountState.genesis(8, 10**9, depth=4)
+    intent = next(iter(generate_intents(1, seed=0, n_accounts=8)))
+    _, trace = Executor().execute_intent_with_trace(intent, state)
+    with pytest.raises(TypeError):
+        trace.__init__(trace.to_bytes())
+    blank = ExecutionTrace.__new__(ExecutionTrace)  # never initialised: safe to look at
+    assert blank.nbytes == 0

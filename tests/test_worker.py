@@ -169,3 +169,62 @@ def test_pool_close_without_drain_leaves_jobs_pending():
 def test_pool_rejects_bad_size():
     with pytest.raises(ValueError):
         LocalWorkerPool(0)
+
+
+def test_failing_on_proof_callback_does_not_kill_the_worker():
+    q = JobQueue()
+
+    def on_proof(job_id, proof):
+        raise RuntimeError("ledger down")
+
+    with LocalWorkerPool(1, q, EchoProver(), on_proof=on_proof) as pool:
+        for i in range(5):
+            job = synthetic_job(i)
+            q.enqueue(job)
+            pool.submit(job)
+        assert pool.wait_idle(10)
+    assert q.stats().completed_count == 5
+    assert pool.counts[Outcome.COMPLETED] == 5
+
+
+def test_job_retired_while_proving_is_expired_not_fatal(clock):
+    # deadline passes during proving, sweep expires it and retention=0 drops it
+    q = JobQueue(retention=0, clock=clock)
+    job = synthetic_job(1, ttl_ms=10, created_at_ms=clock.now)
+    q.enqueue(job)
+
+    class SweepingProver(EchoProver):
+        def prove_job(self, j):
+            clock.advance(100)
+            q.sweep()
+            return super().prove_job(j)
+
+    with LocalWorkerPool(1, q, SweepingProver()) as pool:
+        pool.submit(job)
+        assert pool.wait_idle(10)
+    assert pool.counts[Outcome.EXPIRED] == 1
+    assert q.stats().expired_count == 1
+
+
+def test_submit_refuses_what_is_not_a_job():
+    with LocalWorkerPool(1, JobQueue(), EchoProver()) as pool:
+        with pytest.raises(TypeError):
+            pool.submit("not a job")
+        assert pool.outstanding == 0
+
+
+def test_close_with_timeout_returns():
+    q = JobQueue()
+    gate = threading.Event()
+
+    class Stuck(EchoProver):
+        def prove_job(self, job):
+            gate.wait(5)
+            return super().prove_job(job)
+
+    pool = LocalWorkerPool(1, q, Stuck())
+    job = synthetic_job(1)
+    q.enqueue(job)
+    pool.submit(job)
+    pool.close(timeout=0.2)  # bounded even though a job is stuck
+    gate.set()

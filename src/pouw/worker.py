@@ -14,11 +14,12 @@ does with one job; the loop and the pool differ only in how jobs reach it:
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 import time
 from collections.abc import Callable
 
-from .errors import InvalidTransition, JobNotFound, PouwError, ProofError
+from .errors import InvalidTransition, JobNotFound, PouwError, ProofError, QueueFull
 from .job import ProofJob
 from .prover import MockProver, Prover
 from .queue import JobQueue, JobStore, RingBuffer
@@ -26,6 +27,8 @@ from .queue import JobQueue, JobStore, RingBuffer
 __all__ = ["Outcome", "process_job", "run_worker", "LocalWorkerPool"]
 
 ProofCallback = Callable[[str, bytes], None]
+
+_log = logging.getLogger(__name__)
 
 
 class Outcome(str, enum.Enum):
@@ -67,10 +70,13 @@ def process_job(
         return Outcome.FAILED
     try:
         store.mark_completed(job.job_id, proof)
-    except InvalidTransition:
-        return Outcome.EXPIRED
+    except (InvalidTransition, JobNotFound):
+        return Outcome.EXPIRED  # expired meanwhile (and perhaps retired by retention)
     if on_proof is not None:
-        on_proof(job.job_id, proof)
+        try:
+            on_proof(job.job_id, proof)
+        except Exception:  # noqa: BLE001 - the job is completed; a callback must not kill the worker
+            _log.exception("on_proof callback failed for job %s", job.job_id)
     return Outcome.COMPLETED
 
 
@@ -141,6 +147,7 @@ class LocalWorkerPool:
         self._on_proof = on_proof
         self._cond = threading.Condition()
         self._outstanding = 0
+        self._submitting = 0  # submits past the closing check, not yet in the ring
         self._closing = False
         self._abandon = False
         self.counts = dict.fromkeys(Outcome, 0)
@@ -157,17 +164,23 @@ class LocalWorkerPool:
     def submit(self, job: ProofJob, timeout: float | None = None) -> None:
         """Hand ``job`` to the pool; blocks while the ring is full (``QueueFull``
         after ``timeout`` seconds)."""
+        if not isinstance(job, ProofJob):
+            raise TypeError(f"submit takes a ProofJob, got {type(job).__name__}")
         with self._cond:
             if self._closing:
                 raise RuntimeError("the pool is closed")
             self._outstanding += 1
+            self._submitting += 1
         try:
             self.ring.push(job, timeout)
         except BaseException:
             with self._cond:
                 self._outstanding -= 1
+                raise
+        finally:
+            with self._cond:
+                self._submitting -= 1
                 self._cond.notify_all()
-            raise
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted job is finished; False if ``timeout`` passed first."""
@@ -180,20 +193,34 @@ class LocalWorkerPool:
         return self._outstanding
 
     def close(self, drain: bool = True, timeout: float | None = None) -> None:
-        """Stop the pool; with ``drain`` (default) finish every submitted job first."""
+        """Stop the pool; with ``drain`` (default) finish every submitted job first.
+
+        ``timeout`` bounds the whole call (seconds); threads still busy then are
+        left to finish on their own (they are daemons).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def left() -> float | None:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
         with self._cond:
             if self._closing and not self._threads:
                 return
             self._closing = True
+            # every submit that got past the check is in the ring before the stops
+            self._cond.wait_for(lambda: self._submitting == 0, left())
         if drain:
-            self.wait_idle(timeout)
+            self.wait_idle(left())
         else:
             self._abandon = True
-        for _ in self._threads:
-            self.ring.push(_STOP, timeout)
-        for t in self._threads:
-            t.join(timeout)
-        self._threads = []
+        threads, self._threads = self._threads, []
+        try:
+            for _ in threads:
+                self.ring.push(_STOP, left())
+        except QueueFull:
+            return
+        for t in threads:
+            t.join(left())
 
     def __enter__(self) -> LocalWorkerPool:
         return self
@@ -209,18 +236,21 @@ class LocalWorkerPool:
                 continue
             if item is _STOP:
                 return
-            if self._abandon:
-                outcome = None  # left PENDING in the store
-            else:
-                assert isinstance(item, ProofJob)
-                outcome = process_job(
-                    self.store, self.prover, item, worker_id, on_proof=self._on_proof
-                )
-            with self._cond:
-                if outcome is not None:
-                    self.counts[outcome] += 1
-                    if outcome is Outcome.COMPLETED:
-                        self.proofs_verified += 1
-                self._outstanding -= 1
-                if self._outstanding == 0:
-                    self._cond.notify_all()
+            outcome = None  # left PENDING in the store when abandoned
+            try:
+                if not self._abandon:
+                    assert isinstance(item, ProofJob)  # submit() only lets jobs in
+                    outcome = process_job(
+                        self.store, self.prover, item, worker_id, on_proof=self._on_proof
+                    )
+            except Exception:  # noqa: BLE001 - a store bug must not silently shrink the pool
+                _log.exception("worker %s: unexpected error", worker_id)
+            finally:
+                with self._cond:
+                    if outcome is not None:
+                        self.counts[outcome] += 1
+                        if outcome is Outcome.COMPLETED:
+                            self.proofs_verified += 1
+                    self._outstanding -= 1
+                    if self._outstanding == 0:
+                        self._cond.notify_all()

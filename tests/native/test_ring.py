@@ -556,3 +556,26 @@ def test_matches_a_bounded_deque(requested, ops):
             expected = [model.popleft() for _ in range(min(arg, len(model)))]
             assert rb.pop_many(arg) == expected
         assert len(rb) == len(model)
+
+
+def test_pop_many_waiting_list_is_invisible_to_the_gc():
+    # While pop_many waits without the GIL its result list has NULL slots; another
+    # thread walking gc.get_objects() must never reach it (it would crash).
+    import gc
+
+    rb = RingBuffer(16)
+    done = threading.Event()
+
+    def waiter():
+        rb.pop_many(8, timeout=0.3)
+        done.set()
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    while not done.is_set():
+        for obj in gc.get_objects():
+            if type(obj) is list:
+                list(obj)  # touching every item of every tracked list
+    t.join()
+    rb.push("x")
+    assert rb.pop_many(8, timeout=0.1) == ["x"]

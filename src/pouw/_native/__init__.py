@@ -5,7 +5,17 @@ broken build is reported with a message that says how to rebuild, never
 replaced by a silent pure-Python fallback.
 """
 
-NATIVE_MODULES = ("ring", "merkle", "trace", "vm", "constraints", "field", "curve", "pairing")
+NATIVE_MODULES = (
+    "ring",
+    "merkle",
+    "trace",
+    "vm",
+    "constraints",
+    "field",
+    "curve",
+    "pairing",
+    "ntt",
+)
 
 
 def missing_extension(name: str, exc: ImportError) -> ImportError:

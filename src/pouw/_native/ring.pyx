@@ -28,6 +28,8 @@ cdef extern from *:
     object pouw_ring_steal(void *p)
 
 cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(void *op)
+    void PyObject_GC_Track(void *op)
     # Steals the reference to item (which the list slot then owns).
     void pouw_list_set "PyList_SET_ITEM"(object lst, Py_ssize_t i, void *item)
     # With itemlist NULL: delete lst[low:high] (NULL entries allowed).
@@ -240,13 +242,19 @@ cdef class RingBuffer:
                 return result
         elif timeout is None:
             return []
-        # Empty: allocate first so that an item, once taken, cannot be lost.
+        # Empty: allocate first so that an item, once taken, cannot be lost. The list
+        # has NULL slots while we wait without the GIL: keep it out of the cyclic GC's
+        # sight meanwhile (gc.get_objects() in another thread must never reach it).
         result = PyList_New(want)
-        first = self._wait_pop(deadline)
-        if first is NULL:
-            pouw_list_cut(result, 0, want, NULL)
-            return result
-        return self._take_into(result, want, first)
+        PyObject_GC_UnTrack(<void *>result)
+        try:
+            first = self._wait_pop(deadline)
+            if first is NULL:
+                pouw_list_cut(result, 0, want, NULL)
+                return result
+            return self._take_into(result, want, first)
+        finally:
+            PyObject_GC_Track(<void *>result)
 
     cdef list _take(self, Py_ssize_t m, void *first):
         """Up to m available items (after first, if given) as a new list."""

@@ -125,6 +125,11 @@ cdef class ExecutionTrace:
     cdef object _iid       # cached intent_id (str) or None
     cdef list _cols        # cached column views (None until made)
 
+    def __cinit__(self):
+        # A trace made by __new__ alone is the empty placeholder until _set runs:
+        # accessors then see bytes, never None.
+        self._data = b""
+
     def __init__(self, data):
         self._set(data)
 
@@ -133,6 +138,8 @@ cdef class ExecutionTrace:
     cdef int _set(self, object data) except -1:
         cdef header_t h
         cdef Py_buffer view
+        if PyBytes_GET_SIZE(self._data) != 0:
+            raise TypeError("ExecutionTrace is immutable: it cannot be initialised twice")
         cdef int code
         if type(data) is bytes:
             code = check_header(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), &h)

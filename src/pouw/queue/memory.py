@@ -64,6 +64,10 @@ class JobQueue:
             raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
         if not isinstance(retention, int) or retention < 0:
             raise ValueError(f"retention must be a non-negative integer, got {retention!r}")
+        if not isinstance(reservation_timeout_ms, int) or reservation_timeout_ms < 1:
+            raise ValueError(
+                f"reservation_timeout_ms must be a positive integer, got {reservation_timeout_ms!r}"
+            )
         self.capacity = capacity
         self.retention = retention
         self.reservation_timeout_ms = reservation_timeout_ms
@@ -269,9 +273,12 @@ class JobQueue:
             if popped_at > cutoff:
                 break  # OrderedDict keeps pop order, so the rest are younger
             stale.append(job_id)
+        returned = []
         for job_id in stale:
             del self._reserved[job_id]
             rec = self._records.get(job_id)
             if rec is not None and rec.status is _PENDING:
-                self._order.appendleft(job_id)
+                returned.append(job_id)
+        # back to the front, oldest first
+        self._order.extendleft(reversed(returned))
         self._next_sweep_ms = now + max(1, self.reservation_timeout_ms // 4)

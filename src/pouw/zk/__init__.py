@@ -4,6 +4,8 @@
   :class:`Fr`, :class:`Fq`, the moduli :data:`R` and :data:`Q`).
 - :mod:`pouw.zk.curve`: the groups G1 and G2 (:class:`G1Array`, :class:`G2Array`,
   ``g1_*``/``g2_*`` on py_ecc-style tuples, EIP-196/197 and compressed encodings).
+- :mod:`pouw.zk.ntt`: number-theoretic transforms over Fr (:func:`ntt`,
+  :func:`intt`, coset variants, in-place variants, :class:`Domain`).
 - :mod:`pouw.zk.pairing`: the optimal ate pairing (:func:`pairing`,
   :func:`pairing_check`, :class:`Fq12`, :class:`G2Prepared`).
 
@@ -38,6 +40,18 @@ from .curve import (
     g2_neg,
 )
 from .field import FieldArray, FieldElement, Fq, FqArray, Fr, FrArray, Q, R
+from .ntt import (
+    Domain,
+    coset_intt,
+    coset_intt_inplace,
+    coset_ntt,
+    coset_ntt_inplace,
+    intt,
+    intt_inplace,
+    ntt,
+    ntt_inplace,
+    root_of_unity,
+)
 from .pairing import Fq12, G2Prepared, pairing, pairing_check
 
 __all__ = [
@@ -75,4 +89,14 @@ __all__ = [
     "G2Prepared",
     "pairing",
     "pairing_check",
+    "Domain",
+    "coset_intt",
+    "coset_intt_inplace",
+    "coset_ntt",
+    "coset_ntt_inplace",
+    "intt",
+    "intt_inplace",
+    "ntt",
+    "ntt_inplace",
+    "root_of_unity",
 ]

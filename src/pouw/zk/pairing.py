@@ -61,6 +61,7 @@ class Fq12:
     """
 
     __slots__ = ("_limbs",)
+    _limbs: np.ndarray
 
     def __init__(self) -> None:
         raise TypeError("Fq12 values come from pairing(), Fq12.one() or Fq12.from_ints()")

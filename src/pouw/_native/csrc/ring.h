@@ -112,6 +112,8 @@ typedef struct {
 static inline size_t pouw_ring_round_capacity(size_t requested) {
     size_t cap = 2;
     if (requested == 0 || requested > POUW_RING_MAX_CAPACITY) return 0;
+    /* pouw_ring_alloc_size must not wrap (a 32-bit size_t with 2^30 slots would). */
+    if (requested > (SIZE_MAX - sizeof(pouw_ring)) / 2 / sizeof(pouw_ring_slot)) return 0;
     while (cap < requested) cap <<= 1;
     return cap;
 }
