@@ -18,7 +18,8 @@ from pouw.zk.curve import G1Array, G2Array
 from pouw.zk.pairing import G2Prepared, pairing, pairing_check
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pairing_throughput import Mcl, groth16_pairs  # noqa: E402
+from mcl_peer import Mcl  # noqa: E402
+from pairing_throughput import groth16_pairs  # noqa: E402
 
 PAIRS = groth16_pairs()
 P1, Q1 = PAIRS[0]

@@ -10,12 +10,10 @@ import ctypes
 import sys
 import time
 
+from mcl_peer import Mcl
 from pouw._native import field as _f
 from pouw.zk.curve import G1_GENERATOR, G2_GENERATOR, G1Array, G2Array, g1_mul, g2_mul
 from pouw.zk.pairing import G2Prepared, pairing, pairing_check
-
-MCL_BN_SNARK1 = 4
-MCLBN_COMPILED_TIME_VAR = 44  # 4-limb Fp, 4-limb Fr
 
 
 def best(fn, reps: int = 200, rounds: int = 5) -> float:
@@ -38,33 +36,6 @@ def groth16_pairs() -> list:
         (g1_mul(G1_GENERATOR, -c), g2_mul(G2_GENERATOR, d)),
         (g1_mul(G1_GENERATOR, -5), G2_GENERATOR),
     ]
-
-
-class Mcl:
-    """MCL's C API on alt_bn128 (its Python classes are not used after re-init)."""
-
-    def __init__(self) -> None:
-        from mclbn256 import mclbn256 as m
-
-        self.lib = m.load_library("libmclbn256")
-        if self.lib.mclBn_init(MCL_BN_SNARK1, MCLBN_COMPILED_TIME_VAR):
-            raise RuntimeError("mclBn_init(MCL_BN_SNARK1) failed")
-        self.G1 = ctypes.c_uint64 * 12
-        self.G2 = ctypes.c_uint64 * 24
-        self.GT = ctypes.c_uint64 * 48
-
-    def g1(self, pt):
-        out = self.G1()
-        s = f"1 {pt[0]} {pt[1]}".encode()
-        assert self.lib.mclBnG1_setStr(ctypes.byref(out), s, len(s), 10) == 0
-        return out
-
-    def g2(self, pt):
-        out = self.G2()
-        (x0, x1), (y0, y1) = pt
-        s = f"1 {x0} {x1} {y0} {y1}".encode()
-        assert self.lib.mclBnG2_setStr(ctypes.byref(out), s, len(s), 10) == 0
-        return out
 
 
 def main() -> None:

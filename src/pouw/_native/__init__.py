@@ -15,6 +15,7 @@ NATIVE_MODULES = (
     "curve",
     "pairing",
     "ntt",
+    "msm",
 )
 
 

@@ -4,6 +4,8 @@
   :class:`Fr`, :class:`Fq`, the moduli :data:`R` and :data:`Q`).
 - :mod:`pouw.zk.curve`: the groups G1 and G2 (:class:`G1Array`, :class:`G2Array`,
   ``g1_*``/``g2_*`` on py_ecc-style tuples, EIP-196/197 and compressed encodings).
+  Multi-scalar multiplication: :func:`g1_msm`, :func:`g2_msm` and the
+  fixed-base :class:`G1MSMContext`/:class:`G2MSMContext` (Pippenger, :mod:`pouw.zk.msm`).
 - :mod:`pouw.zk.ntt`: number-theoretic transforms over Fr (:func:`ntt`,
   :func:`intt`, coset variants, in-place variants, :class:`Domain`).
 - :mod:`pouw.zk.pairing`: the optimal ate pairing (:func:`pairing`,
@@ -20,7 +22,9 @@ from .curve import (
     G1_GENERATOR,
     G2_GENERATOR,
     G1Array,
+    G1MSMContext,
     G2Array,
+    G2MSMContext,
     decode_g1,
     decode_g1_compressed,
     decode_g2,
@@ -31,11 +35,13 @@ from .curve import (
     encode_g2_compressed,
     g1_add,
     g1_is_on_curve,
+    g1_msm,
     g1_mul,
     g1_neg,
     g2_add,
     g2_is_in_subgroup,
     g2_is_on_curve,
+    g2_msm,
     g2_mul,
     g2_neg,
 )
@@ -99,4 +105,8 @@ __all__ = [
     "ntt",
     "ntt_inplace",
     "root_of_unity",
+    "g1_msm",
+    "g2_msm",
+    "G1MSMContext",
+    "G2MSMContext",
 ]

@@ -70,6 +70,12 @@ __all__ = [
     "decode_g1_compressed",
     "encode_g2_compressed",
     "decode_g2_compressed",
+    "g1_msm",
+    "g2_msm",
+    "G1MSMContext",
+    "G2MSMContext",
+    "MSMContext",
+    "msm_window",
 ]
 
 P = TypeVar("P", bound="PointArray")
@@ -410,4 +416,12 @@ from .curve_encoding import (  # noqa: E402 - the encodings build on the classes
     encode_g1_compressed,
     encode_g2,
     encode_g2_compressed,
+)
+from .msm import (  # noqa: E402 - MSM builds on the classes above (issue contract: pouw.zk.curve)
+    G1MSMContext,
+    G2MSMContext,
+    MSMContext,
+    g1_msm,
+    g2_msm,
+    msm_window,
 )
