@@ -308,3 +308,76 @@ def test_python_face_rejects():
 
     with pytest.raises(CurveError):
         g1_msm([(1, 3)], [1])
+
+
+# ---------------------------------------------------------------- GLV (G1 MSMs split each scalar)
+
+
+def test_g1_msm_glv_edge_scalars_match_py_ecc(backend):
+    from pouw._native import curve as c
+
+    e = c.endomorphism_constants()
+    lam = e["lambda"]
+    (a1, b1), (a2, b2) = e["glv_basis"]
+    ks = [
+        0,
+        1,
+        2,
+        R - 1,
+        R - 2,
+        lam,
+        lam + 1,
+        R - lam,
+        lam * lam % R,
+        a1,
+        b1,
+        a2,
+        b2,
+        R - a1,
+        R - b2,
+        1 << 127,
+        (1 << 128) - 1,
+        1 << 128,
+        R // 2,
+        (R + 1) // 3,
+        2**200 + 9,
+    ]
+    mults = [3 + 2 * i for i in range(len(ks))]
+    pts = [g1(o.multiply(o.G1, a)) for a in mults]
+    want = ecc_msm(o.G1, mults, ks, g1)
+    assert g1_msm(pts, ks) == want
+    for window in (1, 4, 9):
+        for mode in (m.AFFINE, m.JACOBIAN):
+            for threads in (1, 3):
+                out = np.empty((1, 8), dtype=np.uint64)
+                m.msm(
+                    1,
+                    out,
+                    G1Array.from_ints(pts).montgomery,
+                    np.array(
+                        [[(k >> (64 * i)) & (2**64 - 1) for i in range(4)] for k in ks],
+                        dtype=np.uint64,
+                    ),
+                    False,
+                    window,
+                    mode,
+                    threads,
+                )
+                assert G1Array._wrap(out).to_ints()[0] == want
+
+
+def test_g1_msm_glv_cancellation_and_phi_pairs():
+    """Terms that cancel through the endomorphism: [lam]P + [-1](phi(P)) = O, and a point
+    next to its own phi image (both halves of a split landing in shared buckets)."""
+    from pouw._native import curve as c
+
+    e = c.endomorphism_constants()
+    beta, lam = e["beta"], e["lambda"]
+    q = o.field_modulus
+    p = g1(o.multiply(o.G1, 12345))
+    phi_p = (beta * p[0] % q, p[1])
+    assert g1_msm([p, phi_p], [lam, R - 1]) is None
+    assert g1_msm([p, phi_p, p], [1, 1, lam]) == g1(o.multiply(o.G1, 12345 * (1 + 2 * lam) % R))
+    assert g1_msm([p, None, phi_p], [R - lam, 5, lam * lam % R]) == g1(
+        o.multiply(o.G1, 12345 * ((R - lam) + lam**3) % R)
+    )

@@ -42,6 +42,17 @@ cdef extern from "bn254_curve.h" nogil:
     const uint64_t BC_B1[4]
     const uint64_t BC_B2[8]
     const uint64_t BC_R[4]
+    # GLV on G1: beta (Montgomery), lambda, the lattice basis and rounding constants.
+    const uint64_t BC_GLV_BETA[4]
+    const uint64_t BC_GLV_LAMBDA[4]
+    const uint64_t BC_GLV_A1[4]
+    const uint64_t BC_GLV_B1[4]
+    const uint64_t BC_GLV_A2[4]
+    const uint64_t BC_GLV_B2[4]
+    # G2 endomorphism psi (Montgomery Fq2 constants) and the scalar 6 x^2.
+    const uint64_t BC_PSI_X[8]
+    const uint64_t BC_PSI_Y[8]
+    const uint64_t BC_6X2[4]
 
     ctypedef struct bc_ctx:
         int deg
@@ -71,8 +82,18 @@ cdef extern from "bn254_curve.h" nogil:
                             uint64_t *scratch)
     # Signed digits of a 256-bit scalar (at most 257); returns their count.
     int bc_wnaf(int8_t *digits, const uint64_t *k, int w)
+    # [k]P, k as given (any curve point).
+    void bc_mul_wnaf(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
+    # G1: k1 + k2 lambda = k mod r (two's complement mod 2^256, |k1|, |k2| < 2^128).
+    void bc_glv_split(uint64_t *k1, uint64_t *k2, const uint64_t *k)
+    void bc_g1_phi(const bc_ctx *c, uint64_t *R, const uint64_t *P)
+    void bc_mul_glv(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
+    # G1: [k mod r]P by GLV; G2: [k]P by wNAF.
     void bc_mul(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
+    void bc_g2_psi(const bc_ctx *c, uint64_t *R, const uint64_t *P)
+    # G2: psi(a) == [6 x^2]a; bc_in_subgroup_slow: [r]a == O (reference).
     bint bc_in_subgroup(const bc_ctx *c, const uint64_t *a)
+    bint bc_in_subgroup_slow(const bc_ctx *c, const uint64_t *a)
 
     # Batches (rows contiguous): Jacobian outputs.
     void bc_add_batch(const bc_ctx *c, size_t n, uint64_t *out, const uint64_t *a,

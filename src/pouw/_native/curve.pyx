@@ -29,7 +29,7 @@ from .field cimport BN_FQ, backend_code
 import numpy as np
 
 __all__ = ["G1", "G2", "width", "add", "neg", "mul", "mul_jacobian", "to_affine", "check",
-           "curve_b"]
+           "curve_b", "endomorphism_constants", "glv_split", "in_subgroup_by_order"]
 
 G1 = BC_G1
 G2 = BC_G2
@@ -103,6 +103,53 @@ def curve_b(group):
     return (limbs_to_int(BC_B2) * rinv % q, limbs_to_int(&BC_B2[4]) * rinv % q)
 
 
+def endomorphism_constants():
+    """endomorphism_constants() -> dict: the header's endomorphism constants as plain ints.
+
+    beta (Fq) and lambda (Fr) of the G1 GLV map phi(x, y) = (beta x, y) = [lambda](x, y);
+    glv_basis ((A1, B1), (A2, B2)) with A1 - B1 lambda = A2 + B2 lambda = 0 mod r;
+    psi_x, psi_y (Fq2 pairs) of the G2 map psi(x, y) = (conj(x) psi_x, conj(y) psi_y);
+    six_x2 = 6 x^2 (x the BN parameter)."""
+    q = limbs_to_int(BN_FQ.p)
+    rinv = pow(1 << 256, -1, q)
+    return {
+        "beta": limbs_to_int(BC_GLV_BETA) * rinv % q,
+        "lambda": limbs_to_int(BC_GLV_LAMBDA),
+        "glv_basis": ((limbs_to_int(BC_GLV_A1), limbs_to_int(BC_GLV_B1)),
+                      (limbs_to_int(BC_GLV_A2), limbs_to_int(BC_GLV_B2))),
+        "psi_x": (limbs_to_int(BC_PSI_X) * rinv % q, limbs_to_int(&BC_PSI_X[4]) * rinv % q),
+        "psi_y": (limbs_to_int(BC_PSI_Y) * rinv % q, limbs_to_int(&BC_PSI_Y[4]) * rinv % q),
+        "six_x2": limbs_to_int(BC_6X2),
+    }
+
+
+def glv_split(k):
+    """glv_split(k) -> (k1, k2): the native G1 GLV decomposition of the 256-bit k
+    (0 <= k < 2^256), signed ints with k1 + k2 lambda = k mod r."""
+    k = int(k)
+    if not 0 <= k < (1 << 256):
+        raise ValueError("k must be in [0, 2^256)")
+    cdef uint64_t kk[4]
+    cdef uint64_t k1[4]
+    cdef uint64_t k2[4]
+    cdef int i
+    for i in range(4):
+        kk[i] = (k >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
+    bc_glv_split(k1, k2, kk)
+    a, b = limbs_to_int(k1), limbs_to_int(k2)
+    return (a - (1 << 256) if a >> 255 else a, b - (1 << 256) if b >> 255 else b)
+
+
+def in_subgroup_by_order(group, points):
+    """in_subgroup_by_order(group, points) -> list[bool]: [r]P == O for each affine row
+    (the definition; check() uses the faster endomorphism test for G2)."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(points, "points", 2 * w, False), i
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef const uint64_t[:, ::1] p = points
+    return [bool(bc_in_subgroup_slow(&c, &p[i, 0])) for i in range(n)]
+
+
 cdef int check_constants() except -1:
     """The header's curve constants, recomputed from q at import."""
     q = limbs_to_int(BN_FQ.p)
@@ -111,6 +158,14 @@ cdef int check_constants() except -1:
     r = 21888242871839275222246405745257275088548364400416034343698204186575808495617
     if curve_b(G1) != 3 or curve_b(G2) != b2 or limbs_to_int(BC_R) != r:
         raise ImportError("bn254_curve.h: the curve constants are inconsistent")
+    e = endomorphism_constants()
+    beta, lam = e["beta"], e["lambda"]
+    (a1, b1), (a2, b2_) = e["glv_basis"]
+    x = 4965661367192848881
+    if (beta == 1 or pow(beta, 3, q) != 1 or (lam * lam + lam + 1) % r != 0
+            or (a1 - b1 * lam) % r or (a2 + b2_ * lam) % r or a1 * b2_ + a2 * b1 != r
+            or e["six_x2"] != 6 * x * x):
+        raise ImportError("bn254_curve.h: the endomorphism constants are inconsistent")
     return 0
 
 

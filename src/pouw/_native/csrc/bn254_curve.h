@@ -385,10 +385,11 @@ static inline int bc_wnaf(int8_t *digits, const uint64_t k[4], int w) {
     return n;
 }
 
-/* R := [k]P for Jacobian P and the 256-bit k (any value; callers reduce mod r
- * when they want [k mod r]).  wNAF, window BC_WNAF_W: ~256 doublings and ~43
- * additions from a table of 8 odd multiples.  R may alias P. */
-static inline void bc_mul(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t k[4]) {
+/* R := [k]P for Jacobian P and the 256-bit k as given (no reduction).  wNAF,
+ * window BC_WNAF_W: ~256 doublings and ~43 additions from a table of 8 odd
+ * multiples.  Any curve point (G2 subgroup checks rely on k not being
+ * reduced).  R may alias P. */
+static inline void bc_mul_wnaf(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t k[4]) {
     uint64_t table[BC_WNAF_TABLE][3 * BC_MAXW], P2[3 * BC_MAXW], acc[3 * BC_MAXW], neg[3 * BC_MAXW];
     int8_t digits[BC_MAX_DIGITS];
     int n = bc_wnaf(digits, k, BC_WNAF_W), i;
@@ -417,13 +418,206 @@ static inline void bc_mul(const bc_ctx *c, uint64_t *R, const uint64_t *P, const
 static const uint64_t BC_R[4] = {0x43e1f593f0000001ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL,
                                  0x30644e72e131a029ULL};
 
-/* 1 when the affine point a (on the curve) lies in the order-r subgroup:
- * [r]a == O.  Always 1 for G1 (cofactor 1). */
+/* ------------------------------------------------------------------ GLV (G1)
+ * phi(x, y) = (beta x, y), beta a primitive cube root of unity in Fq, acts on
+ * G1 as [lambda] with lambda^2 + lambda + 1 = 0 mod r:
+ *   beta   = 0x59e26bcea0d48bacd4f263f1acdb5c4f5763473177fffffe
+ *   lambda = 0xb3c4d79d41a917585bfc41088d8daaa78b17ea66b99c90dd
+ * (curve.pyx re-derives both at import; tests check phi(G) == [lambda]G).
+ * A scalar k (reduced mod r) splits as k = k1 + k2 lambda (mod r) over the
+ * reduced lattice basis v1 = (A1, -B1), v2 = (A2, B2) of {(a, b): a + b lambda
+ * = 0 mod r} (A1 B2 + A2 B1 = r):
+ *   c1 = floor(k G1 / 2^256) ~ k B2 / r,  c2 = floor(k G2 / 2^256) ~ k B1 / r,
+ *   k1 = k - c1 A1 - c2 A2,  k2 = c1 B1 - c2 B2,
+ * with G1 = floor(B2 2^256 / r), G2 = floor(B1 2^256 / r).  The identity
+ * k1 + k2 lambda = k (mod r) holds whatever c1, c2 are; the rounding only
+ * bounds |k1|, |k2| (about 2^127).  Arithmetic is two's complement mod 2^256. */
+static const uint64_t BC_GLV_BETA[4] = {0x71930c11d782e155ULL, 0xa6bb947cffbe3323ULL, 0xaa303344d4741444ULL,
+                                        0x2c3b3f0d26594943ULL}; /* Montgomery form */
+static const uint64_t BC_GLV_LAMBDA[4] = {0x8b17ea66b99c90ddULL, 0x5bfc41088d8daaa7ULL, 0xb3c4d79d41a91758ULL, 0};
+static const uint64_t BC_GLV_A1[4] = {0x89d3256894d213e3ULL, 0, 0, 0};
+static const uint64_t BC_GLV_B1[4] = {0x8211bbeb7d4f1128ULL, 0x6f4d8248eeb859fcULL, 0, 0};
+static const uint64_t BC_GLV_A2[4] = {0x0be4e1541221250bULL, 0x6f4d8248eeb859fdULL, 0, 0};
+static const uint64_t BC_GLV_B2[4] = {0x89d3256894d213e3ULL, 0, 0, 0};
+static const uint64_t BC_GLV_G1[4] = {0xd91d232ec7e0b3d7ULL, 0x0000000000000002ULL, 0, 0};
+static const uint64_t BC_GLV_G2[4] = {0x7a7bd9d4391eb18dULL, 0x4ccef014a773d2cfULL, 0x0000000000000002ULL, 0};
+
+/* r := a * b mod 2^256 (lo) and, when hi is not NULL, the upper 256 bits. */
+static inline void bc_u256_mul(uint64_t lo[4], uint64_t *hi, const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int i, j;
+    for (i = 0; i < 4; i++) {
+        uint64_t carry = 0;
+        for (j = 0; j < 4; j++) {
+            unsigned __int128 m = (unsigned __int128)a[i] * b[j] + t[i + j] + carry;
+            t[i + j] = (uint64_t)m;
+            carry = (uint64_t)(m >> 64);
+        }
+        t[i + 4] = carry;
+    }
+    memcpy(lo, t, 32);
+    if (hi) memcpy(hi, t + 4, 32);
+}
+
+static inline void bc_u256_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t borrow = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        uint64_t d = a[i] - b[i], b2 = a[i] < b[i];
+        r[i] = d - borrow;
+        borrow = b2 | (d < borrow);
+    }
+}
+
+static inline int bc_u256_geq(const uint64_t a[4], const uint64_t b[4]) {
+    int i;
+    for (i = 3; i >= 0; i--)
+        if (a[i] != b[i]) return a[i] > b[i];
+    return 1;
+}
+
+/* Two's complement value v -> (|v|, sign): returns 1 when v < 0 (mag := -v). */
+static inline int bc_u256_abs(uint64_t mag[4], const uint64_t v[4]) {
+    static const uint64_t zero[4] = {0, 0, 0, 0};
+    if (v[3] >> 63) {
+        bc_u256_sub(mag, zero, v);
+        return 1;
+    }
+    memmove(mag, v, 32);
+    return 0;
+}
+
+/* k1, k2 (two's complement mod 2^256) with k1 + k2 lambda = k mod r, for any
+ * 256-bit k; |k1|, |k2| < 2^128. */
+static inline void bc_glv_split(uint64_t k1[4], uint64_t k2[4], const uint64_t k[4]) {
+    uint64_t kr[4], c1[4], c2[4], t[4];
+    memcpy(kr, k, 32);
+    while (bc_u256_geq(kr, BC_R)) bc_u256_sub(kr, kr, BC_R); /* at most 5 rounds */
+    bc_u256_mul(t, c1, kr, BC_GLV_G1);
+    bc_u256_mul(t, c2, kr, BC_GLV_G2);
+    bc_u256_mul(t, NULL, c1, BC_GLV_A1);
+    bc_u256_sub(k1, kr, t);
+    bc_u256_mul(t, NULL, c2, BC_GLV_A2);
+    bc_u256_sub(k1, k1, t);
+    bc_u256_mul(k2, NULL, c1, BC_GLV_B1);
+    bc_u256_mul(t, NULL, c2, BC_GLV_B2);
+    bc_u256_sub(k2, k2, t);
+}
+
+/* R := phi(P) for Jacobian G1 P: (beta X, Y, Z). */
+static inline void bc_g1_phi(const bc_ctx *c, uint64_t *R, const uint64_t *P) {
+    bn_mul_at(c->be, &BN_FQ, R, P, BC_GLV_BETA);
+    memmove(R + 4, P + 4, 64);
+}
+
+/* R := [k]P for Jacobian G1 P (k mod r: every G1 point has order dividing r):
+ * k = k1 + k2 lambda, then one interleaved wNAF pass over the two ~128-bit
+ * halves with tables of odd multiples of +-P and +-phi(P): ~128 doublings
+ * and ~43 additions.  R may alias P. */
+static inline void bc_mul_glv(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t k[4]) {
+    uint64_t t1[BC_WNAF_TABLE][12], t2[BC_WNAF_TABLE][12], P2[12], acc[12], neg[12];
+    uint64_t k1[4], k2[4], m1[4], m2[4];
+    int8_t d1[BC_MAX_DIGITS], d2[BC_MAX_DIGITS];
+    int s1, s2, n1, n2, n, i;
+    if (bc_is_inf(c, P)) {
+        bc_set_inf(c, R);
+        return;
+    }
+    bc_glv_split(k1, k2, k);
+    s1 = bc_u256_abs(m1, k1);
+    s2 = bc_u256_abs(m2, k2);
+    n1 = bc_wnaf(d1, m1, BC_WNAF_W);
+    n2 = bc_wnaf(d2, m2, BC_WNAF_W);
+    n = n1 > n2 ? n1 : n2;
+    if (n == 0) {
+        bc_set_inf(c, R);
+        return;
+    }
+    bc_copy(c, t1[0], P);
+    bc_dbl(c, P2, P);
+    for (i = 1; i < BC_WNAF_TABLE; i++) bc_add(c, t1[i], t1[i - 1], P2);
+    for (i = 0; i < BC_WNAF_TABLE; i++) {
+        bc_g1_phi(c, t2[i], t1[i]);
+        if (s2) bc_neg(c, t2[i], t2[i]);
+    }
+    if (s1)
+        for (i = 0; i < BC_WNAF_TABLE; i++) bc_neg(c, t1[i], t1[i]);
+    bc_set_inf(c, acc);
+    for (i = n - 1; i >= 0; i--) {
+        int a = i < n1 ? d1[i] : 0, b = i < n2 ? d2[i] : 0;
+        bc_dbl(c, acc, acc);
+        if (a > 0) {
+            bc_add(c, acc, acc, t1[a >> 1]);
+        } else if (a < 0) {
+            bc_neg(c, neg, t1[(-a) >> 1]);
+            bc_add(c, acc, acc, neg);
+        }
+        if (b > 0) {
+            bc_add(c, acc, acc, t2[b >> 1]);
+        } else if (b < 0) {
+            bc_neg(c, neg, t2[(-b) >> 1]);
+            bc_add(c, acc, acc, neg);
+        }
+    }
+    bc_copy(c, R, acc);
+}
+
+/* R := [k]P for Jacobian P and the 256-bit k.  G2: k as given (any value;
+ * callers reduce mod r when they want [k mod r]).  G1: [k mod r]P by GLV,
+ * which equals [k]P for every point on the curve (cofactor 1).  R may alias P. */
+static inline void bc_mul(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t k[4]) {
+    if (c->deg == 1) bc_mul_glv(c, R, P, k);
+    else bc_mul_wnaf(c, R, P, k);
+}
+
+/* ------------------------------------------------------------------ G2 subgroup check
+ * psi = untwist o Frobenius o twist on the D-twist: psi(x, y) =
+ * (conj(x) PSI_X, conj(y) PSI_Y) with PSI_X = xi^((q-1)/3), PSI_Y =
+ * xi^((q-1)/2), xi = 9 + u.  On G2 psi acts as [q] = [t - 1] = [6 x^2]
+ * (x = 4965661367192848881 the BN parameter), and for BN254 the converse holds:
+ * a twist point Q is in G2 iff psi(Q) == [6 x^2]Q (El Housni, Guillevic,
+ * Piellard, "Co-factor clearing and subgroup membership testing on
+ * pairing-friendly curves", eprint 2022/352).  tests/native/test_curve.py
+ * checks it against [r]Q == O (bc_in_subgroup_slow) on uncleared twist
+ * points, cofactor-torsion points and mixtures.  A 127-bit multiplication
+ * instead of the 254-bit [r]Q. */
+static const uint64_t BC_PSI_X[8] = {0xb5773b104563ab30ULL, 0x347f91c8a9aa6454ULL, 0x7a007127242e0991ULL,
+                                     0x1956bcd8118214ecULL, 0x6e849f1ea0aa4757ULL, 0xaa1c7b6d89f89141ULL,
+                                     0xb6e713cdfae0ca3aULL, 0x26694fbb4e82ebc3ULL};
+static const uint64_t BC_PSI_Y[8] = {0xe4bbdd0c2936b629ULL, 0xbb30f162e133bacbULL, 0x31a9d1b6f9645366ULL,
+                                     0x253570bea500f8ddULL, 0xa1d77ce45ffe77c7ULL, 0x07affd117826d1dbULL,
+                                     0x6d16bd27bb7edc6bULL, 0x2c87200285defeccULL};
+static const uint64_t BC_6X2[4] = {0xf83e9682e87cfd46ULL, 0x6f4d8248eeb859fbULL, 0, 0};
+
+/* R := psi(P) for Jacobian G2 P: (conj(X) PSI_X, conj(Y) PSI_Y, conj(Z)). */
+static inline void bc_g2_psi(const bc_ctx *c, uint64_t *R, const uint64_t *P) {
+    uint64_t t[8];
+    bn_fq2_conj(t, P);
+    bn_fq2_mul_at(c->be, R, t, BC_PSI_X);
+    bn_fq2_conj(t, P + 8);
+    bn_fq2_mul_at(c->be, R + 8, t, BC_PSI_Y);
+    bn_fq2_conj(R + 16, P + 16);
+}
+
+/* 1 when the affine point a (on the curve) lies in the order-r subgroup.
+ * Always 1 for G1 (cofactor 1); G2: psi(a) == [6 x^2]a. */
 static inline int bc_in_subgroup(const bc_ctx *c, const uint64_t *a) {
+    uint64_t P[3 * BC_MAXW], S[3 * BC_MAXW];
+    if (c->deg == 1) return 1;
+    bc_from_affine(c, P, a);
+    if (bc_is_inf(c, P)) return 1;
+    bc_g2_psi(c, S, P);
+    bc_mul_wnaf(c, P, P, BC_6X2);
+    return bc_eq(c, S, P);
+}
+
+/* 1 when [r]a == O: the definition, kept as the reference the tests compare
+ * bc_in_subgroup against. */
+static inline int bc_in_subgroup_slow(const bc_ctx *c, const uint64_t *a) {
     uint64_t P[3 * BC_MAXW];
     if (c->deg == 1) return 1;
     bc_from_affine(c, P, a);
-    bc_mul(c, P, P, BC_R);
+    bc_mul_wnaf(c, P, P, BC_R);
     return bc_is_inf(c, P);
 }
 

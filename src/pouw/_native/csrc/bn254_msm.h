@@ -87,9 +87,9 @@ static inline int msm_pick_window(size_t n) {
 /* digits[j * n + i] := signed digit j of scalar i (0 for infinity points).
  * scalars: n x 4 limbs, Montgomery form of Fr when mont, else plain integers;
  * either way the value must be < r (the Python face reduces). */
-static inline void msm_recode(int be, size_t n, int c, const uint64_t *scalars, int mont,
-                              const bc_ctx *ctx, const uint64_t *points, int16_t *digits) {
-    const int W = msm_windows(c);
+static inline void msm_recode_bits(int be, size_t n, int c, const uint64_t *scalars, int mont,
+                                   const bc_ctx *ctx, const uint64_t *points, int16_t *digits, int bits) {
+    const int W = bits / c + 1;
     const int64_t full = (int64_t)1 << c, half = (int64_t)1 << (c - 1);
     const uint64_t mask = (uint64_t)full - 1;
     const size_t pw = 2 * (size_t)ctx->w;
@@ -119,6 +119,11 @@ static inline void msm_recode(int be, size_t n, int c, const uint64_t *scalars, 
             digits[(size_t)j * n + i] = (int16_t)d;
         }
     }
+}
+
+static inline void msm_recode(int be, size_t n, int c, const uint64_t *scalars, int mont,
+                              const bc_ctx *ctx, const uint64_t *points, int16_t *digits) {
+    msm_recode_bits(be, n, c, scalars, mont, ctx, points, digits, 254);
 }
 
 /* ------------------------------------------------------------------ bucket accumulator */
@@ -462,23 +467,16 @@ static void *msm_windows_worker(void *arg) {
     return NULL;
 }
 
-/* R (Jacobian, 3w limbs) := sum_i [k_i] points[i].  points: n affine rows
- * (2w limbs, all zero = infinity); scalars: n x 4 limbs < r (Montgomery form of
- * Fr when mont).  window 0 picks one; threads >= 1.  0, or MSM_ENOMEM. */
-static inline int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
-                          const uint64_t *scalars, int mont, int window, int mode, int threads) {
+/* msm_run over scalars of at most `bits` bits (window already chosen). */
+static inline int msm_run_bits(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
+                               const uint64_t *scalars, int mont, int window, int mode, int threads,
+                               int bits) {
     const size_t w = (size_t)c->w;
     int W, j, t, next = 0, status = 0;
     int16_t *digits;
     uint64_t *sums;
     msm_job jobs[MSM_MAX_THREADS];
-    if (n == 0) {
-        bc_set_inf(c, R);
-        return 0;
-    }
-    if (window <= 0) window = msm_pick_window(n) + (c->deg == 2); /* G2: dearer additions, measured */
-    if (window > MSM_MAX_WINDOW) window = MSM_MAX_WINDOW;
-    W = msm_windows(window);
+    W = bits / window + 1;
     if (threads > W) threads = W;
     if (threads > MSM_MAX_THREADS) threads = MSM_MAX_THREADS;
     if (threads < 1) threads = 1;
@@ -489,7 +487,7 @@ static inline int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t
         free(sums);
         return MSM_ENOMEM;
     }
-    msm_recode(c->be, n, window, scalars, mont, c, points, digits);
+    msm_recode_bits(c->be, n, window, scalars, mont, c, points, digits, bits);
     for (t = 0; t < threads; t++) {
         msm_job *jb = &jobs[t];
         jb->c = c; jb->n = n; jb->window = window; jb->mode = mode; jb->W = W;
@@ -510,6 +508,62 @@ static inline int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t
     free(digits);
     free(sums);
     return status;
+}
+
+/* G1 by GLV: k_i = k1 + k2 lambda (bc_glv_split, |k1|, |k2| < 2^128), so
+ * sum [k_i] P_i = sum [|k1|](+-P_i) + [|k2|](+-phi(P_i)): an MSM of 2n points
+ * with 128-bit scalars, half the windows (half the bucket reductions and
+ * Horner doublings) for the same number of bucket additions. */
+static inline int msm_run_glv(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
+                              const uint64_t *scalars, int mont, int window, int mode, int threads) {
+    uint64_t *pts2 = (uint64_t *)malloc(2 * n * 8 * 8), *sc2 = (uint64_t *)malloc(2 * n * 4 * 8);
+    size_t i;
+    int status;
+    if (!pts2 || !sc2) {
+        free(pts2);
+        free(sc2);
+        return MSM_ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        const uint64_t *P = points + 8 * i;
+        uint64_t *A = pts2 + 8 * i, *B = pts2 + 8 * (n + i);
+        uint64_t k[4], k1[4], k2[4];
+        if (bc_aff_is_inf(c, P)) {
+            memset(A, 0, 64);
+            memset(B, 0, 64);
+            memset(sc2 + 4 * i, 0, 32);
+            memset(sc2 + 4 * (n + i), 0, 32);
+            continue;
+        }
+        if (mont) bn_from_mont_at(c->be, &BN_FR, k, scalars + 4 * i);
+        else bn_copy(k, scalars + 4 * i);
+        bc_glv_split(k1, k2, k);
+        memcpy(A, P, 64);
+        if (bc_u256_abs(sc2 + 4 * i, k1)) bn_neg(&BN_FQ, A + 4, A + 4);
+        bn_mul_at(c->be, &BN_FQ, B, P, BC_GLV_BETA);
+        memcpy(B + 4, P + 4, 32);
+        if (bc_u256_abs(sc2 + 4 * (n + i), k2)) bn_neg(&BN_FQ, B + 4, B + 4);
+    }
+    status = msm_run_bits(c, 2 * n, R, pts2, sc2, 0, window, mode, threads, 128);
+    free(pts2);
+    free(sc2);
+    return status;
+}
+
+/* R (Jacobian, 3w limbs) := sum_i [k_i] points[i].  points: n affine rows
+ * (2w limbs, all zero = infinity); scalars: n x 4 limbs < r (Montgomery form of
+ * Fr when mont).  window 0 picks one; threads >= 1.  0, or MSM_ENOMEM.
+ * G1 goes through GLV (msm_run_glv), G2 through 254-bit windows. */
+static inline int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
+                          const uint64_t *scalars, int mont, int window, int mode, int threads) {
+    if (n == 0) {
+        bc_set_inf(c, R);
+        return 0;
+    }
+    if (window <= 0) window = msm_pick_window(n) + (c->deg == 2); /* G2: dearer additions, measured */
+    if (window > MSM_MAX_WINDOW) window = MSM_MAX_WINDOW;
+    if (c->deg == 1) return msm_run_glv(c, n, R, points, scalars, mont, window, mode, threads);
+    return msm_run_bits(c, n, R, points, scalars, mont, window, mode, threads, 254);
 }
 
 /* ------------------------------------------------------------------ fixed bases */
