@@ -192,7 +192,7 @@ def test_g1_mul_glv_edges_and_random_points(backend):
     base = [rng.randrange(1, R) for _ in range(4)]
     pts = G1Array.from_ints([G1_INT] * 4).mul(base).to_ints()
     ks = GLV_EDGE + [rng.randrange(1 << 256) for _ in range(8)]
-    for b, p in zip(base, pts):
+    for b, p in zip(base, pts, strict=True):
         got = G1Array.from_ints([p] * len(ks)).mul(ks).to_ints()
         want = [None if (b * k) % R == 0 else g1(o.multiply(o.G1, b * k % R)) for k in ks]
         assert got == want
