@@ -381,3 +381,26 @@ def test_g1_msm_glv_cancellation_and_phi_pairs():
     assert g1_msm([p, None, phi_p], [R - lam, 5, lam * lam % R]) == g1(
         o.multiply(o.G1, 12345 * ((R - lam) + lam**3) % R)
     )
+
+
+def test_glv_window_choice_and_cutoff():
+    # G1 runs GLV (2n points, 128-bit scalars) below GLV_MAX_N, 254-bit windows from there on.
+    assert m.GLV_MAX_N == 1 << 18
+    assert [msm_window(1 << k) for k in (10, 12, 14, 16, 17)] == [8, 10, 12, 13, 13]
+    assert [msm_window(1 << k) for k in (18, 20)] == [15, 15]
+
+
+def test_g1_msm_at_the_glv_cutoff():
+    # n = GLV_MAX_N takes the 254-bit path, n - 1 the GLV one; both must agree.
+    from pouw.zk.field import R as FR_R
+
+    n = m.GLV_MAX_N
+    g = G1Array.from_ints([G1_GENERATOR])._limbs
+    pts = np.ascontiguousarray(np.broadcast_to(g[0], (n, g.shape[1])))
+    sc = FrArray.random(n, 5)
+    ks = sc.to_ints()
+    for size in (n, n - 1):
+        out = np.zeros((1, g.shape[1]), dtype=np.uint64)
+        m.msm(m.G1, out, pts[:size], sc._limbs[:size], True, 0, m.AFFINE, 2)
+        want = G1Array.from_ints([G1_GENERATOR]).mul([sum(ks[:size]) % FR_R])
+        assert np.array_equal(out, want._limbs)

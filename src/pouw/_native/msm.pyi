@@ -10,6 +10,7 @@ G2: int
 JACOBIAN: int
 AFFINE: int
 MAX_WINDOW: int
+GLV_MAX_N: int
 
 def pick_window(n: int, group: int = ...) -> int: ...
 def windows(window: int) -> int: ...
