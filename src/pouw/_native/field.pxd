@@ -86,3 +86,9 @@ cdef extern from "bn254_field.h" nogil:
 # The backend this module chose or was forced to (_set_backend): the one every
 # BN254 kernel of the package passes to the *_at functions.
 cdef int backend_code() noexcept nogil
+
+
+# Rows of an (n, cols) C-contiguous native uint64 array (the layout of every BN254
+# kernel's limbs); TypeError/ValueError naming `name` otherwise.  Shared by the
+# field, curve and MSM modules.
+cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1

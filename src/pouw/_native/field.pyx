@@ -56,20 +56,24 @@ cdef const bn_field *field_of(object field) except NULL:
     return bn_field_of(<int>field)
 
 
-cdef Py_ssize_t check_limbs(object arr, str name, bint writable) except -1:
-    """Rows of a (n, 4) C-contiguous native uint64 array; TypeError/ValueError otherwise."""
+cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1:
+    """Rows of an (n, cols) C-contiguous native uint64 array; TypeError/ValueError otherwise."""
     if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray of uint64 limbs with shape (n, 4), "
+        raise TypeError(f"{name} must be a numpy.ndarray of uint64 limbs with shape (n, {cols}), "
                         f"got {type(arr).__name__}")
     if arr.dtype != np.uint64:
         raise TypeError(f"{name} must have dtype uint64 in native byte order, got {arr.dtype}")
-    if arr.ndim != 2 or arr.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (n, 4), got {arr.shape}")
+    if arr.ndim != 2 or arr.shape[1] != cols:
+        raise ValueError(f"{name} must have shape (n, {cols}), got {arr.shape}")
     if not arr.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
     if writable and not arr.flags.writeable:
         raise ValueError(f"{name} is read-only")
     return arr.shape[0]
+
+
+cdef inline Py_ssize_t check_limbs(object arr, str name, bint writable) except -1:
+    return check_rows(arr, name, 4, writable)
 
 
 cdef int check_same(Py_ssize_t n, Py_ssize_t m, str name) except -1:

@@ -19,7 +19,7 @@ Public face: pouw.zk.msm.
 from libc.stdint cimport int16_t, uint64_t
 
 from .curve cimport bc_ctx, bc_make, bc_to_affine, BC_G1, BC_G2, BC_MAXW
-from .field cimport backend_code
+from .field cimport backend_code, check_rows
 
 import numpy as np
 
@@ -61,22 +61,6 @@ cdef int coord_width(object group) except -1:
     if not isinstance(group, int) or group not in (G1, G2):
         raise ValueError(f"group must be G1 ({G1}) or G2 ({G2}), got {group!r}")
     return 4 if group == G1 else 8
-
-
-cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1:
-    """Rows of an (n, cols) C-contiguous native uint64 array; TypeError/ValueError otherwise."""
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray of uint64 limbs with shape (n, {cols}), "
-                        f"got {type(arr).__name__}")
-    if arr.dtype != np.uint64:
-        raise TypeError(f"{name} must have dtype uint64 in native byte order, got {arr.dtype}")
-    if arr.ndim != 2 or arr.shape[1] != cols:
-        raise ValueError(f"{name} must have shape (n, {cols}), got {arr.shape}")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
-    if writable and not arr.flags.writeable:
-        raise ValueError(f"{name} is read-only")
-    return arr.shape[0]
 
 
 cdef int check_window(object window) except -1:
