@@ -53,6 +53,10 @@ cdef extern from "bn254_curve.h" nogil:
     const uint64_t BC_PSI_X[8]
     const uint64_t BC_PSI_Y[8]
     const uint64_t BC_6X2[4]
+    # GLS on G2: the lattice basis (6 x^2, -1), (A2, B2) of lambda_psi = 6 x^2.
+    const uint64_t BC_GLS_B1[4]
+    const uint64_t BC_GLS_A2[4]
+    const uint64_t BC_GLS_B2[4]
 
     ctypedef struct bc_ctx:
         int deg
@@ -88,7 +92,11 @@ cdef extern from "bn254_curve.h" nogil:
     void bc_glv_split(uint64_t *k1, uint64_t *k2, const uint64_t *k)
     void bc_g1_phi(const bc_ctx *c, uint64_t *R, const uint64_t *P)
     void bc_mul_glv(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
-    # G1: [k mod r]P by GLV; G2: [k]P by wNAF.
+    # G2: k1 + k2 (6 x^2) = k mod r (two's complement mod 2^256, |k1|, |k2| < 2^128).
+    void bc_gls_split(uint64_t *k1, uint64_t *k2, const uint64_t *k)
+    # [k mod r]P by GLV (G1) / GLS (G2; exact only on the order-r subgroup).
+    void bc_mul_endo(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
+    # G1: [k mod r]P by GLV; G2: k < r by GLS (subgroup points only), k >= r by wNAF.
     void bc_mul(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
     void bc_g2_psi(const bc_ctx *c, uint64_t *R, const uint64_t *P)
     # G2: psi(a) == [6 x^2]a; bc_in_subgroup_slow: [r]a == O (reference).

@@ -8,6 +8,10 @@ arrays, coordinates in Montgomery form (canonical, < q):
 * Jacobian G1 (n, 12), G2 (n, 24): [X, Y, Z]; Z = 0 is infinity.
 * scalars (n, 4): plain (not Montgomery) 256-bit integers, little-endian limbs;
   [k]P is computed for k as given (the Python face reduces mod r first).
+  G2 multiplications with k < r use GLS (psi = [6 x^2]), which is exact only
+  for points of the order-r subgroup: for twist points outside it (arrays
+  built with from_montgomery(check=False)) the result is unspecified; k >= r
+  uses plain wNAF on any twist point.
 
 Outputs are written into ``out`` (the caller allocates it), which must not
 share memory with the inputs except where a docstring says so.  The GIL is
@@ -24,12 +28,12 @@ indexes check() returns: this layer imports only C and numpy).
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint64_t, uintptr_t
 
-from .field cimport BN_FQ, backend_code
+from .field cimport BN_FQ, backend_code, check_rows
 
 import numpy as np
 
 __all__ = ["G1", "G2", "width", "add", "neg", "mul", "mul_jacobian", "to_affine", "check",
-           "curve_b", "endomorphism_constants", "glv_split", "in_subgroup_by_order"]
+           "curve_b", "endomorphism_constants", "glv_split", "gls_split", "in_subgroup_by_order"]
 
 G1 = BC_G1
 G2 = BC_G2
@@ -49,22 +53,6 @@ cdef int coord_width(object group) except -1:
 def width(group):
     """width(group) -> int: limbs per coordinate (4 for G1, 8 for G2)."""
     return coord_width(group)
-
-
-cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1:
-    """Rows of an (n, cols) C-contiguous native uint64 array; TypeError/ValueError otherwise."""
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray of uint64 limbs with shape (n, {cols}), "
-                        f"got {type(arr).__name__}")
-    if arr.dtype != np.uint64:
-        raise TypeError(f"{name} must have dtype uint64 in native byte order, got {arr.dtype}")
-    if arr.ndim != 2 or arr.shape[1] != cols:
-        raise ValueError(f"{name} must have shape (n, {cols}), got {arr.shape}")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
-    if writable and not arr.flags.writeable:
-        raise ValueError(f"{name} is read-only")
-    return arr.shape[0]
 
 
 cdef int check_same(Py_ssize_t n, Py_ssize_t m, str name) except -1:
@@ -109,7 +97,8 @@ def endomorphism_constants():
     beta (Fq) and lambda (Fr) of the G1 GLV map phi(x, y) = (beta x, y) = [lambda](x, y);
     glv_basis ((A1, B1), (A2, B2)) with A1 - B1 lambda = A2 + B2 lambda = 0 mod r;
     psi_x, psi_y (Fq2 pairs) of the G2 map psi(x, y) = (conj(x) psi_x, conj(y) psi_y);
-    six_x2 = 6 x^2 (x the BN parameter)."""
+    six_x2 = 6 x^2 (x the BN parameter); gls_basis ((A1, B1), (A2, B2)) of the G2 GLS split
+    with A1 - B1 six_x2 = A2 + B2 six_x2 = 0 mod r (A1 = six_x2, B1 = 1)."""
     q = limbs_to_int(BN_FQ.p)
     rinv = pow(1 << 256, -1, q)
     return {
@@ -120,6 +109,8 @@ def endomorphism_constants():
         "psi_x": (limbs_to_int(BC_PSI_X) * rinv % q, limbs_to_int(&BC_PSI_X[4]) * rinv % q),
         "psi_y": (limbs_to_int(BC_PSI_Y) * rinv % q, limbs_to_int(&BC_PSI_Y[4]) * rinv % q),
         "six_x2": limbs_to_int(BC_6X2),
+        "gls_basis": ((limbs_to_int(BC_6X2), limbs_to_int(BC_GLS_B1)),
+                      (limbs_to_int(BC_GLS_A2), limbs_to_int(BC_GLS_B2))),
     }
 
 
@@ -136,6 +127,23 @@ def glv_split(k):
     for i in range(4):
         kk[i] = (k >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
     bc_glv_split(k1, k2, kk)
+    a, b = limbs_to_int(k1), limbs_to_int(k2)
+    return (a - (1 << 256) if a >> 255 else a, b - (1 << 256) if b >> 255 else b)
+
+
+def gls_split(k):
+    """gls_split(k) -> (k1, k2): the native G2 GLS decomposition of the 256-bit k
+    (0 <= k < 2^256), signed ints with k1 + k2 (6 x^2) = k mod r."""
+    k = int(k)
+    if not 0 <= k < (1 << 256):
+        raise ValueError("k must be in [0, 2^256)")
+    cdef uint64_t kk[4]
+    cdef uint64_t k1[4]
+    cdef uint64_t k2[4]
+    cdef int i
+    for i in range(4):
+        kk[i] = (k >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
+    bc_gls_split(k1, k2, kk)
     a, b = limbs_to_int(k1), limbs_to_int(k2)
     return (a - (1 << 256) if a >> 255 else a, b - (1 << 256) if b >> 255 else b)
 
@@ -166,6 +174,11 @@ cdef int check_constants() except -1:
             or (a1 - b1 * lam) % r or (a2 + b2_ * lam) % r or a1 * b2_ + a2 * b1 != r
             or e["six_x2"] != 6 * x * x):
         raise ImportError("bn254_curve.h: the endomorphism constants are inconsistent")
+    lp = e["six_x2"]
+    (a1, b1), (a2, b2_) = e["gls_basis"]
+    if (a1 != lp or b1 != 1 or (a2 + b2_ * lp) % r or a1 * b2_ + a2 * b1 != r
+            or max(a2, b2_) >= 1 << 128):
+        raise ImportError("bn254_curve.h: the GLS constants are inconsistent")
     return 0
 
 
