@@ -315,10 +315,7 @@ def test_gls_constants_match_derivation():
     lp = ENDO["six_x2"]
     assert lp == 6 * BN_X * BN_X % R
     # psi(G2) == [lambda_psi] G2 natively (psi itself is checked against py_ecc above).
-    assert (
-        G2Array.from_ints([G2_INT]).mul([lp]).to_ints()
-        == [g2(o.multiply(o.G2, lp))]
-    )
+    assert G2Array.from_ints([G2_INT]).mul([lp]).to_ints() == [g2(o.multiply(o.G2, lp))]
     # Reduced basis of {(a, b): a + b lp = 0 mod r} by a small extended Euclid / Gauss.
     u, v = _gauss_reduce((R, 0), (-lp, 1))
     for a, b in (u, v):
