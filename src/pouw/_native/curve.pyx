@@ -114,9 +114,7 @@ def endomorphism_constants():
     }
 
 
-def glv_split(k):
-    """glv_split(k) -> (k1, k2): the native G1 GLV decomposition of the 256-bit k
-    (0 <= k < 2^256), signed ints with k1 + k2 lambda = k mod r."""
+cdef tuple _endo_split(object k, bint g2):
     k = int(k)
     if not 0 <= k < (1 << 256):
         raise ValueError("k must be in [0, 2^256)")
@@ -126,26 +124,24 @@ def glv_split(k):
     cdef int i
     for i in range(4):
         kk[i] = (k >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
-    bc_glv_split(k1, k2, kk)
+    if g2:
+        bc_gls_split(k1, k2, kk)
+    else:
+        bc_glv_split(k1, k2, kk)
     a, b = limbs_to_int(k1), limbs_to_int(k2)
     return (a - (1 << 256) if a >> 255 else a, b - (1 << 256) if b >> 255 else b)
+
+
+def glv_split(k):
+    """glv_split(k) -> (k1, k2): the native G1 GLV decomposition of the 256-bit k
+    (0 <= k < 2^256), signed ints with k1 + k2 lambda = k mod r."""
+    return _endo_split(k, False)
 
 
 def gls_split(k):
     """gls_split(k) -> (k1, k2): the native G2 GLS decomposition of the 256-bit k
     (0 <= k < 2^256), signed ints with k1 + k2 (6 x^2) = k mod r."""
-    k = int(k)
-    if not 0 <= k < (1 << 256):
-        raise ValueError("k must be in [0, 2^256)")
-    cdef uint64_t kk[4]
-    cdef uint64_t k1[4]
-    cdef uint64_t k2[4]
-    cdef int i
-    for i in range(4):
-        kk[i] = (k >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
-    bc_gls_split(k1, k2, kk)
-    a, b = limbs_to_int(k1), limbs_to_int(k2)
-    return (a - (1 << 256) if a >> 255 else a, b - (1 << 256) if b >> 255 else b)
+    return _endo_split(k, True)
 
 
 def in_subgroup_by_order(group, points):
