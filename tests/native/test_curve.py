@@ -169,24 +169,6 @@ GLV_EDGE = [
 ]
 
 
-def test_glv_split_identity_and_size():
-    rng = random.Random(3)
-    lam = ENDO["lambda"]
-    ks = (
-        GLV_EDGE
-        + [rng.randrange(R) for _ in range(2000)]
-        + [rng.randrange(1 << 256) for _ in range(500)]
-    )
-    for k in ks:
-        k1, k2 = c.glv_split(k)
-        assert (k1 + k2 * lam - k) % R == 0, k
-        assert abs(k1) < 1 << 128 and abs(k2) < 1 << 128, (k, k1, k2)
-    with pytest.raises(ValueError):
-        c.glv_split(-1)
-    with pytest.raises(ValueError):
-        c.glv_split(1 << 256)
-
-
 def test_g1_mul_glv_edges_and_random_points(backend):
     rng = random.Random(4)
     base = [rng.randrange(1, R) for _ in range(4)]
@@ -362,22 +344,29 @@ GLS_EDGE = [
 ]
 
 
-def test_gls_split_identity_and_size():
-    rng = random.Random(13)
-    lp = ENDO["six_x2"]
+@pytest.mark.parametrize(
+    "split, eigenvalue, edge, seed",
+    [
+        (c.glv_split, ENDO["lambda"], GLV_EDGE, 3),  # G1: phi = [lambda]
+        (c.gls_split, ENDO["six_x2"], GLS_EDGE, 13),  # G2: psi = [6 x^2]
+    ],
+    ids=["glv", "gls"],
+)
+def test_endomorphism_split_identity_and_size(split, eigenvalue, edge, seed):
+    rng = random.Random(seed)
     ks = (
-        GLS_EDGE
+        edge
         + [rng.randrange(R) for _ in range(2000)]
         + [rng.randrange(1 << 256) for _ in range(500)]
     )
     for k in ks:
-        k1, k2 = c.gls_split(k)
-        assert (k1 + k2 * lp - k) % R == 0, k
+        k1, k2 = split(k)
+        assert (k1 + k2 * eigenvalue - k) % R == 0, k
         assert abs(k1) < 1 << 128 and abs(k2) < 1 << 128, (k, k1, k2)
     with pytest.raises(ValueError):
-        c.gls_split(-1)
+        split(-1)
     with pytest.raises(ValueError):
-        c.gls_split(1 << 256)
+        split(1 << 256)
 
 
 def test_g2_mul_gls_matches_wnaf_and_py_ecc(backend):
