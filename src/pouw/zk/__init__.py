@@ -10,6 +10,14 @@
   :func:`intt`, coset variants, in-place variants, :class:`Domain`).
 - :mod:`pouw.zk.pairing`: the optimal ate pairing (:func:`pairing`,
   :func:`pairing_check`, :class:`Fq12`, :class:`G2Prepared`).
+- :mod:`pouw.zk.r1cs`: rank-1 constraint systems in circom's wire order
+  (:class:`~pouw.zk.r1cs.R1CS`).
+- :mod:`pouw.zk.groth16`: the Groth16 proving system (``setup``, ``prove``,
+  ``verify``, :class:`~pouw.zk.groth16.PreparedVerifyingKey`, pouw's key file,
+  :class:`~pouw.zk.groth16.Groth16Prover`), in snarkjs's key conventions.
+- :mod:`pouw.zk.formats`: circom's ``.r1cs`` and ``.wtns`` and snarkjs's
+  ``.zkey`` (``read_r1cs``, ``read_wtns``, ``read_zkey``, every point validated)
+  and the snarkjs JSON and Solidity exports.
 
 Every kernel is native (``pouw._native``); this package validates and documents.
 Untrusted encodings that are not canonical raise :class:`CurveError`.
@@ -18,6 +26,7 @@ Untrusted encodings that are not canonical raise :class:`CurveError`.
 from __future__ import annotations
 
 from ..errors import CurveError
+from .constraint_system import ConstraintSystem
 from .curve import (
     G1_GENERATOR,
     G2_GENERATOR,
@@ -61,6 +70,7 @@ from .ntt import (
 from .pairing import Fq12, G2Prepared, pairing, pairing_check
 
 __all__ = [
+    "ConstraintSystem",
     "G1_GENERATOR",
     "G2_GENERATOR",
     "G1Array",

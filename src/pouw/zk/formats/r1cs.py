@@ -1,0 +1,96 @@
+"""circom's constraint files (``.r1cs``, version 1): ``read_r1cs(path) -> R1CS``.
+
+Section 1 (header): field size ``n8`` (32), the prime (BN254's r), the wire
+count (wire 0 is the constant 1), public outputs, public inputs, private
+inputs, the label count (``u64``) and the constraint count.  Section 2: per
+constraint, the linear combinations A, B, C, each a ``u32`` term count then
+``(u32 wire, n8-byte little-endian coefficient)`` per term.  Sections 4 and 5
+(PLONK custom gates) cannot be proven by Groth16 and are refused; others
+(section 3, the wire-to-label map) are ignored.
+
+Public signals are the outputs then the public inputs (wires
+``1..n_outputs + n_public_inputs``), as snarkjs counts them.  Malformed files
+raise :class:`~pouw.errors.ProofError`; a coefficient not below r
+:class:`~pouw.errors.CurveError`.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+import numpy as np
+
+from ...errors import CurveError, ProofError
+from ..field import FrArray, R
+from ..r1cs import R1CS, SparseMatrix
+from .binfile import read_binfile
+
+__all__ = ["read_r1cs"]
+
+
+def read_r1cs(path: str | PathLike[str] | bytes) -> R1CS:
+    """The constraint system in ``path``."""
+    bf = read_binfile(path, b"r1cs", (1,))
+    for kind in (4, 5):
+        if kind in bf.sections:
+            raise ProofError(f"{bf.name} uses custom gates (section {kind}): not a Groth16 circuit")
+    head = bf.cursor(1, "header")
+    n8 = head.u32()
+    if n8 != 32:
+        raise ProofError(f"{bf.name}: field size {n8} bytes, BN254's Fr takes 32")
+    if head.bigint(n8) != R:
+        raise ProofError(f"{bf.name}: the circuit is not over BN254's scalar field")
+    n_wires, n_out, n_pub_in, _n_prv_in = head.u32(), head.u32(), head.u32(), head.u32()
+    head.u64()  # labels
+    m = head.u32()
+    head.done()
+    n_public = n_out + n_pub_in
+    if n_wires < 1 or n_public >= n_wires:
+        raise ProofError(f"{bf.name}: {n_wires} wires cannot hold {n_public} public signals")
+
+    body = bf.section(2, "constraints")
+    raw = bytes(body)
+    size = len(raw)
+    # Pass 1 (sequential, counts only): where each linear combination's terms start.
+    starts = np.empty(3 * m, dtype=np.int64)
+    counts = np.empty(3 * m, dtype=np.int64)
+    pos, term = 0, 4 + n8
+    frm = int.from_bytes
+    for k in range(3 * m):
+        if pos + 4 > size:
+            raise ProofError(
+                f"{bf.name}: the constraints section is truncated (constraint {k // 3})"
+            )
+        n = frm(raw[pos : pos + 4], "little")
+        starts[k] = pos + 4
+        counts[k] = n
+        pos += 4 + term * n
+        if pos > size:
+            raise ProofError(
+                f"{bf.name}: the constraints section is truncated (constraint {k // 3})"
+            )
+    if pos != size:
+        raise ProofError(f"{bf.name}: {size - pos} unexpected bytes after the last constraint")
+    # Pass 2 (vectorised): gather every term's wire and coefficient.
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    mats = []
+    for which in range(3):
+        c = counts[which::3]
+        s = starts[which::3]
+        nnz = int(c.sum())
+        first = np.repeat(s - np.concatenate([[0], np.cumsum(c)[:-1]]) * term, c)
+        offs = first + np.arange(nnz, dtype=np.int64) * term
+        wires = buf[offs[:, None] + np.arange(4)].copy().view("<u4").reshape(-1).astype(np.int64)
+        vals = buf[offs[:, None] + np.arange(4, 4 + n8)].tobytes()
+        if nnz and int(wires.max()) >= n_wires:
+            bad = int(np.argmax(wires >= n_wires))
+            raise ProofError(
+                f"{bf.name}: term {bad} of matrix {'ABC'[which]} names wire {int(wires[bad])} >= {n_wires}"
+            )
+        try:
+            values = FrArray.from_bytes(vals, "little")
+        except CurveError as exc:
+            raise CurveError(f"{bf.name}: matrix {'ABC'[which]} coefficient {exc}") from None
+        ptr = np.concatenate([[0], np.cumsum(c)]).astype(np.int64)
+        mats.append(SparseMatrix(ptr, wires, values))
+    return R1CS(n_wires, n_public, mats[0], mats[1], mats[2])
