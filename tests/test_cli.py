@@ -34,8 +34,10 @@ def test_version_and_help():
 @pytest.mark.parametrize(
     "mode, workers", [("disabled", None), ("local", "0"), ("local", "2"), ("remote", None)]
 )
-def test_node_json_report(mode, workers):
+def test_node_json_report(mode, workers, tmp_path):
     args = ["node", str(CONFIG / f"pouw-{mode}.toml"), "--intents", "60", "--seed", "1", "--json"]
+    if mode == "remote":  # the shipped config's SQLite file lives beside it: not in tests
+        args += ["--db", str(tmp_path / "remote.sqlite3")]
     if workers is not None:
         args += ["--workers", workers]
     r = pouw_cmd(*args)
@@ -84,3 +86,57 @@ def test_user_errors_exit_nonzero_without_traceback(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     r = pouw_cmd()
     assert r.returncode == 2
+
+
+def test_remote_batch_run_persists_and_a_rerun_goes_on(tmp_path):
+    db = str(tmp_path / "r.sqlite3")
+    base = ["node", str(CONFIG / "pouw-remote.toml"), "--seed", "1", "--json", "--db", db]
+    first = json.loads(pouw_cmd(*base, "--intents", "20").stdout)
+    assert first["jobs"]["pending"] == 20 and db in first["note"]
+    again = pouw_cmd(*base, "--intents", "5")
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout)
+    assert second["ledger_entries"] == 25 and second["jobs"]["pending"] == 25
+
+
+def test_token_new_stores_only_the_hash(tmp_path):
+    cfg = tmp_path / "n.toml"
+    cfg.write_text((CONFIG / "pouw-remote.toml").read_text())
+    r = pouw_cmd("token", "new", "--worker", "alice", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip().splitlines()[-1]
+    assert token.startswith("pouw_") and token not in cfg.read_text()
+    from pouw.node import NodeConfig
+    from pouw.server.auth import TokenChecker, hash_token
+
+    conf = NodeConfig.from_toml(cfg)
+    assert dict(conf.tokens)["alice"] == hash_token(token)
+    assert TokenChecker(conf.tokens).worker_for(f"Bearer {token}") == "alice"
+    assert TokenChecker(conf.tokens).worker_for(f"Bearer {token}x") is None
+    r2 = pouw_cmd("token", "new", "--worker", "alice", "--config", str(cfg))  # rotates
+    assert dict(NodeConfig.from_toml(cfg).tokens)["alice"] == hash_token(r2.stdout.split()[-1])
+
+
+def test_token_new_rejects_bad_worker_ids_and_missing_configs(tmp_path):
+    cfg = tmp_path / "n.toml"
+    cfg.write_text("")
+    r = pouw_cmd("token", "new", "--worker", "bad id!", "--config", str(cfg))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and cfg.read_text() == ""
+    r = pouw_cmd("token", "new", "--worker", "a", "--config", str(tmp_path / "none.toml"))
+    assert r.returncode == 2 and "not found" in r.stderr
+
+
+def test_remote_commands_help():
+    for cmd, flags in (
+        ("worker", ("--url", "--token", "--concurrency", "--exit-when-idle")),
+        ("submit", ("--url", "--intents")),
+        ("jobs", ("--url", "--json")),
+        ("node", ("--listen", "--db")),
+    ):
+        r = pouw_cmd(cmd, "--help")
+        assert r.returncode == 0 and all(f in r.stdout for f in flags)
+
+
+def test_unreachable_node_is_a_user_error():
+    r = pouw_cmd("jobs", "--url", "http://127.0.0.1:9")
+    assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,17 @@ def test_round_trip_through_dict():
         ({"state": {"depth": 4, "accounts": 100}}, "state.accounts"),
         ({"state": {"coinbase": 1 << 20}}, "state.coinbase"),
         ({"intents": {"seed": -5}}, "intents.seed"),
+        ({"store": {"path": ""}}, "store.path"),
+        ({"store": {"path": 3}}, "store.path"),
+        ({"store": {"synchronous": "off"}}, "store.synchronous"),
+        ({"leases": {"lease_ms": 0}}, "leases.lease_ms"),
+        ({"leases": {"max_attempts": 0}}, "leases.max_attempts"),
+        ({"server": {"listen": "nowhere"}}, "server.listen"),
+        ({"server": {"max_body_bytes": 10}}, "server.max_body_bytes"),
+        ({"server": {"protect_reads": "yes"}}, "server.protect_reads"),
+        ({"server": {"tokens": {"a": "plain-token"}}}, "server.tokens.a"),
+        ({"server": {"tokens": {"bad id": "sha256:" + "0" * 64}}}, "server.tokens.bad id"),
+        ({"server": {"tokens": "x"}}, "server.tokens"),
     ],
 )
 def test_bad_config_names_the_key(data, key):
@@ -68,3 +80,29 @@ def test_file_errors(tmp_path):
     bad.write_text("pouw_mode = = 'x'\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         NodeConfig.from_toml(bad)
+
+
+def test_remote_keys_accepted_and_round_trip(tmp_path):
+    data = {
+        "pouw_mode": "remote",
+        "store": {"path": "jobs.sqlite3", "synchronous": "normal"},
+        "leases": {"lease_ms": 2000, "max_attempts": 5},
+        "server": {
+            "listen": "[::1]:0",
+            "max_body_bytes": 4096,
+            "rate_limit": 10,
+            "max_leases": 2,
+            "protect_reads": True,
+            "tokens": {"alice": "sha256:" + "ab" * 32},
+        },
+    }
+    c = NodeConfig.from_dict(data, source=tmp_path / "n.toml")
+    assert c.store_path == tmp_path / "jobs.sqlite3" and c.lease_ms == 2000
+    assert c.tokens == (("alice", "sha256:" + "ab" * 32),) and c.protect_reads
+    assert NodeConfig.from_dict(c.to_dict()) == dataclasses.replace(c, source=None)
+
+
+def test_shipped_remote_config_uses_a_sqlite_file_and_a_short_lease():
+    c = NodeConfig.from_toml(Path(__file__).resolve().parents[1] / "config" / "pouw-remote.toml")
+    assert c.store_path is not None and c.store_path.parent.name == "config"
+    assert 1000 <= c.lease_ms <= 10_000

@@ -1,7 +1,7 @@
 """Conformance tests of the JobStore protocol, run against every backend.
 
-A durable backend joins by adding a factory to BACKENDS; every test here
-must pass for it unchanged.
+Backends are listed in tests/queue_backends.py (memory and SQLite); every
+test here must pass for each unchanged.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+import queue_backends
 from pouw import (
     DuplicateJob,
     InvalidTransition,
@@ -23,27 +24,9 @@ from pouw import (
 )
 from support import synthetic_job
 
-
-def memory_backend(clock, **kw):
-    return JobQueue(clock=clock, **kw)
-
-
-BACKENDS = {"memory": memory_backend}
-
-
-@pytest.fixture(params=sorted(BACKENDS))
-def new_store(request, clock):
-    factory = BACKENDS[request.param]
-
-    def make(**kw):
-        return factory(clock, **kw)
-
-    return make
-
-
-@pytest.fixture
-def store(new_store):
-    return new_store()
+# the backend fixtures (every test runs once per backend)
+new_store = queue_backends.new_store
+store = queue_backends.store
 
 
 def job_at(clock, i, ttl_ms=60_000):

@@ -2,8 +2,15 @@
 
 ``pouw node CONFIG [--intents N] [--seed S] [--workers W] [--json]`` runs a
 node on generated intents as a batch: process them, wait for local provers,
-report, exit. User mistakes (a bad config, a missing file) are reported on
-stderr with exit status 2 and no traceback.
+report, exit. With ``--listen HOST:PORT`` it serves the HTTP API instead
+(``--db PATH`` overrides the config's SQLite file) until SIGINT/SIGTERM.
+The remote commands (``token``, ``worker``, ``submit``, ``jobs``) live in
+:mod:`pouw.cli_remote`; ``groth16`` (``prove``, ``verify``, ``setup``,
+``solidity``, drop-in for snarkjs's argument order) in :mod:`pouw.zk.cli`. User mistakes (a bad config, a missing file) are
+reported on stderr with exit status 2 and no traceback.
+
+Adding a command: write ``add(sub)`` that calls ``sub.add_parser(...)`` and
+sets ``func``, then :func:`register_command` it (see ``COMMANDS``).
 """
 
 from __future__ import annotations
@@ -13,16 +20,25 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
 from .errors import PouwError
 from .status import PoUwMode
 
-__all__ = ["main"]
+__all__ = ["main", "register_command", "COMMANDS"]
 
 EXIT_USER_ERROR = 2
+
+#: Subcommand name -> the function that adds its parser to the subparsers.
+COMMANDS: dict[str, Callable[[Any], None]] = {}
+
+
+def register_command(name: str, add: Callable[[Any], None]) -> None:
+    """Add a subcommand: ``add(sub)`` creates its parser and sets ``func``."""
+    COMMANDS[name] = add
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -33,7 +49,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pouw {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from . import cli_remote  # registers token, worker, submit, jobs
 
+    cli_remote.register()
+    for add in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def _add_node(sub: Any) -> None:
     node = sub.add_parser(
         "node",
         help="run a node on generated intents and report",
@@ -60,8 +84,16 @@ def _build_parser() -> argparse.ArgumentParser:
         help="local prover threads (overrides workers.count)",
     )
     node.add_argument("--json", action="store_true", help="print one JSON object")
+    node.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="serve the HTTP API on HOST:PORT until interrupted (port 0: any free port); "
+        "without --intents no intents are generated",
+    )
+    node.add_argument(
+        "--db", metavar="PATH", help="SQLite file of jobs and ledger (overrides [store] path)"
+    )
     node.set_defaults(func=_cmd_node)
-    return parser
 
 
 def _non_negative(text: str) -> int:
@@ -107,6 +139,10 @@ def _cmd_node(args: argparse.Namespace) -> int:
     config = NodeConfig.from_toml(args.config)
     if args.workers is not None:
         config = dataclasses.replace(config, workers=args.workers)
+    if args.db is not None:
+        config = dataclasses.replace(config, store_path=Path(args.db))
+    if args.listen is not None:
+        return _serve_node(config, args)
     n = config.intent_count if args.intents is None else args.intents
     seed = config.intent_seed if args.seed is None else args.seed
 
@@ -114,7 +150,11 @@ def _cmd_node(args: argparse.Namespace) -> int:
     try:
         ctx.submit_intents(
             generate_intents(
-                n, seed=seed, n_accounts=config.accounts, balance=config.genesis_balance
+                n,
+                seed=seed,
+                n_accounts=config.accounts,
+                balance=config.genesis_balance,
+                state=ctx.state if len(ctx.ledger) else None,  # a restored node goes on
             )
         )
         progress = _Progress(n, sys.stderr)
@@ -122,18 +162,54 @@ def _cmd_node(args: argparse.Namespace) -> int:
         ctx.process_all(progress=progress)
         ctx.wait_for_local_jobs()
         elapsed = time.perf_counter() - t0
+        ctx.wait_for_local_jobs()
+        report = ctx.summary(elapsed)  # before close: a durable store closes with the node
     finally:
         ctx.close()
-    report = ctx.summary(elapsed)
     if config.pouw_mode is PoUwMode.REMOTE:
+        where = f" in {config.store_path}" if config.store_path else ""
         report["note"] = (
-            "remote mode: jobs stay pending for external provers "
-            "(the HTTP API that serves them is not part of this release)"
+            f"remote mode: jobs stay pending{where} for external provers; "
+            "serve them with --listen HOST:PORT"
         )
     if args.json:
         print(json.dumps(report, sort_keys=False))
     else:
         _print_report(report)
+    return 0
+
+
+def _serve_node(config: Any, args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+    from .node import NodeContext, generate_intents
+    from .server_address import parse_listen
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as exc:
+        raise ConfigError(f"--listen: {exc}") from None
+    try:
+        from .server import serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"--listen needs the server extra (pip install 'pouw[server]'): {exc}"
+        ) from None
+    ctx = NodeContext.from_config(config)
+    try:
+        if args.intents:
+            seed = config.intent_seed if args.seed is None else args.seed
+            ctx.submit_intents(
+                generate_intents(
+                    args.intents,
+                    seed=seed,
+                    n_accounts=config.accounts,
+                    balance=config.genesis_balance,
+                    state=ctx.state if len(ctx.ledger) else None,
+                )
+            )
+        serve(ctx, host, port)
+    finally:
+        ctx.close()
     return 0
 
 
@@ -152,6 +228,18 @@ def _print_report(r: dict[str, Any]) -> None:
     if "note" in r:
         lines.append(f"note            {r['note']}")
     print("\n".join(lines))
+
+
+register_command("node", _add_node)
+
+
+def _add_groth16(sub: Any) -> None:
+    from .zk.cli import add_parser  # the zk stack loads only when the parser is built
+
+    add_parser(sub)
+
+
+register_command("groth16", _add_groth16)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,10 +27,29 @@ starts with the key's dotted name (``queue.capacity: ...``).
     [intents]                # demo and benchmark intent generation
     count = 1000
     seed = 0
+
+    [store]                  # durable job store and ledger (SQLite); none: in memory
+    path = "pouw.sqlite3"    # relative to the config file's directory
+    synchronous = "full"     # full | normal
+
+    [leases]                 # remote workers
+    lease_ms = 30000         # a claim holds the job this long; heartbeats extend it
+    max_attempts = 3         # claims a job gets before it is FAILED (dead letter)
+
+    [server]                 # the HTTP API (pouw node --listen)
+    listen = "127.0.0.1:8645"
+    max_body_bytes = 16777216
+    rate_limit = 200         # requests per second per worker (burst: the same)
+    max_leases = 16          # concurrent leases per worker
+    protect_reads = false    # true: list, get and stats need a worker token too
+
+    [server.tokens]          # worker id = "sha256:<hex of the token's SHA-256>"
+    # alice = "sha256:..."   # add one with `pouw token new --worker alice --config FILE`
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -66,6 +85,16 @@ class NodeConfig:
     coinbase: int = 0
     intent_count: int = 1000
     intent_seed: int = 0
+    store_path: Path | None = None  #: SQLite file (resolved); None: the in-memory store
+    store_synchronous: str = "full"
+    lease_ms: int = 30_000
+    max_attempts: int = 3
+    listen: str = "127.0.0.1:8645"
+    max_body_bytes: int = 16 << 20
+    rate_limit: int = 200
+    max_leases: int = 16
+    protect_reads: bool = False
+    tokens: tuple[tuple[str, str], ...] = ()  #: (worker id, "sha256:<hex>")
     source: Path | None = None  #: the file it was read from, if any
 
     @classmethod
@@ -93,6 +122,9 @@ class NodeConfig:
                     _set(values, f"{key}.{sub}", sub_raw)
             else:
                 _set(values, key, raw)
+        store_path = values.get("store_path")
+        if store_path is not None and source is not None and not store_path.is_absolute():
+            values["store_path"] = Path(source).parent / store_path
         config = cls(**values, source=source)
         config._check_consistency()
         return config
@@ -117,6 +149,12 @@ class NodeConfig:
             key = _KEY_OF_FIELD[f.name]
             value = getattr(self, f.name)
             value = value.value if hasattr(value, "value") else value
+            if f.name == "store_path":
+                if value is None:
+                    continue
+                value = str(value)
+            elif f.name == "tokens":
+                value = dict(value)
             if "." in key:
                 section, sub = key.split(".")
                 out.setdefault(section, {})[sub] = value
@@ -158,6 +196,50 @@ def _zk_mode(key: str, value: Any) -> ZkMode:
     return mode
 
 
+def _path(key: str, value: Any) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key}: expected a file path (a non-empty string), got {value!r}")
+    return Path(value)
+
+
+def _synchronous(key: str, value: Any) -> str:
+    if value not in ("full", "normal"):
+        raise ConfigError(f"{key}: expected 'full' or 'normal', got {value!r}")
+    return str(value)
+
+
+def _listen(key: str, value: Any) -> str:
+    from ..server_address import parse_listen  # shared with the CLI's --listen
+
+    try:
+        parse_listen(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+    return str(value)
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _tokens(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{key}: expected a table of worker = "sha256:<hex>"')
+    out = []
+    for worker, digest in value.items():
+        if not _WORKER_ID.fullmatch(worker):
+            raise ConfigError(f"{key}.{worker}: a worker id is 1-64 of [A-Za-z0-9_.-]")
+        if not (isinstance(digest, str) and _TOKEN_HASH.fullmatch(digest)):
+            raise ConfigError(f'{key}.{worker}: expected "sha256:<64 hex digits>"')
+        out.append((worker, digest))
+    return tuple(sorted(out))
+
+
+_WORKER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+
 # dotted TOML key -> (dataclass field, parser)
 _SCHEMA: dict[str, tuple[str, Any]] = {
     "pouw_mode": ("pouw_mode", _pouw_mode),
@@ -173,6 +255,16 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "state.coinbase": ("coinbase", _int_in(0, (1 << 32) - 1)),
     "intents.count": ("intent_count", _int_in(0, 1 << 32)),
     "intents.seed": ("intent_seed", _int_in(0, (1 << 64) - 1)),
+    "store.path": ("store_path", _path),
+    "store.synchronous": ("store_synchronous", _synchronous),
+    "leases.lease_ms": ("lease_ms", _int_in(1, 1 << 40)),
+    "leases.max_attempts": ("max_attempts", _int_in(1, 1000)),
+    "server.listen": ("listen", _listen),
+    "server.max_body_bytes": ("max_body_bytes", _int_in(1024, 1 << 30)),
+    "server.rate_limit": ("rate_limit", _int_in(1, 1 << 20)),
+    "server.max_leases": ("max_leases", _int_in(1, 1 << 20)),
+    "server.protect_reads": ("protect_reads", _bool),
+    "server.tokens": ("tokens", _tokens),
 }
 _SECTIONS = {key.split(".")[0] for key in _SCHEMA if "." in key}
 _KEY_OF_FIELD = {name: key for key, (name, _) in _SCHEMA.items()}

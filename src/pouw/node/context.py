@@ -26,14 +26,19 @@ from ..job import ProofJob
 from ..prover import Prover, get_prover
 from ..queue import JobQueue, JobStore
 from ..status import JobTier, PoUwMode
+from ..store import SqliteJobQueue
 from ..worker import LocalWorkerPool, Outcome, process_job
 from .config import NodeConfig
+from .durable import record_entry
 from .executor import Executor
 from .intents import Intent
 from .ledger import Ledger, LedgerEntry
 from .state import AccountState
 
-__all__ = ["NodeContext"]
+__all__ = ["NodeContext", "BATCH"]
+
+#: Intents per transaction over a durable store (see :meth:`NodeContext.process_batch`).
+BATCH = 256
 
 
 class NodeContext:
@@ -60,6 +65,7 @@ class NodeContext:
         self._lock = threading.Lock()
         self.proofs_verified = 0  # inline and workers=0 proofs; the pool counts its own
         self.intents_processed = 0
+        self._intent_ready = threading.Condition(self._lock)
         self.pool: LocalWorkerPool | None = None
         if self.pouw_mode is PoUwMode.LOCAL and config.workers > 0:
             self.pool = LocalWorkerPool(
@@ -73,16 +79,29 @@ class NodeContext:
     @classmethod
     def from_config(cls, config: NodeConfig, *, job_queue: JobStore | None = None) -> NodeContext:
         """A node with a genesis state, an empty ledger and the configured store and prover."""
+        executor = Executor(coinbase=config.coinbase)
+        state = AccountState.genesis(
+            config.accounts, config.genesis_balance, depth=config.state_depth
+        )
+        ledger = Ledger()
         if job_queue is None:
-            job_queue = JobQueue(config.queue_capacity, retention=config.queue_retention)
+            if config.store_path is not None:
+                from .durable import open_store, replay_ledger
+
+                job_queue = open_store(config)
+                replay_ledger(job_queue, executor, state, ledger)
+            else:
+                job_queue = JobQueue(
+                    config.queue_capacity,
+                    retention=config.queue_retention,
+                    max_attempts=config.max_attempts,
+                )
         return cls(
             config,
             job_queue=job_queue,
-            executor=Executor(coinbase=config.coinbase),
-            state=AccountState.genesis(
-                config.accounts, config.genesis_balance, depth=config.state_depth
-            ),
-            ledger=Ledger(),
+            executor=executor,
+            state=state,
+            ledger=ledger,
             prover=get_prover(config.zk_mode),
         )
 
@@ -93,6 +112,7 @@ class NodeContext:
         intent.validate()
         with self._lock:
             self._intents.append(intent)
+            self._intent_ready.notify()
 
     def submit_intents(self, intents: Iterable[Intent]) -> int:
         n = 0
@@ -119,16 +139,23 @@ class NodeContext:
         result, trace = self.executor.execute_intent_with_trace(intent, self.state)
         self.intents_processed += 1
         zk_word = self.config.zk_mode.value
+        durable = self.job_queue if isinstance(self.job_queue, SqliteJobQueue) else None
 
         if self.pouw_mode is PoUwMode.DISABLED:
             proof = self.prover.prove(trace, tier=JobTier.MACRO)
+            if durable is not None:
+                return record_entry(durable, self.ledger, intent, result, None, zk_word, proof)
             return self.ledger.append(result, [], zk_mode=zk_word, proof=proof)
 
         job = ProofJob.new_for_trace(
             trace, JobTier.MACRO, result.gas_summary.fee_charged, self.config.job_ttl_ms
         )
-        entry = self.ledger.append(result, [job.job_id], zk_mode=zk_word)
-        self.job_queue.enqueue(job)
+        if durable is not None:
+            # entry, job id and job in one transaction
+            entry = record_entry(durable, self.ledger, intent, result, job, zk_word)
+        else:
+            entry = self.ledger.append(result, [job.job_id], zk_mode=zk_word)
+            self.job_queue.enqueue(job)
         if self.pouw_mode is PoUwMode.LOCAL:
             if self.pool is not None:
                 self.pool.submit(job)
@@ -139,10 +166,64 @@ class NodeContext:
     def process_all(self, *, progress: Any = None) -> int:
         """Process every waiting intent; ``progress(done)`` is called as it goes."""
         done = 0
+        if self._batches():
+            while n := self.process_batch():
+                done += n
+                if progress is not None:
+                    progress(done)
+            return done
         while self.process_next_intent() is not None:
             done += 1
             if progress is not None:
                 progress(done)
+        return done
+
+    def process_batch(self, limit: int = BATCH) -> int:
+        """Process up to ``limit`` waiting intents; returns how many.
+
+        Over a durable store (remote and disabled mode) they share one
+        transaction: one disk sync for the batch (group commit), each entry
+        still all-or-nothing with its job. An intent that raises ends the
+        batch; the entries before it are committed, then the error propagates.
+        """
+        if not self._batches():
+            n = 0
+            while n < limit and self.process_next_intent() is not None:
+                n += 1
+            return n
+        assert isinstance(self.job_queue, SqliteJobQueue)
+        n = 0
+        error: Exception | None = None
+        with self.job_queue.batch():
+            while n < limit:
+                try:
+                    if self.process_next_intent() is None:
+                        break
+                except Exception as exc:  # noqa: BLE001 - committed what came before, then raised
+                    error = exc
+                    break
+                n += 1
+        if error is not None:
+            raise error
+        return n
+
+    def _batches(self) -> bool:
+        # not in local mode: the pool's threads record their proofs in the store,
+        # and must not wait on a batch while the pipeline waits on their ring
+        return isinstance(self.job_queue, SqliteJobQueue) and self.pouw_mode is not PoUwMode.LOCAL
+
+    def serve_intents(self, stop: threading.Event, poll: float = 0.2) -> int:
+        """Process intents as they are submitted until ``stop`` is set (the
+        server's pipeline thread); returns how many were processed."""
+        done = 0
+        while not stop.is_set():
+            n = self.process_batch()
+            if n:
+                done += n
+                continue
+            with self._intent_ready:
+                if not self._intents:
+                    self._intent_ready.wait(poll)
         return done
 
     def wait_for_local_jobs(self, timeout: float | None = None) -> bool:
@@ -155,6 +236,9 @@ class NodeContext:
         """Stop the local pool (finishing its jobs unless ``drain=False``)."""
         if self.pool is not None:
             self.pool.close(drain=drain)
+        close = getattr(self.job_queue, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> NodeContext:
         return self

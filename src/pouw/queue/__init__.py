@@ -2,13 +2,22 @@
 
 * :class:`JobStore` -- the backend protocol the node holds;
 * :class:`JobQueue` -- the in-memory backend;
-* :class:`QueueStats`, :class:`JobRecord` -- what stores report;
+* :class:`QueueStats`, :class:`JobRecord`, :class:`SubmitResult` -- what stores report;
+* :class:`NotHolder`, :class:`LeaseLost`, :class:`JobUnavailable` -- lease refusals;
 * :class:`RingBuffer` -- the compiled lock-free MPMC ring that carries jobs from
   the node to its local worker threads.
 """
 
 from .._native import missing_extension
-from .base import JobRecord, JobStore, QueueStats
+from .base import (
+    JobRecord,
+    JobStore,
+    JobUnavailable,
+    LeaseLost,
+    NotHolder,
+    QueueStats,
+    SubmitResult,
+)
 from .memory import JobQueue
 
 try:
@@ -16,4 +25,14 @@ try:
 except ImportError as exc:  # pragma: no cover - a broken build, not a fallback
     raise missing_extension("ring", exc) from exc
 
-__all__ = ["JobStore", "JobQueue", "QueueStats", "JobRecord", "RingBuffer"]
+__all__ = [
+    "JobStore",
+    "JobQueue",
+    "QueueStats",
+    "JobRecord",
+    "RingBuffer",
+    "SubmitResult",
+    "NotHolder",
+    "LeaseLost",
+    "JobUnavailable",
+]

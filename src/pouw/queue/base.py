@@ -1,20 +1,60 @@
 """What every job store offers: the backend protocol, its stats and its records.
 
-The node, the worker pool and (later) the HTTP API hold a :class:`JobStore`,
-never a concrete backend; :class:`~pouw.queue.JobQueue` is the in-memory one
-and durable backends implement the same protocol and pass the same tests
-(``tests/queue_conformance.py``).
+The node, the worker pool and the HTTP API hold a :class:`JobStore`, never a
+concrete backend; :class:`~pouw.queue.JobQueue` is the in-memory one,
+:class:`~pouw.store.SqliteJobQueue` the durable one, and both pass the same
+conformance tests (the backends of ``tests/queue_backends.py``, run by
+``tests/test_queue.py`` and ``tests/test_queue_leases.py``).
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass
 from typing import Protocol, runtime_checkable
 
+from ..errors import InvalidTransition, PouwError
 from ..job import ProofJob
-from ..status import JobStatus
+from ..status import JobStatus, JobTier
 
-__all__ = ["QueueStats", "JobRecord", "JobStore"]
+__all__ = [
+    "QueueStats",
+    "JobRecord",
+    "JobStore",
+    "SubmitResult",
+    "NotHolder",
+    "LeaseLost",
+    "JobUnavailable",
+    "WORKER_COUNTERS",
+]
+
+#: Per-worker counters every store keeps (``worker_stats``).
+WORKER_COUNTERS = ("claimed", "completed", "failed", "rejected", "lapsed")
+
+
+class NotHolder(PouwError):
+    """The worker acts on a job it does not hold and never held (HTTP 403)."""
+
+
+class LeaseLost(InvalidTransition):
+    """The worker held the job once, but its lease lapsed or was ended (HTTP 409)."""
+
+
+class JobUnavailable(InvalidTransition):
+    """The job cannot be claimed now: not pending, or kept for another worker
+    for one lease period after this worker failed it or let its lease lapse."""
+
+
+class SubmitResult(str, enum.Enum):
+    """What a (verified) proof submitted by a worker did to its job."""
+
+    COMPLETED = "completed"  #: the holder's proof completed the job
+    LATE_COMPLETED = "late_completed"  #: a lapsed worker's proof completed it
+    DUPLICATE = "duplicate"  #: the same worker's same proof again: nothing changed
+    ALREADY_COMPLETED = "already_completed"  #: another submission completed it first
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +102,12 @@ class JobRecord:
         "enqueued_at_ms",
         "started_at_ms",
         "finished_at_ms",
+        "lease_expires_at_ms",
+        "lease_ms",
+        "holders",
+        "avoid_worker",
+        "avoid_until_ms",
+        "seq",
     )
 
     def __init__(self, job: ProofJob, status: JobStatus, enqueued_at_ms: int) -> None:
@@ -74,6 +120,12 @@ class JobRecord:
         self.enqueued_at_ms = enqueued_at_ms
         self.started_at_ms: int | None = None
         self.finished_at_ms: int | None = None
+        self.lease_expires_at_ms: int | None = None  #: None: no lease (local workers)
+        self.lease_ms = 0  #: length of the current or last lease
+        self.holders: set[str] = set()  #: every worker that ever held the job
+        self.avoid_worker: str | None = None  #: failed or lapsed here: others first
+        self.avoid_until_ms = 0
+        self.seq = 0  #: enqueue order (the list cursor)
 
     @property
     def job_id(self) -> str:
@@ -83,6 +135,7 @@ class JobRecord:
         copy = JobRecord.__new__(JobRecord)
         for name in JobRecord.__slots__:
             setattr(copy, name, getattr(self, name))
+        copy.holders = set(self.holders)
         return copy
 
     def to_dict(self) -> dict[str, object]:
@@ -95,6 +148,7 @@ class JobRecord:
             enqueued_at_ms=self.enqueued_at_ms,
             started_at_ms=self.started_at_ms,
             finished_at_ms=self.finished_at_ms,
+            lease_expires_at_ms=self.lease_expires_at_ms,
             has_proof=self.proof is not None,
         )
         return d
@@ -123,8 +177,32 @@ class JobStore(Protocol):
     * status changes follow :data:`~pouw.status.ALLOWED_TRANSITIONS`; anything
       else raises :class:`~pouw.InvalidTransition`; an unknown id raises
       :class:`~pouw.JobNotFound`.
-    * ``sweep`` expires every pending or in-progress job past its deadline.
+    * ``sweep`` expires every pending or in-progress job past its deadline and
+      ends every lapsed lease.
+
+    Leases (remote workers; every lease operation first ends lapsed leases):
+
+    * ``claim``/``claim_next`` move a pending job to in progress held by a
+      worker until ``now + lease_ms`` (attempts + 1); ``heartbeat`` extends it.
+    * a lease that lapses, or a ``fail``, returns the job to PENDING (the
+      attempt stays counted) with the last error kept; once ``attempts``
+      reaches ``max_attempts`` it becomes FAILED instead (``dead_letters``).
+    * a job failed or lapsed on worker W is kept from W for one lease period
+      (``claim_next`` skips it, ``claim`` raises :class:`JobUnavailable`);
+      after that W may take it again, so a lone worker never stalls.
+    * ``complete_by`` records a proof the caller has verified: from the holder
+      it completes; from a worker whose lease lapsed it still completes, from
+      PENDING (:data:`~pouw.status.LATE_PROOF_TRANSITIONS`) or from another
+      worker's lease (which ends); once completed, the same proof again from
+      the same worker is :attr:`SubmitResult.DUPLICATE` and any other
+      :attr:`SubmitResult.ALREADY_COMPLETED`. A worker that never held the job
+      gets :class:`NotHolder`; a failed or expired job
+      :class:`~pouw.InvalidTransition`.
+    * ``reject_proof`` counts a bad proof against the worker and, if it holds
+      the job, gives the job back as ``fail`` does.
     """
+
+    max_attempts: int
 
     def enqueue(self, job: ProofJob) -> None: ...
 
@@ -147,3 +225,39 @@ class JobStore(Protocol):
     def sweep(self) -> int: ...
 
     def stats(self) -> QueueStats: ...
+
+    # -- leases -------------------------------------------------------------
+
+    def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord: ...
+
+    def claim_next(
+        self, worker_id: str, lease_ms: int, tier: JobTier | None = None
+    ) -> JobRecord | None: ...
+
+    def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...
+
+    def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
+
+    def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult: ...
+
+    def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
+
+    def lapse_leases(self) -> int: ...
+
+    # -- queries for the API ------------------------------------------------
+
+    def list_jobs(
+        self,
+        status: JobStatus | None = None,
+        tier: JobTier | None = None,
+        limit: int = 100,
+        after_seq: int = 0,
+    ) -> list[JobRecord]: ...
+
+    def dead_letters(self, limit: int | None = None) -> list[JobRecord]: ...
+
+    def leases_held(self, worker_id: str) -> int: ...
+
+    def worker_stats(self) -> dict[str, dict[str, int]]: ...
+
+    def stats_by_tier(self) -> dict[str, QueueStats]: ...

@@ -15,8 +15,16 @@ from collections.abc import Callable
 
 from ..errors import DuplicateJob, InvalidTransition, JobNotFound, QueueFull
 from ..job import ProofJob, now_ms
-from ..status import JobStatus, check_transition
-from .base import JobRecord, QueueStats
+from ..status import JobStatus, JobTier, check_transition
+from .base import (
+    WORKER_COUNTERS,
+    JobRecord,
+    JobUnavailable,
+    LeaseLost,
+    NotHolder,
+    QueueStats,
+    SubmitResult,
+)
 
 __all__ = ["JobQueue"]
 
@@ -41,6 +49,8 @@ class JobQueue:
     reservation_timeout_ms:
         How long a job handed out by :meth:`pop_next` may wait for
         :meth:`mark_in_progress` before :meth:`sweep` returns it to the queue.
+    max_attempts:
+        Claims a job gets; when the last one fails or lapses the job is FAILED.
     clock:
         Milliseconds now (tests pass a fake clock).
 
@@ -58,6 +68,7 @@ class JobQueue:
         *,
         retention: int = 10_000,
         reservation_timeout_ms: int = 30_000,
+        max_attempts: int = 3,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         if not isinstance(capacity, int) or capacity < 1:
@@ -68,6 +79,9 @@ class JobQueue:
             raise ValueError(
                 f"reservation_timeout_ms must be a positive integer, got {reservation_timeout_ms!r}"
             )
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValueError(f"max_attempts must be a positive integer, got {max_attempts!r}")
+        self.max_attempts = max_attempts
         self.capacity = capacity
         self.retention = retention
         self.reservation_timeout_ms = reservation_timeout_ms
@@ -80,6 +94,10 @@ class JobQueue:
         self._live = 0
         self._counts = dict.fromkeys(JobStatus, 0)
         self._next_sweep_ms = 0
+        self._tier_counts = {t: dict.fromkeys(JobStatus, 0) for t in JobTier}
+        self._leases: dict[str, int] = {}  # in-progress job id -> lease expiry (ms)
+        self._workers: dict[str, dict[str, int]] = {}
+        self._seq = 0
 
     # -- producer side ---------------------------------------------------
 
@@ -93,16 +111,23 @@ class JobQueue:
             if job.deadline_ms < now:
                 rec = JobRecord(job, _EXPIRED, now)
                 rec.finished_at_ms = now
+                self._seq += 1
+                rec.seq = self._seq
                 self._records[job_id] = rec
                 self._counts[_EXPIRED] += 1
+                self._tier_counts[job.tier][_EXPIRED] += 1
                 self._retire(job_id)
                 return
             if self._live >= self.capacity:
                 raise QueueFull(f"queue is full ({self.capacity} live jobs)")
-            self._records[job_id] = JobRecord(job, _PENDING, now)
+            rec = JobRecord(job, _PENDING, now)
+            self._seq += 1
+            rec.seq = self._seq
+            self._records[job_id] = rec
             self._order.append(job_id)
             self._live += 1
             self._counts[_PENDING] += 1
+            self._tier_counts[job.tier][_PENDING] += 1
 
     # -- consumer side ---------------------------------------------------
 
@@ -146,6 +171,7 @@ class JobQueue:
             rec.attempts += 1
             rec.started_at_ms = now
             rec.error = None
+            rec.holders.add(worker_id)
 
     def mark_completed(self, job_id: str, proof: bytes) -> None:
         """In progress -> completed; the proof stays retrievable by :meth:`get`."""
@@ -178,6 +204,126 @@ class JobQueue:
             rec.error = error
             self._order.append(job_id)
 
+    # -- leases ------------------------------------------------------------
+
+    def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord:
+        """Pending -> in progress held by ``worker_id`` until ``now + lease_ms``."""
+        _check_lease(lease_ms)
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            rec = self._record(job_id)
+            if rec.status is _PENDING and rec.job.deadline_ms < now:
+                self._move(rec, _EXPIRED, now)
+            if rec.status is not _PENDING:
+                raise JobUnavailable(f"job {job_id} is {rec.status.value}, not pending")
+            if rec.avoid_worker == worker_id and now < rec.avoid_until_ms:
+                raise JobUnavailable(
+                    f"job {job_id} failed on {worker_id}; kept for other workers "
+                    f"until {rec.avoid_until_ms}"
+                )
+            self._start_lease(rec, worker_id, lease_ms, now)
+            return rec.snapshot()
+
+    def claim_next(
+        self, worker_id: str, lease_ms: int, tier: JobTier | None = None
+    ) -> JobRecord | None:
+        """Claim the oldest pending job this worker may take (of ``tier``, if given)."""
+        _check_lease(lease_ms)
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            if self._reserved and now >= self._next_sweep_ms:
+                self._return_stale_reservations(now)
+            order, records = self._order, self._records
+            aside: list[str] = []  # other tiers, or kept from this worker: stay queued
+            found = None
+            while order:
+                job_id = order.popleft()
+                rec = records.get(job_id)
+                if rec is None or rec.status is not _PENDING or job_id in self._reserved:
+                    continue
+                if rec.job.deadline_ms < now:
+                    self._move(rec, _EXPIRED, now)
+                    continue
+                if (tier is not None and rec.job.tier is not tier) or (
+                    rec.avoid_worker == worker_id and now < rec.avoid_until_ms
+                ):
+                    aside.append(job_id)
+                    continue
+                found = rec
+                break
+            order.extendleft(reversed(aside))
+            if found is None:
+                return None
+            self._start_lease(found, worker_id, lease_ms, now)
+            return found.snapshot()
+
+    def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
+        """Extend the worker's lease to ``now + lease_ms``; returns the new expiry."""
+        _check_lease(lease_ms)
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            rec = self._held(job_id, worker_id)
+            rec.lease_expires_at_ms = now + lease_ms
+            rec.lease_ms = lease_ms
+            self._leases[job_id] = rec.lease_expires_at_ms
+            return rec.lease_expires_at_ms
+
+    def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus:
+        """The holder gives the job back with ``error``: PENDING, or FAILED at max_attempts."""
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            rec = self._held(job_id, worker_id)
+            self._count(worker_id, "failed")
+            return self._give_back(rec, str(error), now)
+
+    def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult:
+        """Record a verified proof from ``worker_id`` (see the protocol for the cases)."""
+        if not isinstance(proof, (bytes, bytearray, memoryview)):
+            raise TypeError("proof must be bytes")
+        proof = bytes(proof)
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            rec = self._record(job_id)
+            if worker_id not in rec.holders:
+                raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
+            if rec.status is _COMPLETED:
+                same = rec.proof == proof and rec.worker_id == worker_id
+                return SubmitResult.DUPLICATE if same else SubmitResult.ALREADY_COMPLETED
+            if not rec.status.is_final and rec.job.deadline_ms < now:
+                self._move(rec, _EXPIRED, now)
+            holder = rec.status is _IN_PROGRESS and rec.worker_id == worker_id
+            check_transition(job_id, rec.status, _COMPLETED, late_proof=True)
+            self._leases.pop(job_id, None)
+            rec.proof = proof
+            rec.worker_id = worker_id
+            rec.lease_expires_at_ms = None
+            self._move(rec, _COMPLETED, now)
+            self._count(worker_id, "completed")
+            return SubmitResult.COMPLETED if holder else SubmitResult.LATE_COMPLETED
+
+    def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
+        """Count a bad proof against ``worker_id``; if it holds the job, give it back."""
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            rec = self._record(job_id)
+            if worker_id not in rec.holders:
+                raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
+            self._count(worker_id, "rejected")
+            if rec.status is _IN_PROGRESS and rec.worker_id == worker_id:
+                return self._give_back(rec, str(error), now)
+            return rec.status
+
+    def lapse_leases(self) -> int:
+        """End every lapsed lease now; returns how many."""
+        with self._lock:
+            return self._lapse_due(self._clock())
+
     # -- queries ---------------------------------------------------------
 
     def get(self, job_id: str) -> JobRecord:
@@ -206,8 +352,51 @@ class JobQueue:
 
     def stats(self) -> QueueStats:
         with self._lock:
-            c = self._counts
-            return QueueStats(c[_PENDING], c[_IN_PROGRESS], c[_COMPLETED], c[_FAILED], c[_EXPIRED])
+            return _stats(self._counts)
+
+    def stats_by_tier(self) -> dict[str, QueueStats]:
+        """Exact counts per status for each tier (keys: the tier words)."""
+        with self._lock:
+            return {t.value: _stats(c) for t, c in self._tier_counts.items()}
+
+    def list_jobs(
+        self,
+        status: JobStatus | None = None,
+        tier: JobTier | None = None,
+        limit: int = 100,
+        after_seq: int = 0,
+    ) -> list[JobRecord]:
+        """Known jobs in enqueue order after ``after_seq``, filtered; snapshots."""
+        out: list[JobRecord] = []
+        with self._lock:
+            for rec in self._records.values():
+                if rec.seq <= after_seq:
+                    continue
+                if (status is None or rec.status is status) and (
+                    tier is None or rec.job.tier is tier
+                ):
+                    out.append(rec.snapshot())
+                    if len(out) >= limit:
+                        break
+        out.sort(key=lambda r: r.seq)
+        return out
+
+    def dead_letters(self, limit: int | None = None) -> list[JobRecord]:
+        """FAILED jobs still retained, oldest first, with their last error."""
+        with self._lock:
+            dead = [r.snapshot() for r in self._records.values() if r.status is _FAILED]
+        dead.sort(key=lambda r: r.seq)
+        return dead if limit is None else dead[:limit]
+
+    def leases_held(self, worker_id: str) -> int:
+        with self._lock:
+            recs = self._records
+            return sum(1 for j in self._leases if recs[j].worker_id == worker_id)
+
+    def worker_stats(self) -> dict[str, dict[str, int]]:
+        """Per worker: claimed, completed, failed, rejected and lapsed counts."""
+        with self._lock:
+            return {w: dict(c) for w, c in sorted(self._workers.items())}
 
     def sweep(self) -> int:
         """Expire overdue pending and in-progress jobs; return stale reservations
@@ -216,6 +405,7 @@ class JobQueue:
         expired = 0
         with self._lock:
             self._return_stale_reservations(now)
+            self._lapse_due(now)
             for rec in list(self._records.values()):
                 if rec.status in (_PENDING, _IN_PROGRESS) and rec.job.deadline_ms < now:
                     self._move(rec, _EXPIRED, now)
@@ -237,12 +427,77 @@ class JobQueue:
             raise JobNotFound(f"no job {job_id!r}")
         return rec
 
+    def _held(self, job_id: str, worker_id: str) -> JobRecord:
+        rec = self._record(job_id)
+        if rec.status is _IN_PROGRESS and rec.worker_id == worker_id:
+            return rec
+        if worker_id in rec.holders:
+            raise LeaseLost(f"worker {worker_id!r} no longer holds job {job_id}")
+        raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
+
+    def _count(self, worker_id: str, what: str) -> None:
+        c = self._workers.get(worker_id)
+        if c is None:
+            c = self._workers[worker_id] = dict.fromkeys(WORKER_COUNTERS, 0)
+        c[what] += 1
+
+    def _start_lease(self, rec: JobRecord, worker_id: str, lease_ms: int, now: int) -> None:
+        job_id = rec.job.job_id
+        self._reserved.pop(job_id, None)
+        self._move(rec, _IN_PROGRESS, now)
+        if len(self._order) > 2 * self._counts[_PENDING] + 1024:
+            self._compact_order()
+        rec.worker_id = worker_id
+        rec.attempts += 1
+        rec.started_at_ms = now
+        rec.lease_ms = lease_ms
+        rec.lease_expires_at_ms = now + lease_ms
+        rec.holders.add(worker_id)
+        self._leases[job_id] = rec.lease_expires_at_ms
+        self._count(worker_id, "claimed")
+
+    def _give_back(self, rec: JobRecord, error: str, now: int) -> JobStatus:
+        # a failed or lapsed lease: pending again (others first) or, at the
+        # last attempt, failed for good with the error kept
+        job_id = rec.job.job_id
+        self._leases.pop(job_id, None)
+        rec.error = error
+        rec.lease_expires_at_ms = None
+        if rec.attempts >= self.max_attempts:
+            self._move(rec, _FAILED, now)
+            return _FAILED
+        rec.avoid_worker = rec.worker_id
+        rec.avoid_until_ms = now + max(rec.lease_ms, 1)
+        rec.worker_id = None
+        self._move(rec, _PENDING, now)
+        self._order.append(job_id)
+        return _PENDING
+
+    def _lapse_due(self, now: int) -> int:
+        if not self._leases:
+            return 0
+        due = [j for j, until in self._leases.items() if until < now]
+        for job_id in due:
+            rec = self._records[job_id]
+            if rec.job.deadline_ms < now:
+                self._leases.pop(job_id, None)
+                self._move(rec, _EXPIRED, now)
+                continue
+            self._count(rec.worker_id or "", "lapsed")
+            self._give_back(rec, f"lease lapsed on worker {rec.worker_id}", now)
+        return len(due)
+
     def _move(self, rec: JobRecord, new: JobStatus, now: int) -> None:
         old = rec.status
         counts = self._counts
         counts[old] -= 1
         counts[new] += 1
+        tier_counts = self._tier_counts[rec.job.tier]
+        tier_counts[old] -= 1
+        tier_counts[new] += 1
         rec.status = new
+        if old is _IN_PROGRESS:
+            self._leases.pop(rec.job.job_id, None)
         if new.is_final:
             self._live -= 1
             rec.finished_at_ms = now
@@ -282,3 +537,12 @@ class JobQueue:
         # back to the front, oldest first
         self._order.extendleft(reversed(returned))
         self._next_sweep_ms = now + max(1, self.reservation_timeout_ms // 4)
+
+
+def _stats(c: dict[JobStatus, int]) -> QueueStats:
+    return QueueStats(c[_PENDING], c[_IN_PROGRESS], c[_COMPLETED], c[_FAILED], c[_EXPIRED])
+
+
+def _check_lease(lease_ms: object) -> None:
+    if not isinstance(lease_ms, int) or isinstance(lease_ms, bool) or not 1 <= lease_ms <= 1 << 40:
+        raise ValueError(f"lease_ms must be a positive integer, got {lease_ms!r}")

@@ -1,0 +1,191 @@
+"""The remote-mode commands of ``pouw`` (they need only the ``server`` extra).
+
+* ``pouw token new --worker ID --config CONFIG`` -- make a worker token, store
+  its hash in the config, print the token once, alone on the last line;
+* ``pouw worker --url URL --token TOKEN [--concurrency N] [--exit-when-idle]``
+  -- prove jobs for a node (:class:`~pouw.remote_worker.RemoteWorker`);
+* ``pouw submit --url URL --intents N [--seed S] [--accounts A]`` -- generate
+  intents and send them to a node;
+* ``pouw jobs --url URL [--json]`` -- the node's stats and jobs, as a table or
+  one JSON object ``{"stats": {...}, "jobs": [...]}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["register"]
+
+_SUBMIT_BATCH = 1000
+
+
+def register() -> None:
+    from .cli import register_command
+
+    for name, add in (
+        ("token", _add_token),
+        ("worker", _add_worker),
+        ("submit", _add_submit),
+        ("jobs", _add_jobs),
+    ):
+        register_command(name, add)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_token(sub: Any) -> None:
+    token = sub.add_parser("token", help="manage worker tokens")
+    tsub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    new = tsub.add_parser("new", help="create a worker token and store its hash in the config")
+    new.add_argument("--worker", required=True, metavar="ID", help="the worker's id")
+    new.add_argument("--config", required=True, metavar="CONFIG", help="node config (TOML) to edit")
+    new.set_defaults(func=_cmd_token_new)
+
+
+def _add_worker(sub: Any) -> None:
+    w = sub.add_parser("worker", help="prove jobs for a node over HTTP")
+    w.add_argument("--url", required=True, help="the node's base URL, e.g. http://127.0.0.1:8645")
+    w.add_argument("--token", required=True, help="this worker's token")
+    w.add_argument(
+        "--concurrency", type=_positive, default=1, metavar="N", help="jobs proven at once"
+    )
+    w.add_argument(
+        "--exit-when-idle",
+        action="store_true",
+        help="exit once the node has no job pending or in progress",
+    )
+    w.set_defaults(func=_cmd_worker)
+
+
+def _add_submit(sub: Any) -> None:
+    s = sub.add_parser("submit", help="generate intents and submit them to a node")
+    s.add_argument("--url", required=True)
+    s.add_argument("--intents", type=_positive, required=True, metavar="N")
+    s.add_argument("--seed", type=int, default=0, metavar="S")
+    s.add_argument(
+        "--accounts", type=_positive, default=1000, metavar="A", help="the node's genesis accounts"
+    )
+    s.set_defaults(func=_cmd_submit)
+
+
+def _add_jobs(sub: Any) -> None:
+    j = sub.add_parser("jobs", help="list a node's jobs and stats")
+    j.add_argument("--url", required=True)
+    j.add_argument(
+        "--json", action="store_true", help='print one object {"stats": ..., "jobs": [...]}'
+    )
+    j.set_defaults(func=_cmd_jobs)
+
+
+def _cmd_token_new(args: argparse.Namespace) -> int:
+    from .server.auth import add_token_to_config, new_token
+
+    path = Path(args.config)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    token = new_token()
+    add_token_to_config(path, args.worker, token)
+    print(f"stored the hash of worker {args.worker!r}'s token in {path}")
+    print("the token is shown once; pass it to `pouw worker --token`:")
+    print(token)
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from .remote_worker import RemoteWorker
+
+    worker = RemoteWorker(
+        args.url, args.token, concurrency=args.concurrency, exit_when_idle=args.exit_when_idle
+    )
+
+    def on_signal(signum: int, frame: object) -> None:
+        worker.stop.set()  # unfinished jobs are given back; finished proofs still submitted
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    counts = worker.run()
+    if worker.fatal:
+        raise ConfigError(worker.fatal)
+    print(json.dumps({"worker": counts}))
+    return 0
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from .node import generate_intents
+    from .server.client import ApiRefused, NodeClient, Unreachable
+
+    client = NodeClient(args.url)
+    sent = 0
+    batch: list[dict[str, Any]] = []
+    try:
+        for intent in generate_intents(args.intents, seed=args.seed, n_accounts=args.accounts):
+            batch.append(intent.to_dict())
+            if len(batch) == _SUBMIT_BATCH:
+                sent += client.submit_intents(batch)
+                batch = []
+        if batch:
+            sent += client.submit_intents(batch)
+    except (ApiRefused, Unreachable) as exc:
+        raise ConfigError(f"the node at {args.url}: {exc}") from None
+    finally:
+        client.close()
+    print(json.dumps({"submitted": sent}))
+    return 0
+
+
+def _cmd_jobs(args: argparse.Namespace) -> int:
+    from .server.client import ApiRefused, NodeClient, Unreachable
+
+    client = NodeClient(args.url)
+    try:
+        stats = client.stats()
+        jobs = client.list_jobs()
+    except (ApiRefused, Unreachable) as exc:
+        raise ConfigError(f"the node at {args.url}: {exc}") from None
+    finally:
+        client.close()
+    if args.json:
+        out = {
+            "stats": dict(
+                stats["stats"],
+                by_tier=stats["by_tier"],
+                workers=stats["workers"],
+                proving_ms=stats["proving_ms"],
+            ),
+            "jobs": jobs,
+        }
+        print(json.dumps(out))
+        return 0
+    s = stats["stats"]
+    print("  ".join(f"{k.removesuffix('_count')} {v}" for k, v in s.items()))
+    print(f"{'job_id':18} {'tier':6} {'status':12} {'worker':12} {'attempts':>8}")
+    for j in jobs:
+        print(
+            f"{j['job_id'][:16]}.. {j['tier']:6} {j['status']:12} {str(j['worker_id'] or '-')[:12]:12} "
+            f"{j['attempts']:>8}"
+        )
+    if stats["workers"]:
+        print(
+            "workers: "
+            + "; ".join(
+                f"{w} " + ", ".join(f"{k} {v}" for k, v in c.items())
+                for w, c in stats["workers"].items()
+            )
+        )
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,187 @@
+"""A remote prover: claim jobs from a node over HTTP, prove, heartbeat, submit.
+
+``pouw worker --url URL --token TOKEN`` runs :class:`RemoteWorker`. Each of
+its ``concurrency`` threads loops: claim-next (long-poll), prove the job with
+its ``zk_mode`` while a helper thread heartbeats the lease, submit the proof.
+
+* The node unreachable: claims back off (0.1 s doubling to 5 s); a finished
+  proof is kept and its submission retried until the node answers, so no
+  proof is lost to a node restart. A lapsed lease does not stop a submission:
+  the node accepts a late valid proof.
+* Stop (SIGINT): a job not yet proven is given back (``fail``) at once; a
+  proof already made is still submitted (for up to ``drain_s`` seconds).
+* ``exit_when_idle``: the worker ends once the node reports no job pending
+  or in progress (a job leased to a dead worker is not idle).
+
+Test hook: ``POUW_TEST_PROVE_DELAY_MS`` (an integer) makes each proof take at
+least that long, so tests can kill a worker mid-proof. Never set it in
+production.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from .prover import get_prover
+from .server.client import ApiRefused, NodeClient, Unreachable, job_from_claim
+
+__all__ = ["RemoteWorker", "DELAY_ENV"]
+
+DELAY_ENV = "POUW_TEST_PROVE_DELAY_MS"
+_log = logging.getLogger(__name__)
+
+
+class RemoteWorker:
+    """``concurrency`` proving threads against the node at ``url``."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        concurrency: int = 1,
+        exit_when_idle: bool = False,
+        wait_ms: int = 1000,
+        max_backoff_s: float = 5.0,
+        drain_s: float = 30.0,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.url = url
+        self.token = token
+        self.concurrency = concurrency
+        self.exit_when_idle = exit_when_idle
+        self.wait_ms = wait_ms
+        self.max_backoff_s = max_backoff_s
+        self.drain_s = drain_s
+        self.stop = threading.Event()
+        self.fatal: str | None = None  #: why the worker stopped on its own (a refused token)
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._delay_s = int(os.environ.get(DELAY_ENV, "0") or 0) / 1000
+
+    def run(self) -> dict[str, int]:
+        """Run until stopped (or idle); returns outcome counts."""
+        threads = [
+            threading.Thread(target=self._slot, name=f"pouw-remote-{i}", daemon=True)
+            for i in range(self.concurrency)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+        return dict(self.counts)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] += 1
+
+    def _slot(self) -> None:
+        client = NodeClient(self.url, self.token)
+        backoff = 0.1
+        try:
+            while not self.stop.is_set():
+                try:
+                    claim = client.claim_next(self.wait_ms)
+                    backoff = 0.1
+                except Unreachable as exc:
+                    _log.warning("node unreachable (%s); retrying in %.1f s", exc, backoff)
+                    self.stop.wait(backoff)
+                    backoff = min(self.max_backoff_s, backoff * 2)
+                    continue
+                except ApiRefused as exc:
+                    if exc.status == 401:
+                        self.fatal = f"the node refused this token ({exc})"
+                        self.stop.set()
+                        return
+                    self.stop.wait(1.0)  # rate limit or lease cap
+                    continue
+                if claim is None:
+                    if self.exit_when_idle and self._idle(client):
+                        return
+                    continue
+                self._work(client, claim)
+        finally:
+            client.close()
+
+    def _idle(self, client: NodeClient) -> bool:
+        try:
+            s = client.stats()["stats"]
+        except (Unreachable, ApiRefused):
+            return False
+        return bool(s["pending_count"] == 0 and s["in_progress_count"] == 0)
+
+    def _work(self, client: NodeClient, claim: dict[str, Any]) -> None:
+        job_id = claim["job_id"]
+        beat_stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(job_id, claim["lease_ms"], beat_stop), daemon=True
+        )
+        beat.start()
+        try:
+            try:
+                job = job_from_claim(claim)
+                if self._delay_s and self.stop.wait(self._delay_s):
+                    raise InterruptedError
+                proof = get_prover(claim["zk_mode"]).prove_job(job)
+            except InterruptedError:
+                self._give_back(client, job_id, "worker interrupted before the proof was done")
+                return
+            except Exception as exc:  # noqa: BLE001 - report the failure, keep working
+                self._give_back(client, job_id, f"{type(exc).__name__}: {exc}")
+                self._count("failed")
+                return
+        finally:
+            beat_stop.set()
+        self._submit(client, job_id, proof)
+
+    def _give_back(self, client: NodeClient, job_id: str, error: str) -> None:
+        try:
+            client.fail(job_id, error)
+            self._count("given_back")
+        except (Unreachable, ApiRefused) as exc:  # the lease will lapse instead
+            _log.warning("could not give back job %s: %s", job_id, exc)
+
+    def _submit(self, client: NodeClient, job_id: str, proof: bytes) -> None:
+        backoff = 0.1
+        give_up_at: float | None = None
+        while True:
+            try:
+                result = client.submit(job_id, proof)["result"]
+                self._count(result)
+                return
+            except ApiRefused as exc:
+                _log.warning("proof of job %s refused: %s", job_id, exc)
+                self._count("refused")
+                return
+            except Unreachable as exc:
+                if self.stop.is_set():
+                    give_up_at = give_up_at or time.monotonic() + self.drain_s
+                    if time.monotonic() > give_up_at:
+                        _log.error("giving up submitting job %s: %s", job_id, exc)
+                        self._count("unsubmitted")
+                        return
+                _log.warning(
+                    "node unreachable; proof of %s kept, retrying in %.1f s", job_id, backoff
+                )
+                time.sleep(backoff)
+                backoff = min(self.max_backoff_s, backoff * 2)
+
+    def _heartbeat(self, job_id: str, lease_ms: int, done: threading.Event) -> None:
+        client = NodeClient(self.url, self.token, timeout=max(1.0, lease_ms / 2000))
+        try:
+            while not done.wait(max(0.05, lease_ms / 3000)):
+                try:
+                    client.heartbeat(job_id)
+                except ApiRefused:
+                    return  # lease lost: finish anyway, the late proof is accepted
+                except Unreachable:
+                    continue
+        finally:
+            client.close()

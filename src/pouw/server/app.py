@@ -1,0 +1,455 @@
+"""The node's HTTP API for remote provers (Starlette; served by uvicorn).
+
+Every route under ``/pouw`` except ``/pouw/intents``; ``/healthz``,
+``/metrics`` and ``/openapi.json`` at the root. docs/remote.md is the
+reference; docs/openapi.json is the schema (served as is).
+
+Request order, the same for every worker action (claim, claim-next,
+heartbeat, fail, submit): the token first (401), then the rate limit (429),
+then the body (size 413, type 415, JSON 400), then the job (404, 403, 409).
+Store calls and proof verification run in the thread pool, never on the event
+loop, so a slow disk sync or a slow verifier does not stall other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..errors import InvalidTransition, JobNotFound, PouwError
+from ..node import NodeContext, Transfer
+from ..queue import JobUnavailable, LeaseLost, NotHolder
+from ..queue.base import JobRecord
+from ..status import JobStatus, JobTier
+from .auth import TokenChecker
+from .errors import ApiError, error_response
+from .limits import RateLimiter
+from .metrics import Metrics
+from .openapi import openapi_document
+
+__all__ = ["create_app", "MAX_WAIT_MS", "MAX_LIST", "MAX_INTENTS"]
+
+_log = logging.getLogger(__name__)
+
+MAX_WAIT_MS = 30_000  #: longest long-poll of claim-next
+MAX_LIST = 1000  #: most jobs per list page
+MAX_INTENTS = 10_000  #: most intents per POST
+_POLL_S = 0.05
+_JSON = "application/json"
+_OCTETS = "application/octet-stream"
+
+
+def _job_json(rec: JobRecord, *, with_trace: bool = False) -> dict[str, Any]:
+    d = rec.to_dict()
+    if with_trace:
+        d["trace_data"] = base64.b64encode(rec.job.trace_data).decode("ascii")
+    return d
+
+
+class _Api:
+    """The handlers, bound to one node."""
+
+    def __init__(self, ctx: NodeContext) -> None:
+        cfg = ctx.config
+        self.ctx = ctx
+        self.store = ctx.job_queue
+        self.tokens = TokenChecker(cfg.tokens)
+        self.limiter = RateLimiter(cfg.rate_limit)
+        self.metrics = Metrics()
+        self.lease_ms = cfg.lease_ms
+        self.max_body = cfg.max_body_bytes
+        self.max_leases = cfg.max_leases
+        self.protect_reads = cfg.protect_reads
+        self.zk_mode = cfg.zk_mode.value
+        self.max_account = 1 << cfg.state_depth
+
+    # -- request plumbing ----------------------------------------------------
+
+    def worker(self, request: Request) -> str:
+        worker = self.tokens.worker_for(request.headers.get("authorization"))
+        if worker is None:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "a valid worker token is required (Authorization: Bearer <token>)",
+            )
+        wait = self.limiter.take(worker)
+        if wait > 0:
+            raise ApiError(
+                429, "rate_limited", "too many requests from this worker", retry_after_s=wait
+            )
+        return worker
+
+    def reader(self, request: Request) -> None:
+        if self.protect_reads:
+            self.worker(request)
+
+    async def body(self, request: Request, types: tuple[str, ...] = (_JSON,)) -> tuple[str, bytes]:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            raise ApiError(413, "body_too_large", f"the body limit is {self.max_body} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise ApiError(413, "body_too_large", f"the body limit is {self.max_body} bytes")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not raw and not ctype:
+            return "", raw
+        if ctype not in types:
+            raise ApiError(
+                415, "unsupported_media_type", f"expected Content-Type {' or '.join(types)}"
+            )
+        return ctype, raw
+
+    async def json_body(self, request: Request) -> dict[str, Any]:
+        _, raw = await self.body(request)
+        if not raw:
+            return {}
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "bad_json", "the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "bad_request", "the body must be a JSON object")
+        return data
+
+    def job_id(self, request: Request) -> str:
+        job_id = request.path_params["job_id"]
+        if len(job_id) != 64 or any(c not in "0123456789abcdef" for c in job_id):
+            raise ApiError(404, "job_not_found", "a job id is 64 lowercase hex digits")
+        return job_id
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await run_in_threadpool(fn, *args)
+        except JobNotFound as exc:
+            raise ApiError(404, "job_not_found", str(exc)) from None
+        except NotHolder as exc:
+            raise ApiError(403, "not_holder", str(exc)) from None
+        except LeaseLost as exc:
+            raise ApiError(409, "lease_lost", str(exc)) from None
+        except JobUnavailable as exc:
+            raise ApiError(409, "job_unavailable", str(exc)) from None
+        except InvalidTransition as exc:
+            raise ApiError(409, "not_in_progress", str(exc)) from None
+
+    def lease_cap(self, worker: str) -> None:
+        if self.store.leases_held(worker) >= self.max_leases:
+            raise ApiError(
+                429,
+                "lease_cap",
+                f"this worker already holds {self.max_leases} leases",
+                retry_after_s=1,
+            )
+
+    def claimed(self, rec: JobRecord) -> dict[str, Any]:
+        self.metrics.claimed()
+        d = _job_json(rec, with_trace=True)
+        d.update(zk_mode=self.zk_mode, lease_ms=self.lease_ms)
+        return d
+
+    # -- read-only endpoints ---------------------------------------------------
+
+    async def list_jobs(self, request: Request) -> Response:
+        self.reader(request)
+        q = await self.json_body(request)
+        status = _enum(JobStatus, q.get("status"), "status")
+        tier = _enum(JobTier, q.get("tier"), "tier")
+        limit = q.get("limit", 100)
+        if limit.__class__ is not int or not 1 <= limit <= MAX_LIST:
+            raise ApiError(400, "bad_request", f"limit must be an integer in 1..{MAX_LIST}")
+        cursor = q.get("cursor")
+        if cursor is not None and not (
+            isinstance(cursor, str) and cursor.isdigit() and len(cursor) < 19
+        ):
+            raise ApiError(400, "bad_request", "cursor must be the next_cursor of a previous page")
+        after = int(cursor) if cursor else 0
+        recs = await self.call(self.store.list_jobs, status, tier, limit + 1, after)
+        more = len(recs) > limit
+        recs = recs[:limit]
+        return JSONResponse(
+            {
+                "jobs": [_job_json(r) for r in recs],
+                "next_cursor": str(recs[-1].seq) if more and recs else None,
+            }
+        )
+
+    async def get_job(self, request: Request) -> Response:
+        self.reader(request)
+        rec = await self.call(self.store.get, self.job_id(request))
+        return JSONResponse(_job_json(rec))
+
+    async def dead_letters(self, request: Request) -> Response:
+        self.reader(request)
+        recs = await self.call(self.store.dead_letters, MAX_LIST)
+        return JSONResponse({"jobs": [_job_json(r) for r in recs]})
+
+    async def stats(self, request: Request) -> Response:
+        self.reader(request)
+
+        def gather() -> dict[str, Any]:
+            s = self.store
+            return {
+                "stats": s.stats().to_dict(),
+                "by_tier": {t: v.to_dict() for t, v in s.stats_by_tier().items()},
+                "proving_ms": self.metrics.proving_percentiles(),
+                "workers": s.worker_stats(),
+                "dead_letters": s.stats().failed_count,
+                "waiting_intents": self.ctx.waiting_intents,
+                "ledger_entries": len(self.ctx.ledger),
+                "lease_ms": self.lease_ms,
+            }
+
+        return JSONResponse(await run_in_threadpool(gather))
+
+    # -- worker actions --------------------------------------------------------
+
+    async def claim(self, request: Request) -> Response:
+        worker = self.worker(request)
+        await self.json_body(request)
+        job_id = self.job_id(request)
+        self.lease_cap(worker)
+        rec = await self.call(self.store.claim, job_id, worker, self.lease_ms)
+        return JSONResponse(self.claimed(rec))
+
+    async def claim_next(self, request: Request) -> Response:
+        worker = self.worker(request)
+        q = await self.json_body(request)
+        wait_ms = q.get("wait_ms", 0)
+        if wait_ms.__class__ is not int or not 0 <= wait_ms <= MAX_WAIT_MS:
+            raise ApiError(400, "bad_request", f"wait_ms must be an integer in 0..{MAX_WAIT_MS}")
+        tier = _enum(JobTier, q.get("tier"), "tier")
+        self.lease_cap(worker)
+        deadline = time.monotonic() + wait_ms / 1000
+        while True:
+            rec = await self.call(self.store.claim_next, worker, self.lease_ms, tier)
+            if rec is not None:
+                return JSONResponse(self.claimed(rec))
+            if time.monotonic() >= deadline or await request.is_disconnected():
+                return Response(status_code=204)
+            await asyncio.sleep(min(_POLL_S, max(0.0, deadline - time.monotonic())))
+
+    async def heartbeat(self, request: Request) -> Response:
+        worker = self.worker(request)
+        await self.json_body(request)
+        job_id = self.job_id(request)
+        until = await self.call(self.store.heartbeat, job_id, worker, self.lease_ms)
+        return JSONResponse({"job_id": job_id, "lease_expires_at_ms": until})
+
+    async def fail(self, request: Request) -> Response:
+        worker = self.worker(request)
+        q = await self.json_body(request)
+        job_id = self.job_id(request)
+        error = q.get("error", "failed by the worker")
+        if not isinstance(error, str) or len(error) > 4096:
+            raise ApiError(400, "bad_request", "error must be a string of at most 4096 characters")
+        status = await self.call(self.store.fail, job_id, worker, error)
+        return JSONResponse({"job_id": job_id, "status": status.value})
+
+    async def submit(self, request: Request) -> Response:
+        worker = self.worker(request)
+        ctype, raw = await self.body(request, (_OCTETS, _JSON))
+        job_id = self.job_id(request)
+        proof = _proof_from(ctype, raw)
+        rec: JobRecord = await self.call(self.store.get, job_id)
+        if worker not in rec.holders:
+            raise ApiError(403, "not_holder", f"worker {worker!r} never held job {job_id}")
+        if rec.status in (JobStatus.FAILED, JobStatus.EXPIRED):
+            raise ApiError(409, "not_in_progress", f"job {job_id} is {rec.status.value}")
+        shape = _expected_size(self.ctx)
+        if shape is not None and len(proof) != shape:
+            raise ApiError(
+                400, "bad_proof_shape", f"a {self.zk_mode} proof is {shape} bytes, got {len(proof)}"
+            )
+        t0 = time.perf_counter()
+        ok = await run_in_threadpool(self.ctx.prover.verify_job, rec.job, proof)
+        self.metrics.verified(time.perf_counter() - t0)
+        if not ok:
+            status = await self.call(
+                self.store.reject_proof, job_id, worker, f"proof from {worker} did not verify"
+            )
+            self.metrics.submitted("rejected")
+            raise ApiError(
+                422,
+                "proof_rejected",
+                "the proof does not verify for this job's trace",
+                job_status=status.value,
+            )
+        result = await self.call(self.store.complete_by, job_id, worker, proof)
+        self.metrics.submitted(result.value)
+        if result.value in ("completed", "late_completed"):
+            with contextlib.suppress(JobNotFound):  # a job the ledger does not list
+                self.ctx.ledger.attach_proof(job_id, proof)
+            if rec.started_at_ms is not None:
+                self.metrics.proven(max(0, int(time.time() * 1000) - rec.started_at_ms))
+        return JSONResponse({"job_id": job_id, "result": result.value})
+
+    # -- intake and operations -------------------------------------------------
+
+    async def intents(self, request: Request) -> Response:
+        q = await self.json_body(request)
+        items = q.get("intents")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_INTENTS:
+            raise ApiError(
+                400, "bad_request", f"intents must be a list of 1..{MAX_INTENTS} transfers"
+            )
+        parsed = []
+        for i, item in enumerate(items):
+            try:
+                if not isinstance(item, dict):
+                    raise ValueError("an intent is a JSON object")
+                t = Transfer.from_dict(item)
+                if t.sender >= self.max_account or t.recipient >= self.max_account:
+                    raise ValueError(f"accounts must be below {self.max_account}")
+            except (ValueError, TypeError) as exc:
+                raise ApiError(422, "bad_intent", f"intents[{i}]: {exc}", index=i) from None
+            parsed.append(t)
+        n = self.ctx.submit_intents(parsed)
+        return JSONResponse({"accepted": n}, status_code=202)
+
+    async def healthz(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def metrics_text(self, request: Request) -> Response:
+        text = await run_in_threadpool(self.metrics.render, self.store)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+
+def _enum(kind: type[JobStatus] | type[JobTier], value: object, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        words = ", ".join(m.value for m in kind)
+        raise ApiError(400, "bad_request", f"{name} must be one of {words}") from None
+
+
+def _proof_from(ctype: str, raw: bytes) -> bytes:
+    if ctype == _JSON:
+        try:
+            data = json.loads(raw)
+            proof = base64.b64decode(data["proof"], validate=True)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error):
+            raise ApiError(400, "bad_proof_shape", 'expected {"proof": "<base64>"}') from None
+        return proof
+    if not raw:
+        raise ApiError(400, "bad_proof_shape", "the proof is empty")
+    return raw
+
+
+def _expected_size(ctx: NodeContext) -> int | None:
+    from ..prover.mock import PROOF_SIZE, MockProver
+
+    return PROOF_SIZE if isinstance(ctx.prover, MockProver) else None
+
+
+def _guard(
+    fn: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await fn(request)
+        except ApiError as err:
+            return error_response(err)
+        except PouwError as exc:  # an expected refusal the handler did not name
+            return error_response(ApiError(409, "refused", str(exc)))
+
+    return endpoint
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(ApiError(exc.status_code, code, str(exc.detail)))
+
+
+def create_app(ctx: NodeContext, *, background: bool = True, sweep_s: float = 0.2) -> Starlette:
+    """The ASGI app serving ``ctx``.
+
+    With ``background`` the app's lifespan runs the node's intent pipeline
+    (:meth:`NodeContext.serve_intents`) and a sweeper (lapsed leases, deadlines)
+    in two threads, stopped when the server shuts down.
+    """
+    api = _Api(ctx)
+    g = _guard
+    routes = [
+        Route("/pouw/jobs/list", g(api.list_jobs), methods=["POST"]),
+        Route("/pouw/jobs/claim-next", g(api.claim_next), methods=["POST"]),
+        Route("/pouw/jobs/{job_id}", g(api.get_job), methods=["GET"]),
+        Route("/pouw/jobs/{job_id}/claim", g(api.claim), methods=["POST"]),
+        Route("/pouw/jobs/{job_id}/heartbeat", g(api.heartbeat), methods=["POST"]),
+        Route("/pouw/jobs/{job_id}/fail", g(api.fail), methods=["POST"]),
+        Route("/pouw/jobs/{job_id}/submit", g(api.submit), methods=["POST"]),
+        Route("/pouw/dead-letters", g(api.dead_letters), methods=["GET"]),
+        Route("/pouw/stats", g(api.stats), methods=["GET"]),
+        Route("/pouw/intents", g(api.intents), methods=["POST"]),
+        Route("/healthz", g(api.healthz), methods=["GET"]),
+        Route("/metrics", g(api.metrics_text), methods=["GET"]),
+        Route("/openapi.json", g(api.openapi), methods=["GET"]),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = threading.Event()
+        threads = []
+        if background:
+            threads = [
+                threading.Thread(
+                    target=_pipeline, args=(ctx, stop), name="pouw-intents", daemon=True
+                ),
+                threading.Thread(
+                    target=_sweeper, args=(ctx, stop, sweep_s), name="pouw-sweep", daemon=True
+                ),
+            ]
+            for t in threads:
+                t.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(5)
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error}
+    )
+    app.state.api = api
+    return app
+
+
+def _pipeline(ctx: NodeContext, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            ctx.serve_intents(stop)
+        except Exception:  # noqa: BLE001 - one bad intent must not stop the node
+            _log.exception("processing an intent failed")
+
+
+def _sweeper(ctx: NodeContext, stop: threading.Event, every_s: float) -> None:
+    while not stop.wait(every_s):
+        try:
+            ctx.job_queue.sweep()
+        except Exception:  # noqa: BLE001
+            _log.exception("sweep failed")

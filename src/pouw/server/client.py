@@ -1,0 +1,111 @@
+"""A small synchronous HTTP client of the node API (httpx), for workers and the CLI."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from ..job import ProofJob
+
+__all__ = ["NodeClient", "ApiRefused", "Unreachable", "job_from_claim"]
+
+
+class ApiRefused(Exception):
+    """The node answered with a 4xx: a definitive refusal (``status``, ``code``)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+class Unreachable(Exception):
+    """No answer (connection refused, timeout) or a 5xx: worth retrying."""
+
+
+def job_from_claim(d: dict[str, Any]) -> ProofJob:
+    """The :class:`ProofJob` of a claim answer; its id and trace hash are re-checked."""
+    return ProofJob(
+        tier=d["tier"],
+        intent_id=d["intent_id"],
+        trace_hash=d["trace_hash"],
+        fee_budget=d["fee_budget"],
+        created_at_ms=d["created_at_ms"],
+        deadline_ms=d["deadline_ms"],
+        trace_data=base64.b64decode(d["trace_data"], validate=True),
+        job_id=d["job_id"],
+    )
+
+
+class NodeClient:
+    """One node at ``url``; ``token`` for worker actions."""
+
+    def __init__(self, url: str, token: str | None = None, *, timeout: float = 40.0) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            r = self._http.request(method, path, **kw)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{method} {path}: {exc}") from None
+        if r.status_code >= 500:
+            raise Unreachable(f"{method} {path}: HTTP {r.status_code}")
+        if r.status_code >= 400:
+            try:
+                err = r.json()["error"]
+                code, msg = str(err["code"]), str(err["message"])
+            except (ValueError, KeyError, TypeError):
+                code, msg = "http_error", r.text[:200]
+            raise ApiRefused(r.status_code, code, msg)
+        return r
+
+    def claim_next(self, wait_ms: int = 0, tier: str | None = None) -> dict[str, Any] | None:
+        body: dict[str, Any] = {"wait_ms": wait_ms}
+        if tier is not None:
+            body["tier"] = tier
+        r = self._request("POST", "/pouw/jobs/claim-next", json=body)
+        return None if r.status_code == 204 else r.json()
+
+    def claim(self, job_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/pouw/jobs/{job_id}/claim", json={}).json()
+
+    def heartbeat(self, job_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/pouw/jobs/{job_id}/heartbeat", json={}).json()
+
+    def fail(self, job_id: str, error: str) -> dict[str, Any]:
+        return self._request("POST", f"/pouw/jobs/{job_id}/fail", json={"error": error}).json()
+
+    def submit(self, job_id: str, proof: bytes) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/pouw/jobs/{job_id}/submit",
+            content=proof,
+            headers={"Content-Type": "application/octet-stream"},
+        ).json()
+
+    def stats(self) -> dict[str, Any]:
+        return self._request("GET", "/pouw/stats").json()
+
+    def list_jobs(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every job matching ``filters`` (status, tier), following the cursor."""
+        jobs: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            body = {k: v for k, v in filters.items() if v is not None}
+            body.update(limit=1000, cursor=cursor)
+            page = self._request("POST", "/pouw/jobs/list", json=body).json()
+            jobs += page["jobs"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return jobs
+
+    def submit_intents(self, intents: list[dict[str, Any]]) -> int:
+        return int(
+            self._request("POST", "/pouw/intents", json={"intents": intents}).json()["accepted"]
+        )

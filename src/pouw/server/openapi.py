@@ -1,0 +1,389 @@
+"""The OpenAPI 3.1 document of the API, kept here and committed as docs/openapi.json.
+
+``python -m pouw.server.openapi > docs/openapi.json`` regenerates the file;
+tests check that the served document, this one and the committed file agree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["openapi_document"]
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_AUTH: list[dict[str, list[str]]] = [{"bearer": []}]
+_JOB_ID = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _ok(ref: str, desc: str) -> dict[str, Any]:
+    return {"description": desc, **_json({"$ref": f"#/components/schemas/{ref}"})}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): _ERR for c in codes}
+
+
+def _worker_op(
+    summary: str, body: dict[str, Any] | None, ok: dict[str, Any], *codes: int
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "security": _AUTH,
+        "parameters": [_JOB_ID],
+        "responses": {"200": ok, **_errors(401, 403, 404, 409, 413, 415, 429, *codes)},
+    }
+    if body is not None:
+        op["requestBody"] = {"required": False, **_json(body)}
+    return op
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document (a fresh dict each call)."""
+    job = {
+        "type": "object",
+        "required": ["job_id", "tier", "status", "attempts", "trace_hash"],
+        "properties": {
+            "job_id": {"type": "string"},
+            "tier": {"enum": ["micro", "macro", "full"]},
+            "intent_id": {"type": "string"},
+            "trace_hash": {"type": "string"},
+            "fee_budget": {"type": "integer"},
+            "created_at_ms": {"type": "integer"},
+            "deadline_ms": {"type": "integer"},
+            "trace_size": {"type": "integer"},
+            "status": {"enum": ["pending", "in_progress", "completed", "failed", "expired"]},
+            "worker_id": {"type": ["string", "null"]},
+            "error": {"type": ["string", "null"]},
+            "attempts": {"type": "integer"},
+            "enqueued_at_ms": {"type": "integer"},
+            "started_at_ms": {"type": ["integer", "null"]},
+            "finished_at_ms": {"type": ["integer", "null"]},
+            "lease_expires_at_ms": {"type": ["integer", "null"]},
+            "has_proof": {"type": "boolean"},
+        },
+    }
+    claimed = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Job"},
+            {
+                "type": "object",
+                "required": ["trace_data", "zk_mode", "lease_ms"],
+                "properties": {
+                    "trace_data": {"type": "string", "contentEncoding": "base64"},
+                    "zk_mode": {"enum": ["mock", "groth16"]},
+                    "lease_ms": {"type": "integer"},
+                },
+            },
+        ]
+    }
+    stats = {
+        "type": "object",
+        "properties": {
+            k: {"type": "integer"}
+            for k in (
+                "pending_count",
+                "in_progress_count",
+                "completed_count",
+                "failed_count",
+                "expired_count",
+            )
+        },
+    }
+    transfer = {
+        "type": "object",
+        "required": ["sender", "recipient", "amount", "nonce"],
+        "properties": {
+            "type": {"const": "transfer"},
+            "sender": {"type": "integer", "minimum": 0},
+            "recipient": {"type": "integer", "minimum": 0},
+            "amount": {"type": "integer", "minimum": 0},
+            "nonce": {"type": "integer", "minimum": 0},
+            "gas_limit": {"type": "integer", "minimum": 0},
+            "gas_price": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    }
+    paths: dict[str, Any] = {
+        "/pouw/jobs/list": {
+            "post": {
+                "summary": "List jobs (no trace bytes), filtered, paged by cursor",
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "status": {
+                                    "enum": [
+                                        "pending",
+                                        "in_progress",
+                                        "completed",
+                                        "failed",
+                                        "expired",
+                                    ]
+                                },
+                                "tier": {"enum": ["micro", "macro", "full"]},
+                                "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+                                "cursor": {"type": ["string", "null"]},
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": _ok("JobPage", "a page of jobs"),
+                    **_errors(400, 401, 413, 415),
+                },
+            }
+        },
+        "/pouw/jobs/claim-next": {
+            "post": {
+                "summary": "Claim the oldest job this worker may take, waiting up to wait_ms",
+                "security": _AUTH,
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "wait_ms": {"type": "integer", "minimum": 0, "maximum": 30000},
+                                "tier": {"enum": ["micro", "macro", "full"]},
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": _ok("ClaimedJob", "the claimed job with its trace"),
+                    "204": {"description": "no job to claim within wait_ms"},
+                    **_errors(400, 401, 413, 415, 429),
+                },
+            }
+        },
+        "/pouw/jobs/{job_id}": {
+            "get": {
+                "summary": "One job's details and status",
+                "parameters": [_JOB_ID],
+                "responses": {"200": _ok("Job", "the job"), **_errors(401, 404)},
+            }
+        },
+        "/pouw/jobs/{job_id}/claim": {
+            "post": _worker_op(
+                "Claim this pending job with a lease",
+                {"type": "object"},
+                _ok("ClaimedJob", "claimed"),
+            ),
+        },
+        "/pouw/jobs/{job_id}/heartbeat": {
+            "post": _worker_op(
+                "Extend the lease",
+                {"type": "object"},
+                {
+                    "description": "the new lease expiry",
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "job_id": {"type": "string"},
+                                "lease_expires_at_ms": {"type": "integer"},
+                            },
+                        }
+                    ),
+                },
+            ),
+        },
+        "/pouw/jobs/{job_id}/fail": {
+            "post": _worker_op(
+                "Give the job back with an error",
+                {"type": "object", "properties": {"error": {"type": "string", "maxLength": 4096}}},
+                {
+                    "description": "pending again, or failed after max_attempts",
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "job_id": {"type": "string"},
+                                "status": {"type": "string"},
+                            },
+                        }
+                    ),
+                },
+                400,
+            ),
+        },
+        "/pouw/jobs/{job_id}/submit": {
+            "post": {
+                **_worker_op(
+                    "Submit the proof; it is verified against the job's trace before the job completes",
+                    None,
+                    {
+                        "description": "completed, late_completed, duplicate or already_completed",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "job_id": {"type": "string"},
+                                    "result": {
+                                        "enum": [
+                                            "completed",
+                                            "late_completed",
+                                            "duplicate",
+                                            "already_completed",
+                                        ]
+                                    },
+                                },
+                            }
+                        ),
+                    },
+                    400,
+                    422,
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}
+                        },
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["proof"],
+                                "properties": {
+                                    "proof": {"type": "string", "contentEncoding": "base64"}
+                                },
+                            }
+                        },
+                    },
+                },
+            }
+        },
+        "/pouw/dead-letters": {
+            "get": {
+                "summary": "Jobs that failed for good (max_attempts reached), with their last error",
+                "responses": {"200": _ok("JobPage", "failed jobs"), **_errors(401)},
+            }
+        },
+        "/pouw/stats": {
+            "get": {
+                "summary": "Queue stats, per-tier counts, proving-time percentiles, per-worker counts",
+                "responses": {
+                    "200": {
+                        "description": "stats",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "stats": {"$ref": "#/components/schemas/QueueStats"},
+                                    "by_tier": {
+                                        "type": "object",
+                                        "additionalProperties": {
+                                            "$ref": "#/components/schemas/QueueStats"
+                                        },
+                                    },
+                                    "proving_ms": {"type": "object"},
+                                    "workers": {"type": "object"},
+                                    "dead_letters": {"type": "integer"},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401),
+                },
+            }
+        },
+        "/pouw/intents": {
+            "post": {
+                "summary": "Submit intents to the node (open, like a public transaction endpoint)",
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["intents"],
+                            "properties": {
+                                "intents": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 10000,
+                                    "items": transfer,
+                                }
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "202": {
+                        "description": "accepted for processing",
+                        **_json(
+                            {"type": "object", "properties": {"accepted": {"type": "integer"}}}
+                        ),
+                    },
+                    **_errors(400, 413, 415, 422),
+                },
+            }
+        },
+        "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus text format",
+                "responses": {
+                    "200": {
+                        "description": "metrics",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "pouw node API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Job": job,
+                "ClaimedJob": claimed,
+                "QueueStats": stats,
+                "JobPage": {
+                    "type": "object",
+                    "properties": {
+                        "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                        "next_cursor": {"type": ["string", "null"]},
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+            },
+            "responses": {
+                "Error": {
+                    "description": "a machine-readable error",
+                    **_json({"$ref": "#/components/schemas/Error"}),
+                }
+            },
+        },
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(openapi_document(), indent=2, sort_keys=True))

@@ -1,0 +1,10 @@
+"""Durable job stores.
+
+* :class:`SqliteJobQueue` -- the :class:`~pouw.queue.JobStore` protocol over one
+  SQLite file (WAL mode), with the node's ledger in the same database so a
+  ledger entry, its job ids and its job are written in one transaction.
+"""
+
+from .sqlite import SqliteJobQueue
+
+__all__ = ["SqliteJobQueue"]

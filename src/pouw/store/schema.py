@@ -1,0 +1,141 @@
+"""The SQLite schema of :class:`~pouw.store.SqliteJobQueue` and row conversion.
+
+One table per concern, all in one file so one transaction covers a job, its
+counters and its ledger entry:
+
+* ``jobs`` -- one row per known job: the job's fields, its lifecycle columns,
+  ``qpos`` (its place in the pending order: a job given back goes to the end)
+  and ``finish_seq`` (finish order, for the retention limit);
+* ``holders`` -- every (job, worker) that ever held a lease (403 vs 409);
+* ``counters`` -- exact counts per (status, tier), kept in the transaction of
+  each move, so stats survive the retention limit and a crash;
+* ``workers`` -- per-worker counters (claimed, completed, failed, rejected, lapsed);
+* ``meta`` -- the next ``qpos`` and ``finish_seq``;
+* ``ledger`` and ``ledger_jobs`` -- the node's ledger: each entry's intent (to
+  replay the state on restart), its JSON summary and its proof, and the ids of
+  the jobs that cover it.
+
+``fee_budget`` is stored as text: it is a u64 and SQLite integers are signed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..job import ProofJob
+from ..queue.base import JobRecord
+from ..status import JobStatus
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL UNIQUE,
+    tier TEXT NOT NULL,
+    intent_id TEXT NOT NULL,
+    trace_hash TEXT NOT NULL,
+    fee_budget TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    deadline_ms INTEGER NOT NULL,
+    trace_data BLOB NOT NULL,
+    status TEXT NOT NULL,
+    worker_id TEXT,
+    proof BLOB,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    enqueued_at_ms INTEGER NOT NULL,
+    started_at_ms INTEGER,
+    finished_at_ms INTEGER,
+    lease_expires_at_ms INTEGER,
+    lease_ms INTEGER NOT NULL DEFAULT 0,
+    avoid_worker TEXT,
+    avoid_until_ms INTEGER NOT NULL DEFAULT 0,
+    qpos INTEGER NOT NULL,
+    reserved_at_ms INTEGER,
+    finish_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_order ON jobs (status, qpos);
+CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires_at_ms)
+    WHERE lease_expires_at_ms IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_finish ON jobs (finish_seq) WHERE finish_seq IS NOT NULL;
+CREATE TABLE IF NOT EXISTS holders (
+    job_id TEXT NOT NULL, worker_id TEXT NOT NULL, PRIMARY KEY (job_id, worker_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters (
+    status TEXT NOT NULL, tier TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (status, tier)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS workers (
+    worker_id TEXT NOT NULL, what TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (worker_id, what)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger (
+    height INTEGER PRIMARY KEY,
+    intent_id TEXT NOT NULL,
+    intent TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    zk_mode TEXT NOT NULL,
+    proof BLOB
+);
+CREATE TABLE IF NOT EXISTS ledger_jobs (
+    job_id TEXT PRIMARY KEY, height INTEGER NOT NULL REFERENCES ledger (height)
+) WITHOUT ROWID;
+"""
+
+#: Columns read into a record, in this order.
+JOB_COLUMNS = (
+    "seq, job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, deadline_ms, "
+    "trace_data, status, worker_id, proof, error, attempts, enqueued_at_ms, started_at_ms, "
+    "finished_at_ms, lease_expires_at_ms, lease_ms, avoid_worker, avoid_until_ms"
+)
+
+
+def job_values(job: ProofJob) -> tuple[Any, ...]:
+    """The job's own columns: job_id .. trace_data."""
+    return (
+        job.job_id,
+        job.tier.value,
+        job.intent_id,
+        job.trace_hash,
+        str(job.fee_budget),
+        job.created_at_ms,
+        job.deadline_ms,
+        job.trace_data,
+    )
+
+
+def record_from_row(row: tuple[Any, ...], holders: set[str] | None = None) -> JobRecord:
+    """A :class:`JobRecord` snapshot of one ``jobs`` row (:data:`JOB_COLUMNS`).
+
+    The job is rebuilt with its checks (id and trace hash): a row altered on
+    disk raises ``ValueError`` rather than handing out a job that lies.
+    """
+    (seq, job_id, tier, intent_id, trace_hash, fee, created, deadline, data, status) = row[:10]
+    job = ProofJob(
+        tier=tier,
+        intent_id=intent_id,
+        trace_hash=trace_hash,
+        fee_budget=int(fee),
+        created_at_ms=created,
+        deadline_ms=deadline,
+        trace_data=data,
+        job_id=job_id,
+    )
+    rec = JobRecord(job, JobStatus(status), row[14])
+    (
+        rec.worker_id,
+        rec.proof,
+        rec.error,
+        rec.attempts,
+        _,
+        rec.started_at_ms,
+        rec.finished_at_ms,
+        rec.lease_expires_at_ms,
+        rec.lease_ms,
+        rec.avoid_worker,
+        rec.avoid_until_ms,
+    ) = row[10:]
+    rec.seq = seq
+    rec.holders = holders if holders is not None else set()
+    return rec

@@ -1,0 +1,321 @@
+"""Conformance tests of leases, retries, late proofs and the API queries.
+
+Run against every backend of tests/queue_backends.py, with a fake clock (no
+sleeps): a lease lapses when the clock passes its expiry.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import queue_backends
+from pouw import InvalidTransition, JobNotFound, JobStatus, JobTier, QueueStats
+from pouw.queue import JobUnavailable, LeaseLost, NotHolder, SubmitResult
+from support import synthetic_job
+
+# the backend fixtures (every test runs once per backend)
+new_store = queue_backends.new_store
+store = queue_backends.store
+
+LEASE = 1000
+
+
+def job_at(clock, i, ttl_ms=600_000, tier=JobTier.MACRO):
+    return synthetic_job(i, ttl_ms=ttl_ms, created_at_ms=clock.now, tier=tier)
+
+
+def enqueued(store, clock, n=1, **kw):
+    jobs = [job_at(clock, i, **kw) for i in range(n)]
+    for j in jobs:
+        store.enqueue(j)
+    return jobs
+
+
+def test_claim_holds_a_lease(store, clock):
+    (job,) = enqueued(store, clock)
+    rec = store.claim(job.job_id, "w1", LEASE)
+    assert rec.status is JobStatus.IN_PROGRESS and rec.worker_id == "w1"
+    assert rec.lease_expires_at_ms == clock.now + LEASE and rec.attempts == 1
+    assert rec.job == job
+    assert store.leases_held("w1") == 1 and store.leases_held("w2") == 0
+
+
+def test_claim_rejects_a_job_not_pending(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    with pytest.raises(JobUnavailable):
+        store.claim(job.job_id, "w2", LEASE)
+    with pytest.raises(JobNotFound):
+        store.claim("ab" * 32, "w2", LEASE)
+    with pytest.raises(ValueError):
+        store.claim(job.job_id, "w2", 0)
+
+
+def test_claim_next_oldest_first_and_none_when_empty(store, clock):
+    jobs = enqueued(store, clock, 3)
+    got = [store.claim_next("w", LEASE).job_id for _ in range(3)]
+    assert got == [j.job_id for j in jobs]
+    assert store.claim_next("w", LEASE) is None
+
+
+def test_claim_next_by_tier(store, clock):
+    macro = job_at(clock, 1)
+    full = job_at(clock, 2, tier=JobTier.FULL)
+    store.enqueue(macro)
+    store.enqueue(full)
+    assert store.claim_next("w", LEASE, JobTier.FULL).job_id == full.job_id
+    assert store.claim_next("w", LEASE, JobTier.FULL) is None
+    assert store.claim_next("w", LEASE).job_id == macro.job_id
+
+
+def test_claim_next_skips_jobs_reserved_by_pop_next(store, clock):
+    a, b = enqueued(store, clock, 2)
+    assert store.pop_next() == a
+    assert store.claim_next("w", LEASE).job_id == b.job_id
+    assert store.claim_next("w", LEASE) is None
+
+
+def test_heartbeat_extends_the_lease(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(800)
+    assert store.heartbeat(job.job_id, "w1", LEASE) == clock.now + LEASE
+    clock.advance(800)  # past the first lease, inside the extended one
+    assert store.lapse_leases() == 0
+    assert store.get_status(job.job_id) is JobStatus.IN_PROGRESS
+
+
+def test_heartbeat_rejects_non_holders(store, clock):
+    (job,) = enqueued(store, clock)
+    with pytest.raises(NotHolder):
+        store.heartbeat(job.job_id, "w1", LEASE)
+    store.claim(job.job_id, "w1", LEASE)
+    with pytest.raises(NotHolder):
+        store.heartbeat(job.job_id, "w2", LEASE)
+    clock.advance(LEASE + 1)
+    with pytest.raises(LeaseLost):  # held once, lapsed since
+        store.heartbeat(job.job_id, "w1", LEASE)
+
+
+def test_lapsed_lease_returns_job_to_pending_with_attempt_counted(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE)
+    assert store.lapse_leases() == 0  # the lease includes its last millisecond
+    clock.advance(1)
+    assert store.lapse_leases() == 1
+    rec = store.get(job.job_id)
+    assert rec.status is JobStatus.PENDING and rec.attempts == 1 and rec.worker_id is None
+    assert "lapsed" in rec.error
+    assert store.worker_stats()["w1"]["lapsed"] == 1
+    assert store.stats() == QueueStats(1, 0, 0, 0, 0)
+
+
+def test_sweep_also_ends_lapsed_leases(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    store.sweep()
+    assert store.get_status(job.job_id) is JobStatus.PENDING
+
+
+def test_failed_job_goes_to_another_worker_first(store, clock):
+    a, b = enqueued(store, clock, 2)
+    store.claim(a.job_id, "w1", LEASE)
+    assert store.fail(a.job_id, "w1", "out of memory") is JobStatus.PENDING
+    # w1 is offered b, not a; another worker gets a
+    assert store.claim_next("w1", LEASE).job_id == b.job_id
+    assert store.claim_next("w1", LEASE) is None
+    with pytest.raises(JobUnavailable):
+        store.claim(a.job_id, "w1", LEASE)
+    assert store.claim_next("w2", LEASE).job_id == a.job_id
+
+
+def test_preference_is_not_a_ban(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    store.lapse_leases()
+    assert store.claim_next("w1", LEASE) is None  # others first, for one lease period
+    clock.advance(LEASE)
+    rec = store.claim_next("w1", LEASE)  # nobody came: the lone worker takes it again
+    assert rec.job_id == job.job_id and rec.attempts == 2
+
+
+def test_max_attempts_fails_for_good_with_last_error(new_store, clock):
+    store = new_store(max_attempts=2)
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    store.fail(job.job_id, "w1", "first")
+    store.claim(job.job_id, "w2", LEASE)
+    clock.advance(LEASE + 1)
+    store.lapse_leases()
+    rec = store.get(job.job_id)
+    assert rec.status is JobStatus.FAILED and rec.attempts == 2 and "lapsed" in rec.error
+    dead = store.dead_letters()
+    assert [r.job_id for r in dead] == [job.job_id]
+    assert store.stats().failed_count == 1
+
+
+def test_fail_at_max_attempts_keeps_its_error(new_store, clock):
+    store = new_store(max_attempts=1)
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    assert store.fail(job.job_id, "w1", "prover crashed") is JobStatus.FAILED
+    assert store.dead_letters()[0].error == "prover crashed"
+
+
+def test_dead_letters_empty_without_failures(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    store.fail(job.job_id, "w1", "retry me")
+    assert store.dead_letters() == []
+
+
+def test_fail_rejects_non_holders(store, clock):
+    (job,) = enqueued(store, clock)
+    with pytest.raises(NotHolder):
+        store.fail(job.job_id, "w1", "e")
+    store.claim(job.job_id, "w1", LEASE)
+    with pytest.raises(NotHolder):
+        store.fail(job.job_id, "w2", "e")
+    assert store.get_status(job.job_id) is JobStatus.IN_PROGRESS
+
+
+def test_complete_by_holder(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    assert store.complete_by(job.job_id, "w1", b"proof") is SubmitResult.COMPLETED
+    rec = store.get(job.job_id)
+    assert rec.status is JobStatus.COMPLETED and rec.proof == b"proof"
+    assert store.leases_held("w1") == 0
+    assert store.worker_stats()["w1"]["completed"] == 1
+
+
+def test_duplicate_submit_is_idempotent(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    store.complete_by(job.job_id, "w1", b"proof")
+    assert store.complete_by(job.job_id, "w1", b"proof") is SubmitResult.DUPLICATE
+    assert store.stats() == QueueStats(0, 0, 1, 0, 0)
+    assert store.worker_stats()["w1"]["completed"] == 1
+
+
+def test_complete_by_a_worker_that_never_held_it_is_refused(store, clock):
+    (job,) = enqueued(store, clock)
+    with pytest.raises(NotHolder):
+        store.complete_by(job.job_id, "w1", b"proof")
+    store.claim(job.job_id, "w1", LEASE)
+    with pytest.raises(NotHolder):
+        store.complete_by(job.job_id, "w2", b"proof")
+    store.complete_by(job.job_id, "w1", b"proof")
+    with pytest.raises(NotHolder):
+        store.complete_by(job.job_id, "w2", b"proof")
+
+
+def test_late_proof_completes_a_pending_job(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    store.lapse_leases()
+    assert store.get_status(job.job_id) is JobStatus.PENDING
+    assert store.complete_by(job.job_id, "w1", b"late") is SubmitResult.LATE_COMPLETED
+    rec = store.get(job.job_id)
+    assert rec.status is JobStatus.COMPLETED and rec.proof == b"late"
+    assert store.worker_stats()["w1"]["lapsed"] == 1  # the lapse still counts
+    assert store.claim_next("w2", LEASE) is None
+    assert store.stats() == QueueStats(0, 0, 1, 0, 0)
+
+
+def test_late_proof_ends_another_workers_lease(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    store.claim_next("w2", LEASE)
+    assert store.get(job.job_id).worker_id == "w2"
+    assert store.complete_by(job.job_id, "w1", b"late") is SubmitResult.LATE_COMPLETED
+    assert store.leases_held("w2") == 0
+    with pytest.raises(LeaseLost):
+        store.heartbeat(job.job_id, "w2", LEASE)
+    # the second valid proof is answered "already completed", not an error
+    assert store.complete_by(job.job_id, "w2", b"other") is SubmitResult.ALREADY_COMPLETED
+    # the same (deterministic) proof bytes from the other worker: not its duplicate
+    assert store.complete_by(job.job_id, "w2", b"late") is SubmitResult.ALREADY_COMPLETED
+    assert store.get(job.job_id).proof == b"late"
+    assert store.stats() == QueueStats(0, 0, 1, 0, 0)
+
+
+def test_late_proof_refused_once_expired(store, clock):
+    (job,) = enqueued(store, clock, ttl_ms=5000)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(6000)
+    store.sweep()
+    assert store.get_status(job.job_id) is JobStatus.EXPIRED
+    with pytest.raises(InvalidTransition):
+        store.complete_by(job.job_id, "w1", b"late")
+
+
+def test_late_proof_refused_once_failed(new_store, clock):
+    store = new_store(max_attempts=1)
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    store.fail(job.job_id, "w1", "gave up")
+    with pytest.raises(InvalidTransition):
+        store.complete_by(job.job_id, "w1", b"late")
+
+
+def test_reject_proof_counts_and_gives_the_job_back(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    assert store.reject_proof(job.job_id, "w1", "forged") is JobStatus.PENDING
+    assert store.worker_stats()["w1"]["rejected"] == 1
+    assert store.get(job.job_id).error == "forged"
+    assert store.claim_next("w2", LEASE).job_id == job.job_id
+
+
+def test_reject_proof_of_a_non_holder(store, clock):
+    (job,) = enqueued(store, clock)
+    with pytest.raises(NotHolder):
+        store.reject_proof(job.job_id, "w1", "forged")
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    store.claim_next("w2", LEASE)
+    # a lapsed worker's bad proof counts against it but leaves w2's lease alone
+    assert store.reject_proof(job.job_id, "w1", "forged") is JobStatus.IN_PROGRESS
+    assert store.get(job.job_id).worker_id == "w2"
+
+
+def test_deadline_still_expires_a_leased_job(store, clock):
+    (job,) = enqueued(store, clock, ttl_ms=500)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    store.lapse_leases()
+    assert store.get_status(job.job_id) is JobStatus.EXPIRED
+
+
+def test_list_jobs_filters_and_pages(store, clock):
+    jobs = enqueued(store, clock, 5)
+    store.claim(jobs[1].job_id, "w", LEASE)
+    page = store.list_jobs(limit=2)
+    assert [r.job_id for r in page] == [j.job_id for j in jobs[:2]]
+    rest = store.list_jobs(limit=10, after_seq=page[-1].seq)
+    assert [r.job_id for r in rest] == [j.job_id for j in jobs[2:]]
+    assert [r.job_id for r in store.list_jobs(JobStatus.IN_PROGRESS)] == [jobs[1].job_id]
+    assert store.list_jobs(tier=JobTier.FULL) == []
+
+
+def test_stats_by_tier(store, clock):
+    enqueued(store, clock, 2)
+    store.enqueue(job_at(clock, 9, tier=JobTier.MICRO))
+    by_tier = store.stats_by_tier()
+    assert by_tier["macro"].pending_count == 2 and by_tier["micro"].pending_count == 1
+    assert by_tier["full"] == QueueStats()
+
+
+def test_old_and_lease_apis_mix(store, clock):
+    # the local pool's mark_in_progress takes no lease: it never lapses
+    (job,) = enqueued(store, clock)
+    store.mark_in_progress(job.job_id, "local")
+    clock.advance(10 * LEASE)
+    assert store.lapse_leases() == 0
+    assert store.get_status(job.job_id) is JobStatus.IN_PROGRESS

@@ -1,0 +1,186 @@
+"""What only the durable store does: WAL, restart recovery, the ledger in the
+same database, batches, and the node restored from its file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pouw import JobStatus, PouwError, QueueFull, QueueStats
+from pouw.node import NodeConfig, NodeContext, generate_intents
+from pouw.store import SqliteJobQueue
+from support import FakeClock, synthetic_job
+
+LEASE = 1000
+
+
+def open_store(path: Path, clock: FakeClock, **kw) -> SqliteJobQueue:
+    return SqliteJobQueue(path, clock=clock, **kw)
+
+
+def test_wal_and_synchronous(tmp_path, clock):
+    for sync, level in (("full", 2), ("normal", 1)):
+        s = open_store(tmp_path / f"{sync}.db", clock, synchronous=sync)
+        assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s._db.execute("PRAGMA synchronous").fetchone()[0] == level
+        s.close()
+
+
+def test_rejects_bad_settings(tmp_path, clock):
+    with pytest.raises(ValueError):
+        open_store(tmp_path / "a.db", clock, synchronous="off")
+    with pytest.raises(ValueError):
+        open_store(tmp_path / "b.db", clock, max_attempts=0)
+
+
+def test_restart_recovery(tmp_path, clock):
+    path = tmp_path / "jobs.db"
+    s = open_store(path, clock)
+    pending, leased, local, done, reserved = (
+        synthetic_job(i, created_at_ms=clock.now) for i in range(5)
+    )
+    for j in (pending, leased, local, done, reserved):
+        s.enqueue(j)
+    s.claim(leased.job_id, "w1", LEASE)
+    s.mark_in_progress(local.job_id, "local-thread")
+    s.claim(done.job_id, "w2", LEASE)
+    s.complete_by(done.job_id, "w2", b"proof")
+    assert s.pop_next() == pending  # reserved by a caller that dies with the process
+    s._db.close()  # a crash: no clean close
+    clock.advance(LEASE + 1)  # the lease lapsed while the node was down
+    s2 = open_store(path, clock)
+    assert s2.get_status(pending.job_id) is JobStatus.PENDING
+    rec = s2.get(leased.job_id)
+    assert rec.status is JobStatus.PENDING and rec.attempts == 1 and "lapsed" in rec.error
+    assert s2.get_status(local.job_id) is JobStatus.PENDING
+    assert s2.get(done.job_id).proof == b"proof"
+    assert s2.stats() == QueueStats(4, 0, 1, 0, 0)
+    assert s2.pop_next() == pending  # the dead reservation is gone
+    s2.close()
+
+
+def test_a_lease_still_running_survives_a_restart(tmp_path, clock):
+    path = tmp_path / "jobs.db"
+    s = open_store(path, clock)
+    job = synthetic_job(1, created_at_ms=clock.now)
+    s.enqueue(job)
+    s.claim(job.job_id, "w1", LEASE)
+    s.close()
+    s2 = open_store(path, clock)
+    assert s2.get(job.job_id).worker_id == "w1"
+    assert s2.heartbeat(job.job_id, "w1", LEASE) == clock.now + LEASE
+    s2.close()
+
+
+def test_ledger_entry_and_job_in_one_transaction(tmp_path, clock):
+    s = open_store(tmp_path / "l.db", clock, capacity=1)
+    a, b = synthetic_job(1, created_at_ms=clock.now), synthetic_job(2, created_at_ms=clock.now)
+    s.append_ledger_entry(0, a.intent_id, "{}", '{"post_root": ""}', "mock", a)
+    with pytest.raises(QueueFull):  # the job is refused, so the entry is not written either
+        s.append_ledger_entry(1, b.intent_id, "{}", '{"post_root": ""}', "mock", b)
+    rows = s.ledger_rows()
+    assert [r["job_ids"] for r in rows] == [[a.job_id]]
+    s.claim(a.job_id, "w", LEASE)
+    s.complete_by(a.job_id, "w", b"proof-a")
+    assert s.ledger_rows()[0]["proof"] == b"proof-a"  # written with the completion
+    s.close()
+
+
+def test_batch_is_one_transaction_with_per_operation_savepoints(tmp_path, clock):
+    path = tmp_path / "b.db"
+    s = open_store(path, clock, capacity=2)
+    jobs = [synthetic_job(i, created_at_ms=clock.now) for i in range(3)]
+    with s.batch():
+        s.enqueue(jobs[0])
+        s.enqueue(jobs[1])
+        with pytest.raises(QueueFull):
+            s.enqueue(jobs[2])  # this one alone is undone
+        other = sqlite3.connect(path)  # nothing visible outside before the commit
+        assert other.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
+    assert other.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 2
+    other.close()
+    assert s.stats().pending_count == 2
+    s.close()
+
+
+def test_a_batch_that_raises_is_rolled_back_whole(tmp_path, clock):
+    s = open_store(tmp_path / "r.db", clock)
+    with pytest.raises(RuntimeError), s.batch():
+        s.enqueue(synthetic_job(1, created_at_ms=clock.now))
+        raise RuntimeError("crash inside")
+    assert s.stats() == QueueStats()
+    s.close()
+
+
+def remote_config(tmp_path, **extra) -> NodeConfig:
+    data = {"pouw_mode": "remote", "state": {"accounts": 64}, "store": {"path": "node.sqlite3"}}
+    data.update(extra)
+    return NodeConfig.from_dict(data, source=tmp_path / "node.toml")
+
+
+def test_store_path_resolves_against_the_config_directory(tmp_path):
+    assert remote_config(tmp_path).store_path == tmp_path / "node.sqlite3"
+    absolute = NodeConfig.from_dict({"store": {"path": "/x/y.db"}}, source=tmp_path / "n.toml")
+    assert absolute.store_path == Path("/x/y.db")
+
+
+def test_node_restores_state_and_ledger_from_its_file(tmp_path):
+    config = remote_config(tmp_path)
+    ctx = NodeContext.from_config(config)
+    ctx.submit_intents(generate_intents(30, seed=3, n_accounts=64))
+    ctx.process_all()
+    first = ctx.ledger.entries[0].meta.job_ids[0]
+    rec = ctx.job_queue.claim(first, "w", LEASE)
+    proof = ctx.prover.prove_job(rec.job)
+    ctx.job_queue.complete_by(first, "w", proof)
+    root, entries = ctx.state.root, [e.to_dict() for e in ctx.ledger.entries]
+    ctx.job_queue._db.close()  # crash
+    again = NodeContext.from_config(config)
+    assert again.state.root == root
+    assert [e.to_dict() for e in again.ledger.entries] == [
+        dict(e, proven=e["job_ids"][0] == first) for e in entries
+    ]
+    assert again.ledger.entry_for_job(first).meta.proof == proof
+    assert again.job_queue.stats() == QueueStats(29, 0, 1, 0, 0)
+    again.close()
+
+
+def test_node_refuses_a_file_from_another_genesis(tmp_path):
+    ctx = NodeContext.from_config(remote_config(tmp_path))
+    ctx.submit_intents(generate_intents(5, n_accounts=64))
+    ctx.process_all()
+    ctx.close()
+    with pytest.raises(PouwError, match="diverged"):
+        NodeContext.from_config(remote_config(tmp_path, state={"accounts": 64, "balance": 7}))
+
+
+def test_an_intent_that_raises_keeps_the_batch_before_it(tmp_path):
+    config = remote_config(tmp_path, queue={"capacity": 3})
+    ctx = NodeContext.from_config(config)
+    ctx.submit_intents(generate_intents(5, n_accounts=64))
+    with pytest.raises(QueueFull):
+        ctx.process_all()
+    assert len(ctx.ledger) == 3 and len(ctx.job_queue.ledger_rows()) == 3
+    ctx.close()
+
+
+def test_disabled_mode_over_a_store_keeps_inline_proofs(tmp_path):
+    config = remote_config(tmp_path, pouw_mode="disabled")
+    ctx = NodeContext.from_config(config)
+    ctx.submit_intents(generate_intents(4, n_accounts=64))
+    ctx.process_all()
+    ctx.close()
+    rows = SqliteJobQueue(config.store_path).ledger_rows()
+    assert len(rows) == 4 and all(r["proof"] and r["job_ids"] == [] for r in rows)
+
+
+def test_local_mode_over_a_store(tmp_path):
+    config = remote_config(tmp_path, pouw_mode="local", workers={"count": 2})
+    with NodeContext.from_config(config) as ctx:
+        ctx.submit_intents(generate_intents(40, n_accounts=64))
+        ctx.process_all()
+        ctx.wait_for_local_jobs(60)
+        assert ctx.job_queue.stats().completed_count == 40
+        assert all(r["proof"] for r in ctx.job_queue.ledger_rows())
