@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from groth16_support import violations
 from pouw.errors import ProofError
 from pouw.zk import ConstraintSystem, Fr, R
 from pouw.zk import gadgets as g
 from pouw.zk.constraint_system import UnsatisfiedConstraint, Violation
-from pouw.zk.r1cs import R1CS, SparseMatrix
+from pouw.zk.r1cs import SparseMatrix
 
 # ---------------------------------------------------------------- the oracle
 
@@ -26,20 +27,9 @@ def _rows(m: SparseMatrix) -> list[dict[int, int]]:
     ]
 
 
-def r1cs_violations(r1cs: R1CS, w: list[int]) -> list[int]:
-    """Indices of the constraints that ``w`` breaks, by Python-int arithmetic."""
-    assert len(w) == r1cs.n_wires and w[0] == 1
-
-    def ev(row: dict[int, int]) -> int:
-        return sum(c * w[i] for i, c in row.items()) % R
-
-    a, b, c = _rows(r1cs.a), _rows(r1cs.b), _rows(r1cs.c)
-    return [k for k in range(len(a)) if ev(a[k]) * ev(b[k]) % R != ev(c[k])]
-
-
 def holds(cs: ConstraintSystem) -> bool:
     """The system's own verdict, checked against the oracle on its R1CS."""
-    bad = r1cs_violations(cs.to_r1cs(), cs.witness().to_ints())
+    bad = violations(cs.to_r1cs(), cs.witness().to_ints())
     first = cs.first_violation()
     assert (first.index if first else None) == (bad[0] if bad else None)
     assert cs.is_satisfied() == (not bad)

@@ -7,54 +7,32 @@ file is refused with a clear error (never reduced, never a crash)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from groth16_support import (
+    PUBLIC,
+    VECTORS,
+    WITNESS,
+    first_violation,
+    fixture_proof,
+    fixture_vk,
+    py_ecc_verify,
+    twist_point_outside_subgroup,
+)
 from pouw.errors import CurveError, PouwError, ProofError
 from pouw.zk.field import Q, R
 from pouw.zk.formats import read_r1cs, read_wtns, read_zkey
 from pouw.zk.formats.binfile import read_binfile
-from pouw.zk.groth16 import Proof, VerifyingKey, prove, setup, verify
-from zk.test_groth16_support import first_violation, py_ecc_verify
+from pouw.zk.groth16 import prove, setup, verify
 
-VECTORS = Path(__file__).parent.parent / "vectors" / "groth16"
 ZKEY = (VECTORS / "mul.zkey").read_bytes()
 WTNS = (VECTORS / "mul.wtns").read_bytes()
 R1CS_BYTES = (VECTORS / "mul.r1cs").read_bytes()
-# mul.circom with a=3, b=11, c=7: wires [1, out, c, a, b, ab], public [out, c].
-WITNESS = [1, 234, 7, 3, 11, 33]
-
-
-def _g1(a):
-    return (int(a[0]), int(a[1]))
-
-
-def _g2(a):
-    return ((int(a[0][0]), int(a[0][1])), (int(a[1][0]), int(a[1][1])))
-
-
-def snarkjs_vk() -> VerifyingKey:
-    js = json.loads((VECTORS / "verification_key.json").read_text())
-    ic = tuple(_g1(p) for p in js["IC"])
-    return VerifyingKey(
-        _g1(js["vk_alpha_1"]),
-        _g2(js["vk_beta_2"]),
-        _g2(js["vk_gamma_2"]),
-        _g2(js["vk_delta_2"]),
-        ic,
-    )
-
-
-def snarkjs_proof() -> tuple[Proof, list[int]]:
-    js = json.loads((VECTORS / "proof.json").read_text())
-    public = [int(x) for x in json.loads((VECTORS / "public.json").read_text())]
-    return Proof(_g1(js["pi_a"]), _g2(js["pi_b"]), _g1(js["pi_c"])), public
 
 
 # ---------------------------------------------------------------- reading
@@ -75,14 +53,14 @@ def test_read_r1cs():
 
 def test_read_zkey_matches_the_exported_verifying_key():
     pk, vk = read_zkey(VECTORS / "mul.zkey")
-    assert vk == snarkjs_vk()
+    assert vk == fixture_vk()
     assert (pk.n_wires, pk.n_public, pk.domain_size) == (6, 2, 8)
     assert pk.c is None
 
 
 def test_readers_take_bytes_too():
     assert read_wtns(WTNS).to_ints() == WITNESS
-    assert read_zkey(ZKEY)[1] == snarkjs_vk()
+    assert read_zkey(ZKEY)[1] == fixture_vk()
 
 
 # ---------------------------------------------------------------- proving across tools
@@ -93,16 +71,16 @@ def test_pouw_proves_from_the_snarkjs_key_and_witness():
     w = read_wtns(VECTORS / "mul.wtns")
     proof = prove(pk, w)
     public = w[1:3].to_ints()
-    assert public == [234, 7]
+    assert public == PUBLIC
     assert verify(vk, public, proof)
-    assert verify(snarkjs_vk(), public, proof)
-    assert py_ecc_verify(snarkjs_vk(), public, proof)
-    assert not verify(snarkjs_vk(), [235, 7], proof)
+    assert verify(fixture_vk(), public, proof)
+    assert py_ecc_verify(fixture_vk(), public, proof)
+    assert not verify(fixture_vk(), [169, 5], proof)
 
 
 def test_snarkjs_proof_verifies_under_pouw():
-    proof, public = snarkjs_proof()
-    vk = snarkjs_vk()
+    proof, public = fixture_proof()
+    vk = fixture_vk()
     assert verify(vk, public, proof)
     assert not verify(vk, [public[0], public[1] + 1], proof)
     assert not verify(vk, [public[0] + R, public[1]], proof)
@@ -120,10 +98,10 @@ def test_pouw_setup_on_the_circom_r1cs():
     r1cs = read_r1cs(VECTORS / "mul.r1cs")
     pk, vk = setup(r1cs)
     proof = prove(pk, WITNESS)
-    assert verify(vk, [234, 7], proof)
-    assert not verify(snarkjs_vk(), [234, 7], proof)  # another key
+    assert verify(vk, PUBLIC, proof)
+    assert not verify(fixture_vk(), PUBLIC, proof)  # another key
     with pytest.raises(ProofError, match="violates constraint 0"):
-        prove(pk, [1, 234, 7, 3, 11, 34])
+        prove(pk, [1, 168, 5, 3, 11, 34])
 
 
 # ---------------------------------------------------------------- corrupt files
@@ -184,16 +162,7 @@ def test_zkey_non_canonical_coordinate_is_refused_never_reduced():
 
 
 def test_zkey_g2_point_outside_the_subgroup_is_refused():
-    from pouw.zk.curve import G2Array
-    from pouw.zk.curve_encoding import _f2_mul, _f2_sqrt
-
-    b2 = G2Array._b
-    for k in range(1, 50):
-        x = (k, 1)
-        x3 = _f2_mul(_f2_mul(x, x), x)
-        y = _f2_sqrt(((x3[0] + b2[0]) % Q, (x3[1] + b2[1]) % Q))
-        if y is not None:
-            break
+    x, y = twist_point_outside_subgroup()
     point = b"".join(_mont(v) for v in (x[0], x[1], y[0], y[1]))
     off, _ = _section(ZKEY, 7)  # B2 query, point 3
     with pytest.raises(CurveError, match="B2: G2 point 3 is not in the order-r subgroup"):
@@ -255,6 +224,25 @@ def test_r1cs_bad_wire_and_coefficient_are_refused():
         read_r1cs(_patch(R1CS_BYTES, off + 8, R.to_bytes(32, "little")))
     with pytest.raises(ProofError, match="truncated|unexpected"):
         read_r1cs(_patch(R1CS_BYTES, off, struct.pack("<I", 1000)))
+
+
+# Header (section 1): n8, the prime, then u32 wires, outputs, public inputs,
+# private inputs, the u64 label count and the u32 constraint count.
+_R1CS_WIRES, _R1CS_CONSTRAINTS = 4 + 32, 4 + 32 + 16 + 8
+
+
+def test_r1cs_huge_declared_counts_are_refused_before_any_allocation():
+    off, _ = _section(R1CS_BYTES, 1)
+    huge = struct.pack("<I", 0xFFFFFFFF)
+    # 2^32 - 1 constraints would take ~100 GB of index arrays: refused from the
+    # section's size alone.
+    with pytest.raises(ProofError, match="4294967295 constraints announced"):
+        read_r1cs(_patch(R1CS_BYTES, off + _R1CS_CONSTRAINTS, huge))
+    # 2^32 - 1 wires: the wire map (8 bytes per wire) does not back the claim.
+    with pytest.raises(ProofError, match="wire map"):
+        read_r1cs(_patch(R1CS_BYTES, off + _R1CS_WIRES, huge))
+    # the accepting twin: the true counts parse
+    assert read_r1cs(R1CS_BYTES).n_constraints == 2
 
 
 def test_zkey_sections_are_views_not_reductions():

@@ -1,4 +1,4 @@
-"""snarkjs JSON converters: files written by snarkjs 0.7.6 (tests/vectors/snarkjs)
+"""snarkjs JSON converters: files written by snarkjs 0.7.6 (tests/vectors/groth16)
 read back exactly, and every malformed or non-canonical input is refused with
 a ProofError naming the field (never reduced, never a crash)."""
 
@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from groth16_support import VECTORS, py_ecc_verify, twist_point_outside_subgroup
 from pouw.errors import ProofError
-from pouw.zk import G1_GENERATOR, G2_GENERATOR, FrArray, Q, R, g1_add, g1_mul, g1_neg, g2_mul
-from pouw.zk.curve import G2Array, g2_is_in_subgroup, g2_is_on_curve
-from pouw.zk.curve_encoding import _f2_sqrt
+from pouw.zk import G1_GENERATOR, G2_GENERATOR, FrArray, Q, R, g1_mul, g2_mul
 from pouw.zk.formats import (
     proof_from_json,
     proof_to_json,
@@ -24,10 +22,7 @@ from pouw.zk.formats import (
     vk_from_json,
     vk_to_json,
 )
-from pouw.zk.groth16.keys import Proof, VerifyingKey
-from pouw.zk.pairing import pairing_check
-
-VECTORS = Path(__file__).parent.parent / "vectors" / "snarkjs"
+from pouw.zk.groth16.keys import Proof
 
 
 def _load(name: str):
@@ -35,22 +30,6 @@ def _load(name: str):
 
 
 PROOF, VK, PUBLIC = _load("proof.json"), _load("verification_key.json"), _load("public.json")
-
-
-def groth16_holds(vk: VerifyingKey, public: list[int], proof: Proof) -> bool:
-    """The Groth16 equation, written here independently of pouw.zk.groth16:
-    e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1."""
-    vk_x = vk.ic[0]
-    for x, p in zip(public, vk.ic[1:], strict=True):
-        vk_x = g1_add(vk_x, g1_mul(p, x))
-    return pairing_check(
-        [
-            (g1_neg(proof.a), proof.b),
-            (vk.alpha_g1, vk.beta_g2),
-            (vk_x, vk.gamma_g2),
-            (proof.c, vk.delta_g2),
-        ]
-    )
 
 
 # ---------------------------------------------------------------- snarkjs's own files
@@ -67,13 +46,13 @@ def test_snarkjs_files_read_back_exactly():
 
 def test_snarkjs_proof_satisfies_the_groth16_equation():
     vk, proof = vk_from_json(VK), proof_from_json(PROOF)
-    assert groth16_holds(vk, [168, 5], proof)
+    assert py_ecc_verify(vk, [168, 5], proof)
 
 
 @pytest.mark.parametrize("public", [[169, 5], [168, 6], [5, 168]])
 def test_snarkjs_proof_fails_for_other_public_inputs(public):
     vk, proof = vk_from_json(VK), proof_from_json(PROOF)
-    assert not groth16_holds(vk, public, proof)
+    assert not py_ecc_verify(vk, public, proof)
 
 
 def test_text_and_bytes_are_accepted():
@@ -99,20 +78,6 @@ def test_public_to_json_takes_fr_arrays_and_refuses_out_of_range_ints():
 # ---------------------------------------------------------------- malformed input
 
 
-def _twist_point_outside_the_subgroup():
-    b = G2Array._b
-    for x0 in range(1, 200):
-        x = (x0, 1)
-        x2 = ((x[0] * x[0] - x[1] * x[1]) % Q, 2 * x[0] * x[1] % Q)
-        x3 = ((x2[0] * x[0] - x2[1] * x[1]) % Q, (x2[0] * x[1] + x2[1] * x[0]) % Q)
-        y = _f2_sqrt(((x3[0] + b[0]) % Q, (x3[1] + b[1]) % Q))
-        if y is not None:
-            point = (x, y)
-            assert g2_is_on_curve(point) and not g2_is_in_subgroup(point)
-            return point
-    raise AssertionError("no twist point found")
-
-
 def _mutate(doc, path, value):
     out = copy.deepcopy(doc)
     node = out
@@ -127,7 +92,7 @@ def _mutate(doc, path, value):
 
 _DELETE = object()
 _X = int(PROOF["pi_a"][0])
-_OUTSIDE = _twist_point_outside_the_subgroup()
+_OUTSIDE = twist_point_outside_subgroup()
 
 PROOF_CASES = [
     (("pi_a", 0), _X, "pi_a\\[0\\]: expected a decimal string, got int"),

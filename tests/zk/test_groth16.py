@@ -9,11 +9,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from groth16_support import (
+    chain,
+    first_violation,
+    py_ecc_verify,
+    random_circuit,
+    twist_point_outside_subgroup,
+)
 from pouw.errors import ProofError
 from pouw.zk.curve import G1_GENERATOR, G2_GENERATOR, g1_add, g1_neg, g2_add
 from pouw.zk.field import FrArray, Q, R
 from pouw.zk.groth16 import Proof, check_proof, prepare, prove, setup, verify
-from zk.test_groth16_support import chain, first_violation, py_ecc_verify, random_circuit
 
 
 @pytest.fixture(scope="module")
@@ -145,18 +151,7 @@ def test_malformed_proof_points_are_rejected(keys, proof, tamper, why):
 
 
 def test_g2_point_outside_the_subgroup_is_rejected(keys, proof):
-    from pouw.zk.curve import G2Array
-    from pouw.zk.curve_encoding import _f2_mul, _f2_sqrt
-
-    b2 = G2Array._b
-    for k in range(1, 50):
-        x = (k, 1)
-        rhs = _f2_mul(_f2_mul(x, x), x)
-        rhs = ((rhs[0] + b2[0]) % Q, (rhs[1] + b2[1]) % Q)
-        y = _f2_sqrt(rhs)
-        if y is not None:
-            break
-    off = (x, y)
+    off = twist_point_outside_subgroup()
     _, w, _, vk = keys
     bad = Proof(proof.a, off, proof.c)
     assert not verify(vk, w[1:3], bad)
@@ -216,6 +211,44 @@ def test_zkey_style_key_without_c_still_refuses_a_bad_witness(keys):
     bad[5] = (bad[5] + 1) % R
     with pytest.raises(ProofError, match="does not satisfy"):
         prove(no_c, bad)
+
+
+def test_prove_from_a_constraint_system_names_the_constraint_even_without_c():
+    """A ConstraintSystem is checked by itself first: its UnsatisfiedConstraint
+    names the constraint (index and name) even for a key with no C matrix
+    (as imported from a .zkey), where the prover alone could not."""
+    import dataclasses
+
+    from pouw.zk import ConstraintSystem
+    from pouw.zk.constraint_system import UnsatisfiedConstraint
+
+    cs = ConstraintSystem()
+    x = cs.alloc_private(3, name="x")
+    y = cs.alloc_public(9, name="y")
+    cs.enforce(x, x, y, name="y = x^2")
+    pk, vk = setup(cs, rng=random.Random(11))
+    no_c = dataclasses.replace(pk, c=None, cache={})
+    assert verify(vk, [9], prove(no_c, cs))
+    cs.assign(y, 10)
+    with pytest.raises(UnsatisfiedConstraint, match="constraint 0 \\('y = x\\^2'\\)"):
+        prove(no_c, cs)
+
+
+@pytest.mark.parametrize("field", ["alpha_g1", "beta_g2", "gamma_g2", "delta_g2", "ic"])
+def test_verifying_key_with_a_point_at_infinity_is_refused(keys, proof, field):
+    """With gamma (or delta) at infinity the pairing check ignores the public
+    inputs (or C): such a key would accept a proof for any statement."""
+    import dataclasses
+
+    from pouw.errors import CurveError
+
+    _, w, _, vk = keys
+    bad = dataclasses.replace(vk, **{field: (vk.ic[0], None) if field == "ic" else None})
+    with pytest.raises(CurveError, match="infinity"):
+        prepare(bad)
+    with pytest.raises(CurveError, match="infinity"):
+        verify(bad, w[1:3], proof)
+    assert verify(prepare(vk), w[1:3], proof)  # the twin: the intact key
 
 
 def test_setup_rejects_what_is_not_a_circuit():

@@ -1,11 +1,12 @@
 """``pouw groth16 prove | verify | setup | solidity | calldata`` through
 :func:`pouw.zk.cli.main` (the module the top-level ``pouw`` command hooks in),
-on the snarkjs fixtures of tests/vectors/snarkjs; the last tests run the real
+on the snarkjs fixtures of tests/vectors/groth16; the last tests run the real
 ``python -m pouw groth16`` and need pouw.cli to hook this module in."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,15 +14,26 @@ from pathlib import Path
 
 import pytest
 
+import pouw
+from groth16_support import VECTORS
 from pouw.zk import R
 from pouw.zk.cli import main
 from pouw.zk.formats import proof_from_json, read_zkey, vk_from_json, vk_to_json
+from pouw.zk.formats.binfile import read_binfile
 from pouw.zk.groth16 import verify
 
-VECTORS = Path(__file__).parent.parent / "vectors" / "snarkjs"
 VK, ZKEY, WTNS, R1CS = (
     VECTORS / n for n in ("verification_key.json", "mul.zkey", "mul.wtns", "mul.r1cs")
 )
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    """``prove`` caches validated .zkey imports: keep them in the test's directory
+    (the environment variable reaches the subprocess tests too)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("POUW_CACHE_DIR", str(folder))
+    return folder / "groth16"
 
 
 def _run(capsys, *argv: object) -> tuple[int, str, str]:
@@ -122,9 +134,20 @@ def test_solidity_and_calldata(tmp_path, capsys):
 # ---------------------------------------------------------------- the real command (needs the hook)
 
 
+def _pouw_env() -> dict[str, str]:
+    """The environment of a ``python -m pouw`` child: the pouw this test imported
+    comes first on its path (a relative PYTHONPATH would not survive ``cwd``)."""
+    root = str(Path(pouw.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
 def _pouw_hooks_groth16() -> bool:
     res = subprocess.run(
-        [sys.executable, "-m", "pouw", "groth16", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "pouw", "groth16", "--help"],
+        capture_output=True,
+        text=True,
+        env=_pouw_env(),
     )
     return res.returncode == 0
 
@@ -155,6 +178,7 @@ def test_python_m_pouw_groth16_verify(tmp_path):
             ],
             capture_output=True,
             text=True,
+            env=_pouw_env(),
         )
         assert res.returncode == code and res.stdout.startswith(out), res.stderr
 
@@ -167,6 +191,7 @@ def test_python_m_pouw_groth16_prove(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=_pouw_env(),
     )
     assert res.returncode == 0, res.stderr
     assert verify(
@@ -189,3 +214,51 @@ def test_import_makes_a_key_file_that_proves_like_the_zkey(tmp_path, capsys):
     key.write_bytes(bytes(raw))
     code, _, err = _run(capsys, "prove", key, WTNS, tmp_path / "p2.json", tmp_path / "q2.json")
     assert code == 2 and not (tmp_path / "p2.json").exists()
+
+
+# ---------------------------------------------------------------- prove's .zkey cache
+
+
+def test_prove_caches_the_validated_zkey_and_reuses_it(tmp_path, capsys, cache_dir, monkeypatch):
+    from pouw.zk.groth16 import keyfile
+
+    assert _run(capsys, "prove", ZKEY, WTNS, tmp_path / "p.json", tmp_path / "q.json")[0] == 0
+    entries = list(cache_dir.glob("*.pkey"))
+    assert len(entries) == 1
+    # the second run opens the cache entry: a full import would fail here
+    monkeypatch.setattr("pouw.zk.formats.zkey.read_zkey", _no_full_import)
+    loaded = []
+    real = keyfile.load_proving_key
+    monkeypatch.setattr(keyfile, "load_proving_key", lambda p: loaded.append(p) or real(p))
+    assert _run(capsys, "prove", ZKEY, WTNS, tmp_path / "p2.json", tmp_path / "q2.json")[0] == 0
+    assert loaded == entries
+    assert _run(capsys, "verify", VK, tmp_path / "q2.json", tmp_path / "p2.json")[:2] == (0, "OK\n")
+
+
+def _no_full_import(*args, **kwargs):
+    raise AssertionError("the cached key should have been used")
+
+
+def test_prove_validates_a_changed_zkey_afresh(tmp_path, capsys, cache_dir):
+    zkey = tmp_path / "k.zkey"
+    zkey.write_bytes(ZKEY.read_bytes())
+    assert _run(capsys, "prove", zkey, WTNS, tmp_path / "p.json", tmp_path / "q.json")[0] == 0
+    # the twin: the same path with other bytes (a point moved off the curve) is
+    # not served from the cache but validated, and refused
+    raw = bytearray(zkey.read_bytes())
+    (offset, _), *_ = read_binfile(bytes(raw), b"zkey", (1,)).sections[9]  # the H query
+    raw[offset] ^= 1
+    zkey.write_bytes(bytes(raw))
+    code, _, err = _run(capsys, "prove", zkey, WTNS, tmp_path / "p2.json", tmp_path / "q2.json")
+    assert code == 2 and str(zkey) in err and not (tmp_path / "p2.json").exists()
+    assert len(list(cache_dir.glob("*.pkey"))) == 1
+
+
+def test_prove_no_cache_writes_nothing(tmp_path, capsys, cache_dir):
+    argv = ["prove", "--no-cache", ZKEY, WTNS, tmp_path / "p.json", tmp_path / "q.json"]
+    assert _run(capsys, *argv)[0] == 0
+    assert not cache_dir.exists()
+    other = tmp_path / "other"
+    argv = ["prove", "--cache-dir", other, ZKEY, WTNS, tmp_path / "p.json", tmp_path / "q.json"]
+    assert _run(capsys, *argv)[0] == 0
+    assert len(list(other.glob("*.pkey"))) == 1 and not cache_dir.exists()

@@ -11,20 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from groth16_support import matrix
 from pouw._native import groth16 as _g
 from pouw.zk.field import FrArray, R
 from pouw.zk.groth16.qap import matvec, transpose_matvec
-from pouw.zk.r1cs import SparseMatrix
 
 
 def _dense(rows, n_cols):
     return [[sum(c for j, c in r if j == k) % R for k in range(n_cols)] for r in rows]
-
-
-def _csr(rows):
-    ptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
-    cols = np.array([j for r in rows for j, _ in r], dtype=np.int64)
-    return SparseMatrix(ptr, cols, FrArray.from_ints([c for r in rows for _, c in r]))
 
 
 @settings(max_examples=40, deadline=None)
@@ -36,7 +30,7 @@ def test_matvec_and_transpose_match_python_ints(seed, n_rows, n_cols):
         for _ in range(n_rows)
     ]
     w = [rng.randrange(R) for _ in range(n_cols)]
-    m = _csr(rows)
+    m = matrix(rows)
     dense = _dense(rows, n_cols)
     expect = [sum(a * b for a, b in zip(row, w, strict=True)) % R for row in dense]
     size = n_rows + 3

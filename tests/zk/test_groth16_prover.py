@@ -9,6 +9,7 @@ import random
 import pytest
 from blake3 import blake3
 
+from groth16_support import matrix
 from pouw import JobTier, ProofError
 from pouw.prover.base import Prover
 from pouw.status import ZkMode
@@ -16,7 +17,6 @@ from pouw.zk.field import R
 from pouw.zk.groth16 import Groth16Prover, decode_proof, encode_proof, prove, setup
 from pouw.zk.groth16.circuit_prover import PROOF_BYTES
 from pouw.zk.r1cs import R1CS
-from zk.test_groth16_support import matrix
 
 JOB = "ab" * 32
 

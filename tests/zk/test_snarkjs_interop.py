@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from groth16_support import VECTORS
 from interop_tools import INTEROP, NodeTools, node_tools  # noqa: F401 - the session fixture
 from pouw.errors import ProofError
 from pouw.zk import ConstraintSystem, R
@@ -169,8 +170,6 @@ def test_constraint_system_circuit_verifies_under_snarkjs(ceremony):
 
 
 # ---------------------------------------------------------------- the .zkey writer (no node needed)
-
-VECTORS = Path(__file__).parent.parent / "vectors" / "snarkjs"
 
 
 def test_written_zkey_is_snarkjs_zkey_section_for_section():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from groth16_support import VECTORS
 from interop_tools import node_tools  # noqa: F401 - the session fixture
 from pouw.errors import CurveError
 from pouw.zk import Q, R, decode_g1, decode_g2
@@ -22,7 +23,6 @@ from pouw.zk.formats import (
     vk_from_json,
 )
 
-VECTORS = Path(__file__).parent.parent / "vectors" / "snarkjs"
 VK = vk_from_json((VECTORS / "verification_key.json").read_text())
 PROOF = proof_from_json((VECTORS / "proof.json").read_text())
 PUBLIC = public_from_json((VECTORS / "public.json").read_text())
@@ -109,6 +109,9 @@ def test_contract_accepts_the_proof_and_rejects_tampered_ones(node_tools, tmp_pa
         "B in JSON order": good[:2] + [good[3], good[2], good[5], good[4]] + good[6:],
         "C off the curve": good[:7] + [(good[7] + 1) % Q] + good[8:],
         "C replaced by A": good[:6] + good[0:2] + good[8:],
+        "A at infinity": [0, 0] + good[2:],
+        "B at infinity": good[:2] + [0, 0, 0, 0] + good[6:],
+        "C at infinity": good[:6] + [0, 0] + good[8:],
     }
     calls = [{"signature": SIGNATURE, "words": [hex(w) for w in ws]} for ws in cases.values()]
     results = node_tools.evm_calls(bytecode, calls)

@@ -11,11 +11,16 @@ rapidsnark (same argument order, same files).
 ``pouw groth16 vkey KEY VK_JSON_OUT``                           export verification_key.json
 =============================================================  ==========================================
 
-``prove`` and ``vkey`` take either key file: a snarkjs ``.zkey`` (every point
-validated on each load: seconds for a large key) or pouw's own key file
-(:mod:`pouw.zk.groth16.keyfile`, opened in milliseconds, guarded by a hash),
-told apart by their magic bytes.  ``import`` converts the first into the
-second once.
+``prove`` and ``vkey`` take either key file: a snarkjs ``.zkey`` or pouw's
+own key file (:mod:`pouw.zk.groth16.keyfile`, opened in milliseconds, guarded
+by a hash), told apart by their magic bytes.  ``prove`` imports a ``.zkey``
+through a cache (:func:`~pouw.zk.groth16.keyfile.load_zkey_cached`): the first
+run validates every point (seconds for a large key) and saves pouw's key file
+under the BLAKE3 digest of the ``.zkey``'s bytes (``--cache-dir``, default
+``$POUW_CACHE_DIR/groth16`` or ``~/.cache/pouw/groth16``); later runs on the
+same bytes open that file, and a changed ``.zkey`` has another digest, so it
+is validated afresh.  ``--no-cache`` validates on every run and writes
+nothing.  ``import`` converts a ``.zkey`` into a key file explicitly.
 
 ``setup`` writes a snarkjs-compatible ``.zkey`` (which ``snarkjs groth16
 prove`` also accepts) from toxic waste drawn from the OS's CSPRNG and then
@@ -67,7 +72,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "prove",
         help="prove from a snarkjs .zkey (or a pouw key file) and a circom .wtns",
         description="Prove with the key ZKEY (a snarkjs Groth16 .zkey) for the witness WTNS "
-        "(circom's .wtns); write snarkjs's proof.json and public.json.",
+        "(circom's .wtns); write snarkjs's proof.json and public.json. A .zkey is validated "
+        "in full once per content and kept as pouw's key file in a cache (see --cache-dir); "
+        "later runs on the same bytes open that file in milliseconds.",
     )
     p.add_argument("zkey", metavar="ZKEY", help="a snarkjs .zkey or a pouw key file")
     p.add_argument("wtns", metavar="WTNS")
@@ -75,6 +82,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("public_json", metavar="PUBLIC_JSON")
     p.add_argument(
         "--threads", type=int, default=None, help="threads for MSMs and NTTs (default: all cores)"
+    )
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="where validated .zkey imports are kept (default: $POUW_CACHE_DIR/groth16 "
+        "or ~/.cache/pouw/groth16)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="validate the .zkey in full on every run and write no cache entry",
     )
 
     v = sub.add_parser(
@@ -136,10 +154,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _load_key(path: str) -> Any:
-    """The ProvingKey in ``path``: a snarkjs .zkey or pouw's key file, by magic."""
+def _load_key(path: str, cache: bool = False, cache_dir: str | None = None) -> Any:
+    """The ProvingKey in ``path``: a snarkjs .zkey or pouw's key file, by magic.
+
+    With ``cache`` a .zkey goes through :func:`load_zkey_cached` (validated
+    once per distinct content); without, it is validated in full here."""
     from .formats import read_zkey
-    from .groth16.keyfile import MAGIC, load_proving_key
+    from .groth16.keyfile import MAGIC, load_proving_key, load_zkey_cached
 
     try:
         with open(path, "rb") as f:
@@ -148,7 +169,9 @@ def _load_key(path: str) -> Any:
         raise ProofError(f"cannot read {path}: {exc}") from None
     if magic == MAGIC:
         return load_proving_key(path)
-    return read_zkey(path)[0]  # not a zkey either: read_zkey says so
+    if cache:
+        return load_zkey_cached(path, cache_dir)  # not a zkey either: read_zkey says so
+    return read_zkey(path)[0]
 
 
 def _read_text(path: str) -> str:
@@ -167,7 +190,7 @@ def _prove(args: argparse.Namespace) -> int:
     from .formats import proof_to_json, public_to_json, read_wtns
     from .groth16 import prove
 
-    pk = _load_key(args.zkey)
+    pk = _load_key(args.zkey, cache=not args.no_cache, cache_dir=args.cache_dir)
     witness = read_wtns(args.wtns)
     proof = prove(pk, witness, threads=args.threads)
     _write_json(args.proof_json, proof_to_json(proof))

@@ -84,11 +84,16 @@ class BinFile:
 
 
 def read_binfile(
-    path: str | PathLike[str] | bytes, magic: bytes, versions: tuple[int, ...]
+    path: str | PathLike[str] | bytes,
+    magic: bytes,
+    versions: tuple[int, ...],
+    name: str | None = None,
 ) -> BinFile:
-    """Parse the container at ``path`` (or given as bytes), checking magic and version."""
+    """Parse the container at ``path`` (or given as bytes), checking magic and version.
+
+    ``name`` is what error messages call bytes given directly (default ``<bytes>``)."""
     if isinstance(path, bytes):
-        name, raw = "<bytes>", path
+        name, raw = name or "<bytes>", path
     else:
         name = str(path)
         try:

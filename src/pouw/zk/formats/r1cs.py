@@ -5,8 +5,9 @@ count (wire 0 is the constant 1), public outputs, public inputs, private
 inputs, the label count (``u64``) and the constraint count.  Section 2: per
 constraint, the linear combinations A, B, C, each a ``u32`` term count then
 ``(u32 wire, n8-byte little-endian coefficient)`` per term.  Sections 4 and 5
-(PLONK custom gates) cannot be proven by Groth16 and are refused; others
-(section 3, the wire-to-label map) are ignored.
+(PLONK custom gates) cannot be proven by Groth16 and are refused; section 3
+(the wire-to-label map, a ``u64`` per wire) is only checked for its size, when
+present, so that the header's wire count is backed by the file's bytes.
 
 Public signals are the outputs then the public inputs (wires
 ``1..n_outputs + n_public_inputs``), as snarkjs counts them.  Malformed files
@@ -47,10 +48,18 @@ def read_r1cs(path: str | PathLike[str] | bytes) -> R1CS:
     n_public = n_out + n_pub_in
     if n_wires < 1 or n_public >= n_wires:
         raise ProofError(f"{bf.name}: {n_wires} wires cannot hold {n_public} public signals")
+    if 3 in bf.sections and bf.section(3, "wire map").nbytes != 8 * n_wires:
+        raise ProofError(f"{bf.name}: the wire map (section 3) does not hold {n_wires} wires")
 
     body = bf.section(2, "constraints")
     raw = bytes(body)
     size = len(raw)
+    # Every constraint takes at least three u32 term counts: refuse a count the
+    # section cannot hold before allocating anything from it.
+    if 12 * m > size:
+        raise ProofError(
+            f"{bf.name}: {m} constraints announced, the constraints section has {size} bytes"
+        )
     # Pass 1 (sequential, counts only): where each linear combination's terms start.
     starts = np.empty(3 * m, dtype=np.int64)
     counts = np.empty(3 * m, dtype=np.int64)

@@ -18,7 +18,7 @@ coefficients of Fq12 = Fq6[w]/(w^2 - v), Fq6 = Fq2[v]/(v^3 - (9 + u)).  Its
 pairing's final exponentiation differs from Ethereum's (and pouw's) by the
 factor ``2x(6x^2 + 3x + 1)`` (``x`` the BN parameter), so the value is that
 power of :func:`pouw.zk.pairing`; found by comparison with files snarkjs
-wrote (tests/vectors/snarkjs).  snarkjs's verifier does not use it, nor does
+wrote (tests/vectors/groth16).  snarkjs's verifier does not use it, nor does
 pouw's: it is written for compatibility and, when read, only checked for shape.
 
 Readers take untrusted input (a parsed JSON value, or the JSON text as ``str``

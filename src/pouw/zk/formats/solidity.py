@@ -87,6 +87,9 @@ contract Groth16Verifier {
     ) public view returns (bool) {
         if (a[0] >= Q || a[1] >= Q || c[0] >= Q || c[1] >= Q) return false;
         if (b[0][0] >= Q || b[0][1] >= Q || b[1][0] >= Q || b[1][1] >= Q) return false;
+        // (0, 0) is the precompiles' point at infinity: refused, as pouw's verifier does.
+        if ((a[0] | a[1]) == 0 || (c[0] | c[1]) == 0) return false;
+        if ((b[0][0] | b[0][1] | b[1][0] | b[1][1]) == 0) return false;
 
         // vk_x = IC[0] + sum input[i] * IC[i + 1]; inputs are checked against r, not q.
         (uint256 vx, uint256 vy) = _ic(0);

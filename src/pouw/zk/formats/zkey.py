@@ -130,9 +130,12 @@ def _coefficients(bf: BinFile, n_vars: int, domain: int) -> tuple[SparseMatrix, 
     return mats[0], mats[1]
 
 
-def read_zkey(path: str | PathLike[str] | bytes) -> tuple[ProvingKey, VerifyingKey]:
-    """The proving and verifying keys in the snarkjs Groth16 key ``path``, fully validated."""
-    bf = read_binfile(path, b"zkey", (1,))
+def read_zkey(
+    path: str | PathLike[str] | bytes, name: str | None = None
+) -> tuple[ProvingKey, VerifyingKey]:
+    """The proving and verifying keys in the snarkjs Groth16 key ``path`` (or its
+    bytes, called ``name`` in error messages), fully validated."""
+    bf = read_binfile(path, b"zkey", (1,), name)
     proto = bf.cursor(1, "protocol")
     if proto.u32() != 1:
         raise ProofError(

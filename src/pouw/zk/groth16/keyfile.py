@@ -26,9 +26,12 @@ files where only their owner can write.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import mmap
 import os
+import secrets
 import struct
 from os import PathLike
 from pathlib import Path
@@ -117,11 +120,19 @@ def save_proving_key(
         body[off : off + arr.nbytes] = arr.tobytes()
     digest = blake3.blake3(bytes(body), max_threads=blake3.blake3.AUTO).digest()
     target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(MAGIC + struct.pack("<II", VERSION, len(header)) + digest)
-        f.write(body)
-    os.replace(tmp, target)
+    # A temporary name of its own: two processes filling one cache entry at
+    # once never write into the same file (O_EXCL; the mode follows the umask).
+    tmp = target.with_name(f"{target.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(MAGIC + struct.pack("<II", VERSION, len(header)) + digest)
+            f.write(body)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _array(buf: Any, spec: Any, name: str, size: int, where: str) -> np.ndarray:
@@ -133,7 +144,8 @@ def _array(buf: Any, spec: Any, name: str, size: int, where: str) -> np.ndarray:
         )
     except (KeyError, TypeError, ValueError):
         raise ProofError(f"{where}: malformed entry for array {name!r}") from None
-    count = int(np.prod(shape)) if shape else 1
+    # Python ints: numpy's product of a crafted shape would wrap around.
+    count = math.prod(shape)
     if off % _ALIGN or off < _PREFIX or min(shape, default=0) < 0 or off + 8 * count > size:
         raise ProofError(f"{where}: array {name!r} lies outside the file")
     return np.frombuffer(buf, dtype=dtype, count=count, offset=off).reshape(shape)
@@ -161,7 +173,7 @@ def load_proving_key(path: str | PathLike[str]) -> ProvingKey:
         raise ProofError(f"{where} is corrupt or truncated (its BLAKE3 digest does not match)")
     try:
         meta = json.loads(bytes(view[_PREFIX : _PREFIX + hlen]))
-        specs = meta["arrays"]
+        specs = dict(meta["arrays"])
         n_wires, n_public, domain = (
             int(meta["n_wires"]),
             int(meta["n_public"]),
@@ -169,8 +181,8 @@ def load_proving_key(path: str | PathLike[str]) -> ProvingKey:
         )
     except (ValueError, KeyError, TypeError):
         raise ProofError(f"{where}: malformed header") from None
-    arr = {name: _array(buf, spec, name, size, where) for name, spec in specs.items()}
     try:
+        arr = {name: _array(buf, spec, name, size, where) for name, spec in specs.items()}
         pk = _build(arr, n_wires, n_public, domain)
         for name, window in dict(meta.get("msm_windows", {})).items():
             n = len(getattr(pk, name))
@@ -256,7 +268,8 @@ def load_zkey_cached(
             return load_proving_key(entry)
         except ProofError:
             pass  # a damaged entry: import again and replace it
-    pk, _ = read_zkey(data)
+    # Parse the very bytes that were hashed: the file may change meanwhile.
+    pk, _ = read_zkey(data, name=str(zkey_path))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         save_proving_key(pk, entry)

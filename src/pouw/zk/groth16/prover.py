@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ProofError
+from ..constraint_system import ConstraintSystem
 from ..curve import g1_add, g1_msm, g1_mul, g1_neg, g2_add, g2_msm, g2_mul
 from ..field import FrArray, R
 from .keys import Proof, ProvingKey
@@ -42,8 +43,14 @@ __all__ = ["prove", "witness_array", "check_witness"]
 
 def witness_array(witness: Any, n_wires: int) -> FrArray:
     """The witness as an FrArray: an FrArray, a list of ints (each in ``[0, r)``)
-    or a ConstraintSystem (its assigned witness).  ProofError when the length
-    is not ``n_wires`` or ``w[0] != 1``."""
+    or a ConstraintSystem (its assigned witness, after :meth:`~pouw.zk.ConstraintSystem.check`:
+    :class:`~pouw.zk.constraint_system.UnsatisfiedConstraint` names the first broken
+    constraint).  ProofError when the length is not ``n_wires`` or ``w[0] != 1``."""
+    if isinstance(witness, ConstraintSystem):
+        # The circuit itself names the broken constraint (index and name), even
+        # for a key without C (imported from a .zkey).
+        witness.check()
+        witness = witness.witness()
     if not isinstance(witness, FrArray):
         assigned = getattr(witness, "witness", None)
         if callable(assigned):

@@ -53,17 +53,32 @@ class PreparedVerifyingKey:
 
 
 def prepare(vk: VerifyingKey) -> PreparedVerifyingKey:
-    """Validate ``vk`` (CurveError for a bad point) and precompute what verification reuses."""
+    """Validate ``vk`` and precompute what verification reuses.
+
+    CurveError for a point off its curve or subgroup, with a coordinate not
+    below q, or at infinity (which would make the check vacuous)."""
     if not isinstance(vk, VerifyingKey):
         raise TypeError(f"expected a VerifyingKey, got {type(vk).__name__}")
     if len(vk.ic) < 1:
         raise CurveError("a verifying key needs at least ic[0]")
+    # A point at infinity makes a pairing factor 1: with gamma (or delta) at
+    # infinity any public input (or any C) passes, so such a key is refused.
+    named = [("alpha_g1", vk.alpha_g1), ("beta_g2", vk.beta_g2), ("gamma_g2", vk.gamma_g2)]
+    named += [("delta_g2", vk.delta_g2)] + [(f"ic[{i}]", p) for i, p in enumerate(vk.ic)]
+    for name, point in named:
+        if point is None:
+            raise CurveError(f"verifying key {name} is the point at infinity")
+    try:
+        G2Array.from_ints([vk.beta_g2, vk.gamma_g2, vk.delta_g2])
+        ic = G1Array.from_ints(vk.ic)
+    except TypeError as exc:
+        raise CurveError(f"malformed verifying key point: {exc}") from None
     return PreparedVerifyingKey(
         vk=vk,
         alpha_beta=pairing(vk.alpha_g1, vk.beta_g2),
         gamma=G2Prepared(vk.gamma_g2),
         delta=G2Prepared(vk.delta_g2),
-        ic=G1Array.from_ints(vk.ic),
+        ic=ic,
     )
 
 
