@@ -65,6 +65,58 @@ def test_group_faces():
     assert g2_mul(q, R + 1) == q
 
 
+def _py_ecc_g1(k):
+    pt = o.normalize(o.multiply(o.G1, k % R)) if k % R else None
+    return None if pt is None else (int(pt[0]), int(pt[1]))
+
+
+def _py_ecc_g2(k):
+    if k % R == 0:
+        return None
+    x, y = o.normalize(o.multiply(o.G2, k % R))
+    return (tuple(int(v) for v in x.coeffs), tuple(int(v) for v in y.coeffs))
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, R - 1, R, R + 1, -1, -R - 2, 1 << 300, 5 * R + 7])
+def test_single_point_mul_accepts_any_int_scalar(k):
+    """g1_mul/g2_mul take one native call (mul_coords); the array face must agree."""
+    assert g1_mul(G1_GENERATOR, k) == _py_ecc_g1(k) == G1Array.from_ints([G1_GENERATOR]).mul([k])[0]
+    if k in (0, 1, R - 1, -1):  # py_ecc's G2 multiply is slow
+        assert g2_mul(G2_GENERATOR, k) == _py_ecc_g2(k)
+    assert g2_mul(G2_GENERATOR, k) == G2Array.from_ints([G2_GENERATOR]).mul([k])[0]
+    assert g1_mul(None, k) is None and g2_mul(None, k) is None
+
+
+def test_single_point_mul_rejects_bad_points_and_scalars():
+    (x0, x1), (y0, y1) = G2_GENERATOR
+    with pytest.raises(CurveError, match="not on the curve"):
+        g1_mul((1, 3), 2)
+    with pytest.raises(CurveError, match="below q"):
+        g1_mul((Q + 1, 2), 2)  # 1 + q: the generator's x, not reduced
+    with pytest.raises(CurveError, match="below q"):
+        g1_mul((1, -2), 2)
+    with pytest.raises(CurveError, match="infinity is None"):
+        g1_mul((0, 0), 2)
+    with pytest.raises(CurveError, match="not on the curve"):
+        g2_mul(((x0, x1), (y0, (y1 + 1) % Q)), 2)
+    with pytest.raises(CurveError, match="below q"):
+        g2_mul(((x0 + Q, x1), (y0, y1)), 2)
+    with pytest.raises(CurveError, match="subgroup"):
+        g2_mul(twist_point_outside_subgroup(), 2)
+    with pytest.raises(TypeError):
+        g1_mul(G1_GENERATOR, 2.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        g1_mul((1.0, 2), 2)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        g2_mul((1, 2), 2)  # type: ignore[arg-type]
+    one = G1Array.from_ints([G1_GENERATOR])
+    with pytest.raises(TypeError, match="integers"):
+        one.mul([2.0])
+    with pytest.raises(ValueError, match="length mismatch"):
+        one.mul([1, 2])
+    assert one.mul([-1]).to_ints() == [g1_neg(G1_GENERATOR)]
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.integers(-(1 << 300), 1 << 300), st.integers(0, R - 1))
 def test_g1_distributive(a, b):

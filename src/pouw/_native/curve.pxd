@@ -53,10 +53,13 @@ cdef extern from "bn254_curve.h" nogil:
     const uint64_t BC_PSI_X[8]
     const uint64_t BC_PSI_Y[8]
     const uint64_t BC_6X2[4]
-    # GLS on G2: the lattice basis (6 x^2, -1), (A2, B2) of lambda_psi = 6 x^2.
-    const uint64_t BC_GLS_B1[4]
-    const uint64_t BC_GLS_A2[4]
-    const uint64_t BC_GLS_B2[4]
+    # The same basis as a table of rows (A1, -B1), (A2, B2), two's complement, and
+    # the rounding constants of bc_lattice_split_n.
+    const uint64_t BC_GLV_BASIS[4][4]
+    const uint64_t BC_GLV_G[2][4]
+    # GLS on G2 (4 parts for psi = [6 x^2]): 4 basis rows of 4 entries, two's complement.
+    const uint64_t BC_GLS_BASIS[16][4]
+    const uint64_t BC_GLS_G[4][4]
 
     ctypedef struct bc_ctx:
         int deg
@@ -92,8 +95,8 @@ cdef extern from "bn254_curve.h" nogil:
     void bc_glv_split(uint64_t *k1, uint64_t *k2, const uint64_t *k)
     void bc_g1_phi(const bc_ctx *c, uint64_t *R, const uint64_t *P)
     void bc_mul_glv(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
-    # G2: k1 + k2 (6 x^2) = k mod r (two's complement mod 2^256, |k1|, |k2| < 2^128).
-    void bc_gls_split(uint64_t *k1, uint64_t *k2, const uint64_t *k)
+    # G2: k0 + k1 l + k2 l^2 + k3 l^3 = k mod r, l = 6 x^2 (two's complement, |k_i| < 2^66).
+    void bc_gls_split(uint64_t (*kv)[4], const uint64_t *k)
     # [k mod r]P by GLV (G1) / GLS (G2; exact only on the order-r subgroup).
     void bc_mul_endo(const bc_ctx *c, uint64_t *R, const uint64_t *P, const uint64_t *k)
     # G1: [k mod r]P by GLV; G2: k < r by GLS (subgroup points only), k >= r by wNAF.

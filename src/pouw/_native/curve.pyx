@@ -8,7 +8,7 @@ arrays, coordinates in Montgomery form (canonical, < q):
 * Jacobian G1 (n, 12), G2 (n, 24): [X, Y, Z]; Z = 0 is infinity.
 * scalars (n, 4): plain (not Montgomery) 256-bit integers, little-endian limbs;
   [k]P is computed for k as given (the Python face reduces mod r first).
-  G2 multiplications with k < r use GLS (psi = [6 x^2]), which is exact only
+  G2 multiplications with k < r use 4-way GLS (psi = [6 x^2]), which is exact only
   for points of the order-r subgroup: for twist points outside it (arrays
   built with from_montgomery(check=False)) the result is unspecified; k >= r
   uses plain wNAF on any twist point.
@@ -27,12 +27,14 @@ indexes check() returns: this layer imports only C and numpy).
 
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint64_t, uintptr_t
+from libc.string cimport memcpy
 
-from .field cimport BN_FQ, backend_code, check_rows
+from .field cimport BN_FQ, backend_code, bn_from_mont_at, bn_lt_p, bn_to_mont_at, check_rows
 
 import numpy as np
 
-__all__ = ["G1", "G2", "width", "add", "neg", "mul", "mul_jacobian", "to_affine", "check",
+__all__ = ["G1", "G2", "width", "add", "neg", "mul", "mul_ints", "mul_coords", "mul_jacobian",
+           "to_affine", "check",
            "curve_b", "endomorphism_constants", "glv_split", "gls_split", "in_subgroup_by_order"]
 
 G1 = BC_G1
@@ -91,26 +93,37 @@ def curve_b(group):
     return (limbs_to_int(BC_B2) * rinv % q, limbs_to_int(&BC_B2[4]) * rinv % q)
 
 
+cdef object signed_int(const uint64_t *x):
+    v = limbs_to_int(x)
+    return v - (1 << 256) if v >> 255 else v
+
+
 def endomorphism_constants():
     """endomorphism_constants() -> dict: the header's endomorphism constants as plain ints.
 
     beta (Fq) and lambda (Fr) of the G1 GLV map phi(x, y) = (beta x, y) = [lambda](x, y);
     glv_basis ((A1, B1), (A2, B2)) with A1 - B1 lambda = A2 + B2 lambda = 0 mod r;
     psi_x, psi_y (Fq2 pairs) of the G2 map psi(x, y) = (conj(x) psi_x, conj(y) psi_y);
-    six_x2 = 6 x^2 (x the BN parameter); gls_basis ((A1, B1), (A2, B2)) of the G2 GLS split
-    with A1 - B1 six_x2 = A2 + B2 six_x2 = 0 mod r (A1 = six_x2, B1 = 1)."""
+    six_x2 = 6 x^2 (x the BN parameter); gls_basis: the 4 rows (v_0..v_3) of the G2
+    GLS lattice, sum_i v_i six_x2^i = 0 mod r; glv_rows / glv_g and gls_g: the signed
+    basis rows and the rounding constants the split (bc_lattice_split_n) uses."""
     q = limbs_to_int(BN_FQ.p)
     rinv = pow(1 << 256, -1, q)
+    cdef int i, j
     return {
         "beta": limbs_to_int(BC_GLV_BETA) * rinv % q,
         "lambda": limbs_to_int(BC_GLV_LAMBDA),
         "glv_basis": ((limbs_to_int(BC_GLV_A1), limbs_to_int(BC_GLV_B1)),
                       (limbs_to_int(BC_GLV_A2), limbs_to_int(BC_GLV_B2))),
+        "glv_rows": tuple(tuple(signed_int(BC_GLV_BASIS[2 * j + i]) for i in range(2))
+                          for j in range(2)),
+        "glv_g": tuple(limbs_to_int(BC_GLV_G[j]) for j in range(2)),
         "psi_x": (limbs_to_int(BC_PSI_X) * rinv % q, limbs_to_int(&BC_PSI_X[4]) * rinv % q),
         "psi_y": (limbs_to_int(BC_PSI_Y) * rinv % q, limbs_to_int(&BC_PSI_Y[4]) * rinv % q),
         "six_x2": limbs_to_int(BC_6X2),
-        "gls_basis": ((limbs_to_int(BC_6X2), limbs_to_int(BC_GLS_B1)),
-                      (limbs_to_int(BC_GLS_A2), limbs_to_int(BC_GLS_B2))),
+        "gls_basis": tuple(tuple(signed_int(BC_GLS_BASIS[4 * j + i]) for i in range(4))
+                           for j in range(4)),
+        "gls_g": tuple(limbs_to_int(BC_GLS_G[j]) for j in range(4)),
     }
 
 
@@ -119,17 +132,15 @@ cdef tuple _endo_split(object k, bint g2):
     if not 0 <= k < (1 << 256):
         raise ValueError("k must be in [0, 2^256)")
     cdef uint64_t kk[4]
-    cdef uint64_t k1[4]
-    cdef uint64_t k2[4]
+    cdef uint64_t kv[4][4]
     cdef int i
     for i in range(4):
         kk[i] = (k >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
     if g2:
-        bc_gls_split(k1, k2, kk)
-    else:
-        bc_glv_split(k1, k2, kk)
-    a, b = limbs_to_int(k1), limbs_to_int(k2)
-    return (a - (1 << 256) if a >> 255 else a, b - (1 << 256) if b >> 255 else b)
+        bc_gls_split(kv, kk)
+        return tuple(signed_int(kv[i]) for i in range(4))
+    bc_glv_split(kv[0], kv[1], kk)
+    return (signed_int(kv[0]), signed_int(kv[1]))
 
 
 def glv_split(k):
@@ -139,8 +150,8 @@ def glv_split(k):
 
 
 def gls_split(k):
-    """gls_split(k) -> (k1, k2): the native G2 GLS decomposition of the 256-bit k
-    (0 <= k < 2^256), signed ints with k1 + k2 (6 x^2) = k mod r."""
+    """gls_split(k) -> (k0, k1, k2, k3): the native G2 GLS decomposition of the 256-bit k
+    (0 <= k < 2^256), signed ints with sum k_i (6 x^2)^i = k mod r."""
     return _endo_split(k, True)
 
 
@@ -170,10 +181,11 @@ cdef int check_constants() except -1:
             or (a1 - b1 * lam) % r or (a2 + b2_ * lam) % r or a1 * b2_ + a2 * b1 != r
             or e["six_x2"] != 6 * x * x):
         raise ImportError("bn254_curve.h: the endomorphism constants are inconsistent")
+    if e["glv_rows"] != ((a1, -b1), (a2, b2_)):
+        raise ImportError("bn254_curve.h: the GLV basis table is inconsistent")
     lp = e["six_x2"]
-    (a1, b1), (a2, b2_) = e["gls_basis"]
-    if (a1 != lp or b1 != 1 or (a2 + b2_ * lp) % r or a1 * b2_ + a2 * b1 != r
-            or max(a2, b2_) >= 1 << 128):
+    rows = e["gls_basis"]
+    if any(sum(v * pow(lp, i, r) for i, v in enumerate(row)) % r for row in rows):
         raise ImportError("bn254_curve.h: the GLS constants are inconsistent")
     return 0
 
@@ -266,13 +278,120 @@ def to_affine(group, out, jac):
     to_affine_rows(&c, n, &o[0, 0], &j[0, 0])
 
 
+# Below this many points, mul converts each result to affine on its own (one
+# variable-time inversion, ~1 us) instead of batching: no scratch arrays, no
+# Jacobian array, for the single-point calls that dominate in practice.
+MUL_DIRECT = 8
+
+
 def mul(group, out, points, scalars):
-    """mul(group, out, points, scalars) -> None: affine out[i] := [scalars[i]] points[i]."""
+    """mul(group, out, points, scalars) -> None: affine out[i] := [scalars[i]] points[i].
+
+    out (n, 2w) may be points itself (each row is read before it is written)."""
     cdef int w = coord_width(group)
-    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True)
-    jac = np.empty((n, 3 * w), dtype=np.uint64)
-    mul_jacobian(group, jac, points, scalars)
-    to_affine(group, out, jac)
+    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True), i
+    if n >= MUL_DIRECT:
+        jac = np.empty((n, 3 * w), dtype=np.uint64)
+        mul_jacobian(group, jac, points, scalars)
+        to_affine(group, out, jac)
+        return
+    check_same(n, check_rows(points, "points", 2 * w, False), "points")
+    check_same(n, check_rows(scalars, "scalars", 4, False), "scalars")
+    if n == 0:
+        return
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef uint64_t[:, ::1] o = out
+    cdef const uint64_t[:, ::1] p = points
+    cdef const uint64_t[:, ::1] k = scalars
+    cdef uint64_t acc[3 * BC_MAXW]
+    cdef uint64_t kk[4]
+    with nogil:
+        for i in range(n):
+            kk[0] = k[i, 0]  # copied: scalars may share memory with out
+            kk[1] = k[i, 1]
+            kk[2] = k[i, 2]
+            kk[3] = k[i, 3]
+            bc_from_affine(&c, acc, &p[i, 0])
+            bc_mul(&c, acc, acc, kk)
+            bc_to_affine(&c, &o[i, 0], acc)
+
+
+def mul_ints(group, out, points, ks):
+    """mul_ints(group, out, points, ks) -> None: affine out[i] := [ks[i]] points[i] for
+    a short sequence of Python ints 0 <= ks[i] < 2^256 (OverflowError otherwise):
+    mul without building a scalar array, for the single-point calls of the array
+    face.  out may be points itself."""
+    cdef int w = coord_width(group)
+    cdef Py_ssize_t n = check_rows(out, "out", 2 * w, True), i
+    check_same(n, check_rows(points, "points", 2 * w, False), "points")
+    check_same(n, len(ks), "ks")
+    if n == 0:
+        return
+    cdef bc_ctx c = bc_make(group, backend_code())
+    cdef uint64_t[:, ::1] o = out
+    cdef const uint64_t[:, ::1] p = points
+    cdef uint64_t acc[3 * BC_MAXW]
+    cdef uint64_t kk[4]
+    for i in range(n):
+        load_int(kk, ks[i])
+        with nogil:
+            bc_from_affine(&c, acc, &p[i, 0])
+            bc_mul(&c, acc, acc, kk)
+            bc_to_affine(&c, &o[i, 0], acc)
+
+
+cdef int load_int(uint64_t *dst, object v) except -1:
+    """dst[0..4) := the limbs of the int 0 <= v < 2^256 (OverflowError otherwise)."""
+    cdef bytes b = int.to_bytes(v, 32, "little")
+    memcpy(dst, <const char *>b, 32)
+    return 0
+
+
+cdef object store_int(const uint64_t *src):
+    return int.from_bytes((<const char *>src)[:32], "little")
+
+
+def mul_coords(group, coords, k):
+    """mul_coords(group, coords, k) -> (status, coords): [k]P for one point given as its
+    flat plain coordinates (G1 [x, y], G2 [x_c0, x_c1, y_c0, y_c1], ints), k an int in
+    [0, 2^256) (the Python face reduces mod r).  The point is validated first:
+    status 0 with the flat coordinates of the result (all zero: infinity); 1 a
+    coordinate not below q; 2 not on the curve; 3 (G2) outside the order-r
+    subgroup.  An all-zero coords is the point at infinity.  The single-point
+    face of pouw.zk.curve: one call, no numpy."""
+    cdef int w = coord_width(group), i
+    cdef int nc = w // 2  # Fq coordinates per point: 2 (G1) or 4 (G2)
+    cdef uint64_t a[2 * BC_MAXW]
+    cdef uint64_t acc[3 * BC_MAXW]
+    cdef uint64_t kk[4]
+    cdef int status = 0
+    cdef bc_ctx c = bc_make(group, backend_code())
+    if len(coords) != nc:
+        raise ValueError(f"expected {nc} coordinates, got {len(coords)}")
+    for i in range(nc):
+        v = coords[i]
+        if not 0 <= v < (1 << 256):
+            return (1, None)
+        load_int(&a[4 * i], v)
+        if not bn_lt_p(&BN_FQ, &a[4 * i]):
+            return (1, None)
+    load_int(kk, k)
+    with nogil:
+        for i in range(nc):
+            bn_to_mont_at(c.be, &BN_FQ, &a[4 * i], &a[4 * i])
+        if not bc_aff_on_curve(&c, a):
+            status = 2
+        elif not bc_in_subgroup(&c, a):
+            status = 3
+        else:
+            bc_from_affine(&c, acc, a)
+            bc_mul(&c, acc, acc, kk)
+            bc_to_affine(&c, a, acc)
+            for i in range(nc):
+                bn_from_mont_at(c.be, &BN_FQ, &a[4 * i], &a[4 * i])
+    if status:
+        return (status, None)
+    return (0, [store_int(&a[4 * i]) for i in range(nc)])
 
 
 def check(group, points, subgroup=True):

@@ -4,9 +4,10 @@
   the cofactor is 1, so every point on the curve is in the subgroup.
 - G2: ``y^2 = x^3 + 3/(9+u)`` over Fq2 = Fq[u]/(u^2+1), the twist.  Its cofactor
   is large, so untrusted G2 points are also checked to lie in the order-r
-  subgroup, by the endomorphism check ``psi(P) == [6x^2]P`` (El Housni,
-  Guillevic, Piellard, eprint 2022/352: a 127-bit multiplication, ~0.1 ms;
-  tests compare it with ``[r]P == O`` on points in and out of the subgroup).
+  subgroup, by the endomorphism check ``[x+1]P + psi([x]P) + psi^2([x]P) ==
+  psi^3([2x]P)`` (x the BN parameter; Dai, Lin, Zhao, Zhou, eprint 2022/348: a
+  63-bit multiplication, ~30 us; tests check that it rejects a point of every
+  prime order dividing the cofactor, which makes it exact).
 
 Faces:
 
@@ -15,7 +16,8 @@ Faces:
   ``len()``, ``+``, ``-a`` and :meth:`~PointArray.mul` (elementwise scalars).
 - Single points as ``py_ecc``-style affine Python ints: G1 ``(x, y)``, G2
   ``((x_c0, x_c1), (y_c0, y_c1))``, the point at infinity ``None``:
-  :func:`g1_add`, :func:`g1_neg`, :func:`g1_mul`, the same for G2,
+  :func:`g1_add`, :func:`g1_neg`, :func:`g1_mul` (one native call: validation,
+  GLV/GLS multiply and conversions, no arrays), the same for G2,
   :func:`g1_is_on_curve`, :func:`g2_is_in_subgroup`.
 - Encodings (``encode_*`` / ``decode_*``), see :mod:`pouw.zk.curve_encoding`.
 
@@ -100,9 +102,10 @@ G2_GENERATOR = (
 
 
 def _raw(values: Sequence[int]) -> _Limbs:
-    """Plain integers (< 2^256) as (n, 4) little-endian limbs."""
-    data = b"".join(v.to_bytes(32, "little") for v in values)
-    return np.frombuffer(data, dtype="<u8").astype(np.uint64).reshape(-1, 4)
+    """Plain integers (< 2^256) as (n, 4) little-endian limbs (a new, writable array)."""
+    data = bytearray(b"".join(v.to_bytes(32, "little") for v in values))
+    # no copy on little-endian hosts (astype with copy=False), one elsewhere
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64, copy=False).reshape(-1, 4)
 
 
 def _ints(limbs: _Limbs) -> list[int]:
@@ -112,10 +115,13 @@ def _ints(limbs: _Limbs) -> list[int]:
 
 def scalars_to_limbs(scalars: Iterable[int]) -> _Limbs:
     """``k mod R`` for each integer (any size and sign), as (n, 4) plain limbs."""
+    data = bytearray()
     try:
-        return _raw([operator.index(k) % R for k in scalars])
+        for k in scalars:  # one buffer, no intermediate list (this is on g1_mul's path)
+            data += (operator.index(k) % R).to_bytes(32, "little")
     except TypeError as exc:
         raise TypeError(f"scalars must be integers: {exc}") from None
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64, copy=False).reshape(-1, 4)
 
 
 class PointArray:
@@ -273,12 +279,22 @@ class PointArray:
     def mul(self: P, scalars: Iterable[int] | npt.ArrayLike) -> P:
         """``[k_i] P_i`` elementwise: scalars as ints (any size and sign, reduced
         mod r) or an ``FrArray`` (its values)."""
+        n = self._limbs.shape[0]
+        out = self._wrap(np.empty_like(self._limbs))
+        if type(scalars) is list and n < _c.MUL_DIRECT:  # a few ints: no scalar array
+            try:
+                ks_int = [operator.index(k) % R for k in scalars]
+            except TypeError as exc:
+                raise TypeError(f"scalars must be integers: {exc}") from None
+            if len(ks_int) != n:
+                raise ValueError(f"length mismatch: {n} points, {len(ks_int)} scalars")
+            _c.mul_ints(self._group, out._limbs, self._limbs, ks_int)
+            return out
         to_ints = getattr(scalars, "to_ints", None)
         values = to_ints() if callable(to_ints) else scalars
         ks = scalars_to_limbs(values)  # type: ignore[arg-type]
-        if ks.shape[0] != len(self):
-            raise ValueError(f"length mismatch: {len(self)} points, {ks.shape[0]} scalars")
-        out = type(self)._empty(len(self))
+        if ks.shape[0] != n:
+            raise ValueError(f"length mismatch: {n} points, {ks.shape[0]} scalars")
         _c.mul(self._group, out._limbs, self._limbs, ks)
         return out
 
@@ -370,14 +386,38 @@ def g2_neg(p: G2Point) -> G2Point:
     return (-_one(G2Array, p)).to_ints()[0]
 
 
+_MUL_ERRORS = {
+    1: "has a coordinate not below q",
+    2: "is not on the curve",
+    3: "is not in the order-r subgroup",
+}
+
+
+def _mul_one(cls: type[PointArray], point: Any, k: int) -> Any:
+    """``[k mod r] point`` by one native call (validation included): the
+    single-point path, without the arrays ``from_ints(...).mul(...)`` builds."""
+    try:
+        scalar = operator.index(k) % R
+    except TypeError:
+        raise TypeError(f"scalars must be integers: {k!r}") from None
+    if point is None:
+        return None
+    status, coords = _c.mul_coords(cls._group, cls._flatten(point), scalar)
+    if status or coords is None:
+        raise CurveError(f"{cls._name} point {point!r} {_MUL_ERRORS[status]}")
+    return cls._unflatten(coords)
+
+
 def g1_mul(point: G1Point, k: int) -> G1Point:
-    """``[k mod r] point`` in G1; ``k`` any Python int (negative too)."""
-    return _one(G1Array, point).mul([k]).to_ints()[0]
+    """``[k mod r] point`` in G1; ``k`` any Python int (negative too).  CurveError for
+    a point not on the curve or a coordinate not in ``[0, q)``."""
+    return _mul_one(G1Array, point, k)
 
 
 def g2_mul(point: G2Point, k: int) -> G2Point:
-    """``[k mod r] point`` in G2; ``k`` any Python int (negative too)."""
-    return _one(G2Array, point).mul([k]).to_ints()[0]
+    """``[k mod r] point`` in G2; ``k`` any Python int (negative too).  CurveError for
+    a point off the twist or outside the subgroup, or a coordinate not in ``[0, q)``."""
+    return _mul_one(G2Array, point, k)
 
 
 def _satisfies(cls: type[PointArray], point: Any, subgroup: bool) -> bool:
