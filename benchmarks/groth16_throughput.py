@@ -24,6 +24,9 @@ reports medians of ``--repeats`` proofs.  Timed:
 
 A pouw breakdown (``--breakdown``, threads=None) shows where the time goes:
 witness checks, A·w/B·w + 6 NTTs, the five MSMs.
+
+Whole processes (``pouw groth16 prove`` vs rapidsnark's ``prover`` and
+snarkjs on circom's files) are compared by ``groth16_cli_vs_peers.py``.
 """
 
 from __future__ import annotations

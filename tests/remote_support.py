@@ -84,7 +84,7 @@ class NodeProcess:
 
     def __init__(self, config: Path, *extra: str, listen: str = "127.0.0.1:0") -> None:
         self.proc = subprocess.Popen(
-            [*pouw_cmd(), "node", str(config), "--listen", listen, *extra],
+            [*pouw_cmd(), "node", str(config), "--listen", *([listen] if listen else []), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

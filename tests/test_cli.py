@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -104,8 +105,10 @@ def test_token_new_stores_only_the_hash(tmp_path):
     cfg.write_text((CONFIG / "pouw-remote.toml").read_text())
     r = pouw_cmd("token", "new", "--worker", "alice", "--config", str(cfg))
     assert r.returncode == 0, r.stderr
-    token = r.stdout.strip().splitlines()[-1]
-    assert token.startswith("pouw_") and token not in cfg.read_text()
+    token = r.stdout.splitlines()[-1]  # alone on the last line, printed once
+    assert re.fullmatch(r"pouw_[A-Za-z0-9_-]{43}", token) and r.stdout.endswith(token + "\n")
+    assert r.stdout.count(token) == 1 and token not in r.stderr
+    assert token not in cfg.read_text() and token[5:] not in cfg.read_text()
     from pouw.node import NodeConfig
     from pouw.server.auth import TokenChecker, hash_token
 
@@ -140,3 +143,17 @@ def test_remote_commands_help():
 def test_unreachable_node_is_a_user_error():
     r = pouw_cmd("jobs", "--url", "http://127.0.0.1:9")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_ci_installs_the_server_extra_so_the_remote_tests_run():
+    # .ci/run installs '.[dev]'; the dev extra must carry every server dependency,
+    # or tests/remote would be skipped in CI (their conftest skips without them)
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert "'.[dev]'" in (REPO / ".ci" / "run").read_text()
+    assert set(extras["server"]) <= set(extras["dev"])
+    names = {d.split(">")[0].split("=")[0].split("[")[0] for d in extras["server"]}
+    assert {"starlette", "uvicorn", "httpx"} <= names

@@ -106,3 +106,4 @@ def test_shipped_remote_config_uses_a_sqlite_file_and_a_short_lease():
     c = NodeConfig.from_toml(Path(__file__).resolve().parents[1] / "config" / "pouw-remote.toml")
     assert c.store_path is not None and c.store_path.parent.name == "config"
     assert 1000 <= c.lease_ms <= 10_000
+    assert not c.protect_reads and c.tokens == ()  # reads open; no token until `token new`

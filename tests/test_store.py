@@ -11,6 +11,7 @@ import pytest
 from pouw import JobStatus, PouwError, QueueFull, QueueStats
 from pouw.node import NodeConfig, NodeContext, generate_intents
 from pouw.store import SqliteJobQueue
+from pouw.store.filelock import StoreInUse
 from support import FakeClock, synthetic_job
 
 LEASE = 1000
@@ -18,6 +19,12 @@ LEASE = 1000
 
 def open_store(path: Path, clock: FakeClock, **kw) -> SqliteJobQueue:
     return SqliteJobQueue(path, clock=clock, **kw)
+
+
+def crash(store: SqliteJobQueue) -> None:
+    # what a killed process leaves: no clean close; the kernel drops its file lock
+    store._db.close()
+    store._file_lock.close()
 
 
 def test_wal_and_synchronous(tmp_path, clock):
@@ -48,7 +55,7 @@ def test_restart_recovery(tmp_path, clock):
     s.claim(done.job_id, "w2", LEASE)
     s.complete_by(done.job_id, "w2", b"proof")
     assert s.pop_next() == pending  # reserved by a caller that dies with the process
-    s._db.close()  # a crash: no clean close
+    crash(s)
     clock.advance(LEASE + 1)  # the lease lapsed while the node was down
     s2 = open_store(path, clock)
     assert s2.get_status(pending.job_id) is JobStatus.PENDING
@@ -136,7 +143,7 @@ def test_node_restores_state_and_ledger_from_its_file(tmp_path):
     proof = ctx.prover.prove_job(rec.job)
     ctx.job_queue.complete_by(first, "w", proof)
     root, entries = ctx.state.root, [e.to_dict() for e in ctx.ledger.entries]
-    ctx.job_queue._db.close()  # crash
+    crash(ctx.job_queue)
     again = NodeContext.from_config(config)
     assert again.state.root == root
     assert [e.to_dict() for e in again.ledger.entries] == [
@@ -172,7 +179,9 @@ def test_disabled_mode_over_a_store_keeps_inline_proofs(tmp_path):
     ctx.submit_intents(generate_intents(4, n_accounts=64))
     ctx.process_all()
     ctx.close()
-    rows = SqliteJobQueue(config.store_path).ledger_rows()
+    store = SqliteJobQueue(config.store_path)
+    rows = store.ledger_rows()
+    store.close()
     assert len(rows) == 4 and all(r["proof"] and r["job_ids"] == [] for r in rows)
 
 
@@ -184,3 +193,80 @@ def test_local_mode_over_a_store(tmp_path):
         ctx.wait_for_local_jobs(60)
         assert ctx.job_queue.stats().completed_count == 40
         assert all(r["proof"] for r in ctx.job_queue.ledger_rows())
+
+
+def test_a_second_open_of_the_same_file_is_refused(tmp_path, clock):
+    # two nodes on one file would write conflicting ledger heights
+    s = open_store(tmp_path / "one.db", clock)
+    with pytest.raises(StoreInUse, match="in use"):
+        open_store(tmp_path / "one.db", clock)
+    assert s.stats() == QueueStats()  # the first is unharmed
+    s.close()
+    open_store(tmp_path / "one.db", clock).close()  # free again once closed
+
+
+def test_a_refused_node_lets_go_of_its_file(tmp_path):
+    ctx = NodeContext.from_config(remote_config(tmp_path))
+    ctx.submit_intents(generate_intents(2, n_accounts=64))
+    ctx.process_all()
+    ctx.close()
+    with pytest.raises(PouwError, match="diverged"):
+        NodeContext.from_config(remote_config(tmp_path, state={"accounts": 64, "balance": 7}))
+    NodeContext.from_config(remote_config(tmp_path)).close()  # not left locked
+
+
+def test_a_node_process_holds_its_file(tmp_path):
+    config = remote_config(tmp_path)
+    with NodeContext.from_config(config), pytest.raises(StoreInUse):
+        NodeContext.from_config(config)
+
+
+def _complete_first_pending(ctx: NodeContext) -> None:
+    rec = ctx.job_queue.claim_next("w", LEASE)
+    ctx.job_queue.complete_by(rec.job_id, "w", ctx.prover.prove_job(rec.job))
+
+
+def test_a_full_queue_leaves_the_intent_waiting_and_the_state_with_the_ledger(tmp_path):
+    # executing an intent whose job the store then refused left the state ahead
+    # of the ledger: the file no longer replayed ("diverged") and the node could
+    # not restart
+    config = remote_config(tmp_path, queue={"capacity": 3})
+    ctx = NodeContext.from_config(config)
+    ctx.submit_intents(generate_intents(5, n_accounts=64))
+    with pytest.raises(QueueFull, match="waits"):
+        ctx.process_all()
+    assert len(ctx.ledger) == 3 and ctx.waiting_intents == 2
+    _complete_first_pending(ctx)  # a prover makes room for one more
+    assert ctx.process_next_intent() is not None
+    root = ctx.state.root
+    ctx.close()
+    again = NodeContext.from_config(config)  # replays without diverging
+    assert len(again.ledger) == 4 and again.state.root == root
+    again.close()
+
+
+def test_the_serving_pipeline_waits_for_room_instead_of_failing(tmp_path):
+    import threading
+
+    ctx = NodeContext.from_config(remote_config(tmp_path, queue={"capacity": 1}))
+    ctx.submit_intents(generate_intents(2, n_accounts=64))
+    stop = threading.Event()
+    pipeline = threading.Thread(target=ctx.serve_intents, args=(stop, 0.01))
+
+    def wait_for_ledger(n: int) -> None:
+        for _ in range(1000):  # at most ~10 s; no assert on time
+            if len(ctx.ledger) >= n or not pipeline.is_alive():
+                return
+            stop.wait(0.01)
+
+    pipeline.start()
+    try:
+        wait_for_ledger(1)
+        assert len(ctx.ledger) == 1 and ctx.waiting_intents == 1  # full: the intent waits
+        _complete_first_pending(ctx)
+        wait_for_ledger(2)
+        assert len(ctx.ledger) == 2 and pipeline.is_alive()  # it went on, and still runs
+    finally:
+        stop.set()
+        pipeline.join(10)
+        ctx.close()

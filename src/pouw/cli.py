@@ -86,9 +86,11 @@ def _add_node(sub: Any) -> None:
     node.add_argument("--json", action="store_true", help="print one JSON object")
     node.add_argument(
         "--listen",
+        nargs="?",
+        const="",
         metavar="HOST:PORT",
-        help="serve the HTTP API on HOST:PORT until interrupted (port 0: any free port); "
-        "without --intents no intents are generated",
+        help="serve the HTTP API on HOST:PORT until interrupted (port 0: any free port; "
+        "no value: the config's server.listen); without --intents no intents are generated",
     )
     node.add_argument(
         "--db", metavar="PATH", help="SQLite file of jobs and ledger (overrides [store] path)"
@@ -185,7 +187,7 @@ def _serve_node(config: Any, args: argparse.Namespace) -> int:
     from .server_address import parse_listen
 
     try:
-        host, port = parse_listen(args.listen)
+        host, port = parse_listen(args.listen or config.listen)  # bare --listen: the config's
     except ValueError as exc:
         raise ConfigError(f"--listen: {exc}") from None
     try:

@@ -3,7 +3,8 @@
 * ``pouw token new --worker ID --config CONFIG`` -- make a worker token, store
   its hash in the config, print the token once, alone on the last line;
 * ``pouw worker --url URL --token TOKEN [--concurrency N] [--exit-when-idle]``
-  -- prove jobs for a node (:class:`~pouw.remote_worker.RemoteWorker`);
+  -- prove jobs for a node (:class:`~pouw.remote_worker.RemoteWorker`); the
+  token may come from ``$POUW_TOKEN`` instead, out of the process list;
 * ``pouw submit --url URL --intents N [--seed S] [--accounts A]`` -- generate
   intents and send them to a node;
 * ``pouw jobs --url URL [--json]`` -- the node's stats and jobs, as a table or
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -24,6 +26,7 @@ from .errors import ConfigError
 __all__ = ["register"]
 
 _SUBMIT_BATCH = 1000
+TOKEN_ENV = "POUW_TOKEN"  #: where `pouw worker` finds its token without --token
 
 
 def register() -> None:
@@ -60,7 +63,11 @@ def _add_token(sub: Any) -> None:
 def _add_worker(sub: Any) -> None:
     w = sub.add_parser("worker", help="prove jobs for a node over HTTP")
     w.add_argument("--url", required=True, help="the node's base URL, e.g. http://127.0.0.1:8645")
-    w.add_argument("--token", required=True, help="this worker's token")
+    w.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"this worker's token (default: ${TOKEN_ENV}, which keeps it out of the process list)",
+    )
     w.add_argument(
         "--concurrency", type=_positive, default=1, metavar="N", help="jobs proven at once"
     )
@@ -108,6 +115,9 @@ def _cmd_token_new(args: argparse.Namespace) -> int:
 
 def _cmd_worker(args: argparse.Namespace) -> int:
     from .remote_worker import RemoteWorker
+
+    if not args.token:
+        raise ConfigError(f"pouw worker needs --token TOKEN or ${TOKEN_ENV}")
 
     worker = RemoteWorker(
         args.url, args.token, concurrency=args.concurrency, exit_when_idle=args.exit_when_idle

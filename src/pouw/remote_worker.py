@@ -106,6 +106,9 @@ class RemoteWorker:
                     if self.exit_when_idle and self._idle(client):
                         return
                     continue
+                if self.stop.is_set():  # claimed while stopping: give it back untouched
+                    self._give_back(client, claim["job_id"], "worker stopped")
+                    return
                 self._work(client, claim)
         finally:
             client.close()
@@ -157,9 +160,14 @@ class RemoteWorker:
                 self._count(result)
                 return
             except ApiRefused as exc:
-                _log.warning("proof of job %s refused: %s", job_id, exc)
-                self._count("refused")
-                return
+                if exc.status != 429:  # a verdict on the proof (or the job): final
+                    _log.warning("proof of job %s refused: %s", job_id, exc)
+                    self._count("refused")
+                    return
+                # rate limited: not a verdict; the proof is kept and sent again
+                _log.warning("submission of job %s rate limited; retrying", job_id)
+                time.sleep(max(backoff, exc.retry_after_s))
+                backoff = min(self.max_backoff_s, backoff * 2)
             except Unreachable as exc:
                 if self.stop.is_set():
                     give_up_at = give_up_at or time.monotonic() + self.drain_s
@@ -179,7 +187,9 @@ class RemoteWorker:
             while not done.wait(max(0.05, lease_ms / 3000)):
                 try:
                     client.heartbeat(job_id)
-                except ApiRefused:
+                except ApiRefused as exc:
+                    if exc.status == 429:
+                        continue  # rate limited: the lease still runs; beat again soon
                     return  # lease lost: finish anyway, the late proof is accepted
                 except Unreachable:
                     continue

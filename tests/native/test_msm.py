@@ -82,7 +82,7 @@ def test_g1_msm_matches_naive_sum(n):
     assert g1_msm(pts, sc.to_ints(), threads=1) == want
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 17, 255])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 17, 255, 1100])
 def test_g2_msm_matches_naive_sum(n):
     pts = random_points(G2Array, n, n, G2_GENERATOR)
     sc = FrArray.random(n, n + 2)
@@ -187,7 +187,7 @@ def test_backends_agree_bit_for_bit():
 
 def test_window_choice():
     assert [msm_window(1 << k) for k in (10, 16, 20)] == [8, 13, 15]
-    assert [msm_window(1 << k, 2) for k in (10, 14, 20)] == [9, 12, 15]
+    assert [msm_window(1 << k, 2) for k in (10, 14, 20)] == [10, 11, 15]
     assert m.windows(13) == 20
 
 
@@ -403,4 +403,108 @@ def test_g1_msm_at_the_glv_cutoff():
         out = np.zeros((1, g.shape[1]), dtype=np.uint64)
         m.msm(m.G1, out, pts[:size], sc._limbs[:size], True, 0, m.AFFINE, 2)
         want = G1Array.from_ints([G1_GENERATOR]).mul([sum(ks[:size]) % FR_R])
+        assert np.array_equal(out, want._limbs)
+
+
+# ---------------------------------------------------------------- GLS (G2 MSMs split each scalar 4 ways)
+
+
+def _plain_rows(ks):
+    return np.array(
+        [[(k >> (64 * i)) & (2**64 - 1) for i in range(4)] for k in ks], dtype=np.uint64
+    )
+
+
+def test_g2_msm_gls_edge_scalars_match_py_ecc(backend):
+    from pouw._native import curve as c
+
+    e = c.endomorphism_constants()
+    lam = e["six_x2"]
+    x = 4965661367192848881
+    ks = [0, 1, 2, R - 1, lam, lam + 1, R - lam, lam * lam % R, lam**3 % R, x, 2 * x + 1]
+    ks += [(1 << 64) - 1, 1 << 64, (1 << 65) - 1, 1 << 65, 1 << 66, R // 2, (R + 1) // 3]
+    mults = [3 + 2 * i for i in range(len(ks))]
+    pts = [g2(o.multiply(o.G2, a)) for a in mults]
+    want = ecc_msm(o.G2, mults, ks, g2)
+    assert g2_msm(pts, ks) == want
+    limbs = G2Array.from_ints(pts).montgomery
+    out = np.empty((1, 16), dtype=np.uint64)
+    for window in (1, 4, 9, 14):
+        for mode in (m.AFFINE, m.JACOBIAN):
+            for threads in (1, 2, 3):
+                m.msm(m.G2, out, limbs, _plain_rows(ks), False, window, mode, threads)
+                assert G2Array._wrap(out).to_ints()[0] == want
+
+
+def test_g2_msm_gls_cancellation_through_psi():
+    """[lam]P - psi(P) = O: the parts of two scalars cancel across the psi^j rows."""
+    from pouw._native import curve as c
+
+    lam = c.endomorphism_constants()["six_x2"]
+    p = g2(o.multiply(o.G2, 4321))
+    psi_p = g2(o.multiply(o.G2, 4321 * lam % R))  # psi acts as [6 x^2] on G2
+    assert g2_msm([p, psi_p], [lam, R - 1]) is None
+    assert g2_msm([p, psi_p, None], [lam, 1, 7]) == g2(o.multiply(o.G2, 4321 * 2 * lam % R))
+
+
+def test_g2_msm_rejects_twist_points_outside_g2():
+    # GLS needs psi = [6 x^2], true on G2 only: the face refuses other twist points.
+    from pouw.errors import CurveError
+    from pouw.zk.curve_encoding import _f2_sqrt
+
+    q, b2 = o.field_modulus, G2Array._b
+    for x0 in range(1, 100):  # (x0 + u, y) on the twist, not multiplied by the cofactor
+        x3 = ((x0**3 - 3 * x0) % q, (3 * x0 * x0 - 1) % q)  # (x0 + u)^3
+        y = _f2_sqrt(((x3[0] + b2[0]) % q, (x3[1] + b2[1]) % q))
+        if y is not None:
+            break
+    assert y is not None
+    with pytest.raises(CurveError):
+        g2_msm([((x0, 1), y)], [1])
+    assert g2_msm([G2_GENERATOR], [1]) == G2_GENERATOR
+
+
+@pytest.mark.parametrize("n", [3000])
+def test_g2_hot_buckets(n):
+    """Every point in one bucket per window (equal scalars): retries go to the Jacobian overflow."""
+    q = g2(o.multiply(o.G2, 5))
+    assert g2_msm([q] * n, [7] * n, threads=1) == g2(o.multiply(o.G2, 5 * 7 * n % R))
+    assert g2_msm([q] * n, [R - 7] * n, threads=2) == g2(o.multiply(o.G2, 5 * (R - 7) * n % R))
+
+
+def test_g2_threads_windows_and_modes_agree():
+    n = 900
+    pts = random_points(G2Array, n, 30, G2_GENERATOR)
+    sc = FrArray.random(n, 31)
+    out = np.empty((1, 16), dtype=np.uint64)
+    results = set()
+    for threads in (1, 2, 3, 5):
+        for window in (0, 2, 7, 10, 11, 14, m.MAX_WINDOW):
+            for mode in (m.AFFINE, m.JACOBIAN):
+                m.msm(m.G2, out, pts._limbs, sc._limbs, True, window, mode, threads)
+                results.add(out.tobytes())
+    assert len(results) == 1
+    assert G2Array._wrap(out).to_ints()[0] == naive(G2Array, pts, sc.to_ints())
+
+
+def test_gls_window_choice_and_cutoff():
+    # G2 runs GLS (4n points, ~65-bit scalars) below GLS_MAX_N, 254-bit windows from there on.
+    assert m.GLS_MAX_N == 1 << 17
+    assert [msm_window(1 << k, 2) for k in (10, 12, 14, 16)] == [10, 11, 11, 14]
+    assert [msm_window(1 << k, 2) for k in (17, 18)] == [14, 15]
+
+
+def test_g2_msm_at_the_gls_cutoff():
+    # n = GLS_MAX_N takes the 254-bit path, n - 1 the GLS one; both must agree.
+    from pouw.zk.field import R as FR_R
+
+    n = m.GLS_MAX_N
+    g = G2Array.from_ints([G2_GENERATOR])._limbs
+    pts = np.ascontiguousarray(np.broadcast_to(g[0], (n, g.shape[1])))
+    sc = FrArray.random(n, 6)
+    ks = sc.to_ints()
+    for size in (n, n - 1):
+        out = np.zeros((1, g.shape[1]), dtype=np.uint64)
+        m.msm(m.G2, out, pts[:size], sc._limbs[:size], True, 0, m.AFFINE, 2)
+        want = G2Array.from_ints([G2_GENERATOR]).mul([sum(ks[:size]) % FR_R])
         assert np.array_equal(out, want._limbs)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 
-from remote_support import NodeProcess, pouw_cmd, start_worker, write_config
+from remote_support import TOKENS, NodeProcess, pouw_cmd, start_worker, write_config
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -39,4 +41,56 @@ def test_submit_then_jobs_json(tmp_path):
         r = run("submit", "--url", node.url + "/nowhere", "--intents", "1")
         assert r.returncode == 2 and "Traceback" not in r.stderr  # refused: a user error
     finally:
-        node.stop(signal.SIGTERM)
+        assert node.stop(signal.SIGTERM) == 0  # a clean shutdown on SIGTERM too
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_bare_listen_serves_on_the_configs_address(tmp_path):
+    cfg = write_config(tmp_path)
+    port = free_port()
+    cfg.write_text(
+        cfg.read_text().replace(
+            "[server.tokens]", f'[server]\nlisten = "127.0.0.1:{port}"\n[server.tokens]'
+        )
+    )
+    node = NodeProcess(cfg, listen="")  # `--listen` with no value
+    try:
+        assert node.url == f"http://127.0.0.1:{port}"
+        assert json.loads(run("jobs", "--url", node.url, "--json").stdout)["jobs"] == []
+    finally:
+        assert node.stop(signal.SIGINT) == 0
+
+
+def test_listen_flag_overrides_the_configs_address(tmp_path):
+    cfg = write_config(tmp_path)
+    cfg.write_text(
+        cfg.read_text().replace(
+            "[server.tokens]", '[server]\nlisten = "127.0.0.1:9"\n[server.tokens]'
+        )
+    )
+    node = NodeProcess(cfg)  # --listen 127.0.0.1:0
+    try:
+        assert not node.url.endswith(":9")
+    finally:
+        assert node.stop(signal.SIGINT) == 0
+
+
+def test_worker_takes_its_token_from_the_environment(tmp_path):
+    # POUW_TOKEN keeps the token out of the process list (argv is world-readable)
+    node = NodeProcess(write_config(tmp_path), "--intents", "2")
+    cmd = [*pouw_cmd(), "worker", "--url", node.url, "--exit-when-idle"]
+    try:
+        env = dict(os.environ, POUW_TOKEN=TOKENS["w1"])
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout.splitlines()[-1])["worker"]["completed"] == 2
+        env.pop("POUW_TOKEN")
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and "POUW_TOKEN" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        assert node.stop(signal.SIGINT) == 0

@@ -54,6 +54,7 @@ def test_two_worker_processes_complete_every_job_once(tmp_path):
         assert node.stop(signal.SIGINT) == 0  # clean shutdown
     finally:
         node.proc.kill()
+        node.proc.wait(10)  # gone, with its hold on the store file
     check_ledger(cfg, N)
 
 
@@ -72,6 +73,7 @@ def test_worker_killed_mid_proof_job_is_reclaimed(tmp_path):
         assert s["workers"]["w1"]["lapsed"] == 1 and s["workers"]["w2"]["completed"] == 3
     finally:
         node.proc.kill()
+        node.proc.wait(10)  # gone, with its hold on the store file
 
 
 def test_sigint_worker_gives_its_jobs_back(tmp_path):
@@ -86,6 +88,7 @@ def test_sigint_worker_gives_its_jobs_back(tmp_path):
         assert s["stats"]["pending_count"] == 2 and s["workers"]["w1"]["failed"] == 2
     finally:
         node.proc.kill()
+        node.proc.wait(10)  # gone, with its hold on the store file
 
 
 def test_node_killed_and_restarted_on_the_same_database(tmp_path):
@@ -110,6 +113,7 @@ def test_node_killed_and_restarted_on_the_same_database(tmp_path):
         node.stop(signal.SIGTERM)
     finally:
         node.proc.kill()
+        node.proc.wait(10)  # gone, with its hold on the store file
         for w in workers:
             w.kill()
     check_ledger(cfg, N)
@@ -135,6 +139,7 @@ def test_heartbeats_keep_a_long_proof_leased(tmp_path):
         assert s["workers"]["w1"]["lapsed"] == 0 and s["workers"]["w1"]["completed"] == 1
     finally:
         node.proc.kill()
+        node.proc.wait(10)  # gone, with its hold on the store file
 
 
 def test_finished_proof_survives_a_node_restart(tmp_path):
@@ -158,5 +163,6 @@ def test_finished_proof_survives_a_node_restart(tmp_path):
         assert '"late_completed": 1' in w.stdout.read()  # its lease lapsed while the node was down
     finally:
         node.proc.kill()
+        node.proc.wait(10)  # gone, with its hold on the store file
         w.kill()
     check_ledger(cfg, 1)

@@ -11,6 +11,7 @@ JACOBIAN: int
 AFFINE: int
 MAX_WINDOW: int
 GLV_MAX_N: int
+GLS_MAX_N: int
 
 def pick_window(n: int, group: int = ...) -> int: ...
 def windows(window: int) -> int: ...

@@ -23,7 +23,8 @@ from .field cimport backend_code, check_rows
 
 import numpy as np
 
-__all__ = ["G1", "G2", "JACOBIAN", "AFFINE", "MAX_WINDOW", "GLV_MAX_N", "pick_window", "windows",
+__all__ = ["G1", "G2", "JACOBIAN", "AFFINE", "MAX_WINDOW", "GLV_MAX_N", "GLS_MAX_N",
+           "pick_window", "windows",
            "msm", "fixed_base_table", "fixed_base_msm"]
 
 
@@ -37,6 +38,7 @@ cdef extern from "bn254_msm.h" nogil:
     int msm_pick_window(size_t n)
     int msm_pick_window_for(size_t n, int deg)
     size_t MSM_GLV_MAX_N
+    size_t MSM_GLS_MAX_N
     # R (Jacobian) := sum [k_i] P_i; 0 or MSM_ENOMEM.  window 0: msm_pick_window(n).
     int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
                 const uint64_t *scalars, int mont, int window, int mode, int threads)
@@ -53,6 +55,7 @@ JACOBIAN = MSM_JACOBIAN
 AFFINE = MSM_AFFINE
 MAX_WINDOW = MSM_MAX_WINDOW
 GLV_MAX_N = MSM_GLV_MAX_N
+GLS_MAX_N = MSM_GLS_MAX_N
 
 
 # ---------------------------------------------------------------- the C boundary
@@ -92,10 +95,11 @@ cdef int result(bc_ctx *c, object out, uint64_t *R, int status) except -1:
 
 
 def pick_window(n, group=G1):
-    """pick_window(n, group=G1) -> int: the window (bits per digit) the plain MSM uses
+    """pick_window(n, group=G1) -> int: the window (widest digit, bits) the plain MSM uses
     for n points: G1 below GLV_MAX_N points runs GLV (2n points, 128-bit scalars),
-    with its own window; otherwise 254-bit windows (one more for G2, whose
-    additions cost more against the reduction)."""
+    G2 below GLS_MAX_N points GLS (4n points, ~65-bit scalars), each with its own
+    window rule; otherwise 254-bit windows (one more for G2, whose additions cost
+    more against the reduction)."""
     if n < 0:
         raise ValueError("n must be >= 0")
     return msm_pick_window_for(<size_t>n, 2 if coord_width(group) == 8 else 1)

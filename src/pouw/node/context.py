@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import QueueFull
 from ..job import ProofJob
 from ..prover import Prover, get_prover
 from ..queue import JobQueue, JobStore
@@ -65,6 +66,7 @@ class NodeContext:
         self._lock = threading.Lock()
         self.proofs_verified = 0  # inline and workers=0 proofs; the pool counts its own
         self.intents_processed = 0
+        self._room = 0  # jobs the store surely still takes (see process_next_intent)
         self._intent_ready = threading.Condition(self._lock)
         self.pool: LocalWorkerPool | None = None
         if self.pouw_mode is PoUwMode.LOCAL and config.workers > 0:
@@ -89,7 +91,11 @@ class NodeContext:
                 from .durable import open_store, replay_ledger
 
                 job_queue = open_store(config)
-                replay_ledger(job_queue, executor, state, ledger)
+                try:
+                    replay_ledger(job_queue, executor, state, ledger)
+                except BaseException:
+                    job_queue.close()  # refused: let go of the file
+                    raise
             else:
                 job_queue = JobQueue(
                     config.queue_capacity,
@@ -131,7 +137,23 @@ class NodeContext:
         """Execute the next waiting intent and hand its proving on per ``pouw_mode``.
 
         Returns the new ledger entry, or ``None`` when no intent is waiting.
+        Raises :class:`~pouw.QueueFull`, with the intent still waiting and
+        nothing changed, when its job would not fit in the store.
         """
+        if self.pouw_mode is not PoUwMode.DISABLED:
+            # checked before executing: an intent executed but then refused by
+            # the store would leave the state ahead of the ledger (and a durable
+            # node unable to replay its file); only this thread enqueues, so the
+            # room seen here is still there at the enqueue
+            # room is counted down here and re-read from the store only when it
+            # runs out (once per many intents, not a query per intent)
+            capacity = getattr(self.job_queue, "capacity", None)
+            if capacity is not None and self._intents and self._room <= 0:
+                s = self.job_queue.stats()
+                self._room = capacity - s.pending_count - s.in_progress_count
+                if self._room <= 0:
+                    raise QueueFull(f"queue is full ({capacity} live jobs); the intent waits")
+            self._room -= 1
         with self._lock:
             if not self._intents:
                 return None
@@ -217,7 +239,11 @@ class NodeContext:
         server's pipeline thread); returns how many were processed."""
         done = 0
         while not stop.is_set():
-            n = self.process_batch()
+            try:
+                n = self.process_batch()
+            except QueueFull:  # back-pressure: wait for provers to finish jobs
+                stop.wait(poll)
+                continue
             if n:
                 done += n
                 continue

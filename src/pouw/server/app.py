@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -37,12 +35,13 @@ from ..queue import JobUnavailable, LeaseLost, NotHolder
 from ..queue.base import JobRecord
 from ..status import JobStatus, JobTier
 from .auth import TokenChecker
+from .bodies import JSON, MAX_NESTING, OCTETS, parse_enum, parse_object, proof_from
 from .errors import ApiError, error_response
 from .limits import RateLimiter
 from .metrics import Metrics
 from .openapi import openapi_document
 
-__all__ = ["create_app", "MAX_WAIT_MS", "MAX_LIST", "MAX_INTENTS"]
+__all__ = ["create_app", "MAX_WAIT_MS", "MAX_LIST", "MAX_INTENTS", "MAX_NESTING"]
 
 _log = logging.getLogger(__name__)
 
@@ -50,8 +49,7 @@ MAX_WAIT_MS = 30_000  #: longest long-poll of claim-next
 MAX_LIST = 1000  #: most jobs per list page
 MAX_INTENTS = 10_000  #: most intents per POST
 _POLL_S = 0.05
-_JSON = "application/json"
-_OCTETS = "application/octet-stream"
+_PARSE_ON_LOOP = 64 * 1024  #: bodies above this are parsed off the event loop
 
 
 def _job_json(rec: JobRecord, *, with_trace: bool = False) -> dict[str, Any]:
@@ -77,6 +75,8 @@ class _Api:
         self.protect_reads = cfg.protect_reads
         self.zk_mode = cfg.zk_mode.value
         self.max_account = 1 << cfg.state_depth
+        self.max_waiting = cfg.queue_capacity
+        self._claim_lock = threading.Lock()
 
     # -- request plumbing ----------------------------------------------------
 
@@ -99,7 +99,7 @@ class _Api:
         if self.protect_reads:
             self.worker(request)
 
-    async def body(self, request: Request, types: tuple[str, ...] = (_JSON,)) -> tuple[str, bytes]:
+    async def body(self, request: Request, types: tuple[str, ...] = (JSON,)) -> tuple[str, bytes]:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             raise ApiError(413, "body_too_large", f"the body limit is {self.max_body} bytes")
@@ -123,13 +123,9 @@ class _Api:
         _, raw = await self.body(request)
         if not raw:
             return {}
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "bad_json", "the body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "bad_request", "the body must be a JSON object")
-        return data
+        if len(raw) > _PARSE_ON_LOOP:  # ~10 ms per MB: a big body parses in a pool thread
+            return await run_in_threadpool(parse_object, raw)
+        return parse_object(raw)
 
     def job_id(self, request: Request) -> str:
         job_id = request.path_params["job_id"]
@@ -151,14 +147,22 @@ class _Api:
         except InvalidTransition as exc:
             raise ApiError(409, "not_in_progress", str(exc)) from None
 
-    def lease_cap(self, worker: str) -> None:
-        if self.store.leases_held(worker) >= self.max_leases:
-            raise ApiError(
-                429,
-                "lease_cap",
-                f"this worker already holds {self.max_leases} leases",
-                retry_after_s=1,
-            )
+    def capped(self, worker: str, claim: Callable[..., Any], *args: Any) -> Any:
+        """``claim(*args)`` unless ``worker`` is at its lease cap (run in a pool thread).
+
+        The count and the claim share one lock, so a burst of concurrent claims
+        by one worker cannot overshoot the cap; and the store query runs off
+        the event loop (the store may be busy with a batch of intents).
+        """
+        with self._claim_lock:
+            if self.store.leases_held(worker) >= self.max_leases:
+                raise ApiError(
+                    429,
+                    "lease_cap",
+                    f"this worker already holds {self.max_leases} leases",
+                    retry_after_s=1,
+                )
+            return claim(*args)
 
     def claimed(self, rec: JobRecord) -> dict[str, Any]:
         self.metrics.claimed()
@@ -171,14 +175,15 @@ class _Api:
     async def list_jobs(self, request: Request) -> Response:
         self.reader(request)
         q = await self.json_body(request)
-        status = _enum(JobStatus, q.get("status"), "status")
-        tier = _enum(JobTier, q.get("tier"), "tier")
+        status = parse_enum(JobStatus, q.get("status"), "status")
+        tier = parse_enum(JobTier, q.get("tier"), "tier")
         limit = q.get("limit", 100)
         if limit.__class__ is not int or not 1 <= limit <= MAX_LIST:
             raise ApiError(400, "bad_request", f"limit must be an integer in 1..{MAX_LIST}")
         cursor = q.get("cursor")
+        # isascii: "²".isdigit() is true, yet int() refuses it
         if cursor is not None and not (
-            isinstance(cursor, str) and cursor.isdigit() and len(cursor) < 19
+            isinstance(cursor, str) and cursor.isascii() and cursor.isdigit() and len(cursor) < 19
         ):
             raise ApiError(400, "bad_request", "cursor must be the next_cursor of a previous page")
         after = int(cursor) if cursor else 0
@@ -226,8 +231,7 @@ class _Api:
         worker = self.worker(request)
         await self.json_body(request)
         job_id = self.job_id(request)
-        self.lease_cap(worker)
-        rec = await self.call(self.store.claim, job_id, worker, self.lease_ms)
+        rec = await self.call(self.capped, worker, self.store.claim, job_id, worker, self.lease_ms)
         return JSONResponse(self.claimed(rec))
 
     async def claim_next(self, request: Request) -> Response:
@@ -236,11 +240,11 @@ class _Api:
         wait_ms = q.get("wait_ms", 0)
         if wait_ms.__class__ is not int or not 0 <= wait_ms <= MAX_WAIT_MS:
             raise ApiError(400, "bad_request", f"wait_ms must be an integer in 0..{MAX_WAIT_MS}")
-        tier = _enum(JobTier, q.get("tier"), "tier")
-        self.lease_cap(worker)
+        tier = parse_enum(JobTier, q.get("tier"), "tier")
         deadline = time.monotonic() + wait_ms / 1000
+        claim_next = self.store.claim_next
         while True:
-            rec = await self.call(self.store.claim_next, worker, self.lease_ms, tier)
+            rec = await self.call(self.capped, worker, claim_next, worker, self.lease_ms, tier)
             if rec is not None:
                 return JSONResponse(self.claimed(rec))
             if time.monotonic() >= deadline or await request.is_disconnected():
@@ -266,9 +270,9 @@ class _Api:
 
     async def submit(self, request: Request) -> Response:
         worker = self.worker(request)
-        ctype, raw = await self.body(request, (_OCTETS, _JSON))
+        ctype, raw = await self.body(request, (OCTETS, JSON))
         job_id = self.job_id(request)
-        proof = _proof_from(ctype, raw)
+        proof = proof_from(ctype, raw)
         rec: JobRecord = await self.call(self.store.get, job_id)
         if worker not in rec.holders:
             raise ApiError(403, "not_holder", f"worker {worker!r} never held job {job_id}")
@@ -311,6 +315,12 @@ class _Api:
             raise ApiError(
                 400, "bad_request", f"intents must be a list of 1..{MAX_INTENTS} transfers"
             )
+        # validating up to MAX_INTENTS transfers takes a while: off the event loop
+        n = await run_in_threadpool(self.take_intents, items)
+        return JSONResponse({"accepted": n}, status_code=202)
+
+    def take_intents(self, items: list[Any]) -> int:
+        """Validate every intent, then queue them all (or none)."""
         parsed = []
         for i, item in enumerate(items):
             try:
@@ -319,11 +329,19 @@ class _Api:
                 t = Transfer.from_dict(item)
                 if t.sender >= self.max_account or t.recipient >= self.max_account:
                     raise ValueError(f"accounts must be below {self.max_account}")
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, OverflowError) as exc:
                 raise ApiError(422, "bad_intent", f"intents[{i}]: {exc}", index=i) from None
             parsed.append(t)
-        n = self.ctx.submit_intents(parsed)
-        return JSONResponse({"accepted": n}, status_code=202)
+        # the endpoint is open: bound the intents waiting for the pipeline, or
+        # anyone could fill the node's memory faster than it executes them
+        if self.ctx.waiting_intents + len(parsed) > self.max_waiting:
+            raise ApiError(
+                429,
+                "intake_full",
+                f"{self.ctx.waiting_intents} intents are waiting; try again later",
+                retry_after_s=1,
+            )
+        return self.ctx.submit_intents(parsed)
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -334,29 +352,6 @@ class _Api:
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_document())
-
-
-def _enum(kind: type[JobStatus] | type[JobTier], value: object, name: str) -> Any:
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        words = ", ".join(m.value for m in kind)
-        raise ApiError(400, "bad_request", f"{name} must be one of {words}") from None
-
-
-def _proof_from(ctype: str, raw: bytes) -> bytes:
-    if ctype == _JSON:
-        try:
-            data = json.loads(raw)
-            proof = base64.b64decode(data["proof"], validate=True)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error):
-            raise ApiError(400, "bad_proof_shape", 'expected {"proof": "<base64>"}') from None
-        return proof
-    if not raw:
-        raise ApiError(400, "bad_proof_shape", "the proof is empty")
-    return raw
 
 
 def _expected_size(ctx: NodeContext) -> int | None:

@@ -15,10 +15,11 @@ __all__ = ["NodeClient", "ApiRefused", "Unreachable", "job_from_claim"]
 class ApiRefused(Exception):
     """The node answered with a 4xx: a definitive refusal (``status``, ``code``)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after_s: float = 0.0) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
+        self.retry_after_s = retry_after_s  #: the Retry-After of a 429 (0: none)
 
 
 class Unreachable(Exception):
@@ -62,7 +63,13 @@ class NodeClient:
                 code, msg = str(err["code"]), str(err["message"])
             except (ValueError, KeyError, TypeError):
                 code, msg = "http_error", r.text[:200]
-            raise ApiRefused(r.status_code, code, msg)
+            try:
+                retry = float(r.headers.get("retry-after", "0"))
+            except ValueError:
+                retry = 0.0
+            if not 0.0 <= retry <= 60.0:  # also a NaN
+                retry = 60.0 if retry > 60.0 else 0.0
+            raise ApiRefused(r.status_code, code, msg, retry)
         return r
 
     def claim_next(self, wait_ms: int = 0, tier: str | None = None) -> dict[str, Any] | None:

@@ -326,7 +326,7 @@ def openapi_document() -> dict[str, Any]:
                             {"type": "object", "properties": {"accepted": {"type": "integer"}}}
                         ),
                     },
-                    **_errors(400, 413, 415, 422),
+                    **_errors(400, 413, 415, 422, 429),
                 },
             }
         },

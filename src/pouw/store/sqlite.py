@@ -21,20 +21,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from ..errors import DuplicateJob, InvalidTransition, QueueFull
 from ..job import ProofJob, now_ms
 from ..queue.base import (
-    WORKER_COUNTERS,
     JobRecord,
     JobUnavailable,
-    QueueStats,
     SubmitResult,
 )
 from ..status import JobStatus, JobTier, check_transition
-from .ops import SqliteOps
-from .schema import DDL, JOB_COLUMNS, job_values, record_from_row
+from .filelock import lock_store
+from .queries import SqliteQueries
+from .schema import DDL, job_values, record_from_row
 
 __all__ = ["SqliteJobQueue"]
 
@@ -42,7 +40,7 @@ _P, _IP, _C, _F, _E = (s.value for s in JobStatus)
 _SYNC = {"full": "FULL", "normal": "NORMAL"}
 
 
-class SqliteJobQueue(SqliteOps):
+class SqliteJobQueue(SqliteQueries):
     """A :class:`~pouw.queue.JobStore` in one SQLite file; the same semantics as
     :class:`~pouw.queue.JobQueue` (the conformance tests run on both).
 
@@ -86,25 +84,34 @@ class SqliteJobQueue(SqliteOps):
         self._clock = clock
         self._lock = threading.RLock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={_SYNC[synchronous]}")
-        db.execute("PRAGMA busy_timeout=5000")
-        db.executescript(DDL)
-        db.executemany(
-            "INSERT OR IGNORE INTO counters (status, tier, n) VALUES (?, ?, 0)",
-            [(st.value, t.value) for st in JobStatus for t in JobTier],
-        )
-        self._db = db
-        # no lease can lapse before this instant (a lower bound: saves a query per op);
-        # reset to 0 by a rollback, since a rolled-back scan may have moved it
-        self._lease_hint = 0
-        self._batch_depth = 0
-        self._recover()
+        self._file_lock = lock_store(self.path)
+        try:
+            db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA synchronous={_SYNC[synchronous]}")
+            db.execute("PRAGMA busy_timeout=5000")
+            db.executescript(DDL)
+            db.executemany(
+                "INSERT OR IGNORE INTO counters (status, tier, n) VALUES (?, ?, 0)",
+                [(st.value, t.value) for st in JobStatus for t in JobTier],
+            )
+            self._db = db
+            # no lease can lapse before this instant (a lower bound: saves a query per op);
+            # reset to 0 by a rollback, since a rolled-back scan may have moved it
+            self._lease_hint = 0
+            self._batch_depth = 0
+            self._recover()
+        except BaseException:
+            if self._file_lock is not None:
+                self._file_lock.close()
+            raise
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._file_lock is not None:
+                self._file_lock.close()  # after the database: see filelock.py
+                self._file_lock = None
 
     # -- transactions --------------------------------------------------------
 
@@ -346,86 +353,6 @@ class SqliteJobQueue(SqliteOps):
         with self._tx() as db:
             return self._lapse_due(db, self._clock())
 
-    # -- queries ---------------------------------------------------------------
-
-    def get(self, job_id: str) -> JobRecord:
-        with self._lock:
-            return self._get(self._db, job_id)
-
-    def get_status(self, job_id: str) -> JobStatus:
-        with self._lock:
-            return JobStatus(self._head(self._db, job_id)[0])
-
-    def list_pending(self, limit: int | None = None) -> list[ProofJob]:
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY "
-                "reserved_at_ms IS NULL, reserved_at_ms, qpos LIMIT ?",
-                (_P, -1 if limit is None else limit),
-            ).fetchall()
-        return [record_from_row(r).job for r in rows]
-
-    def list_jobs(
-        self,
-        status: JobStatus | None = None,
-        tier: JobTier | None = None,
-        limit: int = 100,
-        after_seq: int = 0,
-    ) -> list[JobRecord]:
-        where, args = ["seq > ?"], [after_seq]  # type: list[str], list[Any]
-        if status is not None:
-            where.append("status = ?")
-            args.append(JobStatus(status).value)
-        if tier is not None:
-            where.append("tier = ?")
-            args.append(JobTier(tier).value)
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
-                (*args, limit),
-            ).fetchall()
-        return [record_from_row(r) for r in rows]
-
-    def dead_letters(self, limit: int | None = None) -> list[JobRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq LIMIT ?",
-                (_F, -1 if limit is None else limit),
-            ).fetchall()
-        return [record_from_row(r) for r in rows]
-
-    def leases_held(self, worker_id: str) -> int:
-        with self._lock:
-            (n,) = self._db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE status = ? AND worker_id = ? "
-                "AND lease_expires_at_ms IS NOT NULL",
-                (_IP, worker_id),
-            ).fetchone()
-        return int(n)
-
-    def worker_stats(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        with self._lock:
-            for worker, what, n in self._db.execute("SELECT worker_id, what, n FROM workers"):
-                out.setdefault(worker, dict.fromkeys(WORKER_COUNTERS, 0))[what] = n
-        return dict(sorted(out.items()))
-
-    def stats(self) -> QueueStats:
-        c = dict.fromkeys(JobStatus, 0)
-        with self._lock:
-            for status, n in self._db.execute(
-                "SELECT status, SUM(n) FROM counters GROUP BY status"
-            ):
-                c[JobStatus(status)] = int(n)
-        return _stats(c)
-
-    def stats_by_tier(self) -> dict[str, QueueStats]:
-        c = {t.value: dict.fromkeys(JobStatus, 0) for t in JobTier}
-        with self._lock:
-            for status, tier, n in self._db.execute("SELECT status, tier, n FROM counters"):
-                c[tier][JobStatus(status)] = int(n)
-        return {t: _stats(v) for t, v in c.items()}
-
     def sweep(self) -> int:
         now = self._clock()
         with self._tx() as db:
@@ -441,16 +368,6 @@ class SqliteJobQueue(SqliteOps):
             for job_id, tier, status in rows:
                 self._move(db, job_id, tier, status, _E, now)
             return len(rows)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._live(self._db)
-
-    def __contains__(self, job_id: object) -> bool:
-        with self._lock:
-            return bool(
-                self._db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            )
 
     # -- the ledger, in the same database --------------------------------------
 
@@ -477,34 +394,6 @@ class SqliteJobQueue(SqliteOps):
                     "INSERT INTO ledger_jobs (job_id, height) VALUES (?, ?)", (job.job_id, height)
                 )
                 self._enqueue(db, job, now)
-
-    def ledger_rows(self) -> list[dict[str, Any]]:
-        """Every ledger entry, by height: intent and entry JSON, zk_mode, proof, job ids."""
-        with self._lock:
-            jobs: dict[int, list[str]] = {}
-            for job_id, height in self._db.execute(
-                "SELECT job_id, height FROM ledger_jobs ORDER BY height, job_id"
-            ):
-                jobs.setdefault(height, []).append(job_id)
-            rows = self._db.execute(
-                "SELECT height, intent_id, intent, entry, zk_mode, proof FROM ledger ORDER BY height"
-            ).fetchall()
-        return [
-            {
-                "height": h,
-                "intent_id": iid,
-                "intent": intent,
-                "entry": entry,
-                "zk_mode": zk,
-                "proof": proof,
-                "job_ids": jobs.get(h, []),
-            }
-            for h, iid, intent, entry, zk, proof in rows
-        ]
-
-
-def _stats(c: dict[JobStatus, int]) -> QueueStats:
-    return QueueStats(*(c[s] for s in JobStatus))
 
 
 def _check_lease(lease_ms: object) -> None:

@@ -1,9 +1,11 @@
 """Multi-scalar multiplication ``sum_i [k_i] P_i`` on G1 and G2 of BN254.
 
 Pippenger's bucket method with signed-digit windows (see
-``pouw/_native/csrc/bn254_msm.h``): the window is chosen from the number of
-points (:func:`msm_window`), bucket additions are batched affine ones sharing
-one inversion, and windows are shared out over threads with the GIL released.
+``pouw/_native/csrc/bn254_msm.h``): smaller MSMs first split every scalar by
+the curve endomorphism (G1: GLV, 2 parts of 128 bits; G2: GLS, 4 parts of
+~65 bits), the window is chosen from the number of points
+(:func:`msm_window`), bucket additions are batched affine ones sharing one
+inversion, and windows are shared out over threads with the GIL released.
 
 - :func:`g1_msm` / :func:`g2_msm`: one-shot MSMs.
 - :class:`G1MSMContext` / :class:`G2MSMContext`: fixed bases (a proving key)

@@ -1,24 +1,31 @@
 /* bn254_msm.h -- multi-scalar multiplication sum_i [k_i] P_i on G1 and G2 of BN254.
  *
  * Pippenger's bucket method with signed c-bit digits:
- *   1. recoding: each scalar (canonical, < r) is cut into W = floor(254/c) + 1
- *      digits d_j in [-2^(c-1), 2^(c-1)] with k = sum d_j 2^(cj) (a digit above
- *      2^(c-1) borrows 2^c from the next window), so a window needs only
- *      2^(c-1) buckets and a negative digit adds -P (a free negation of y).
+ *   0. endomorphism split (msm_run_endo), below MSM_GLV_MAX_N / MSM_GLS_MAX_N
+ *      points: G1 k = k0 + k1 lambda (GLV, parts < 2^128), G2 k = sum k_j
+ *      psi^j (GLS, 4 parts < 2^66, < 2^65 in practice): an MSM of 2n / 4n
+ *      points +-e^j(P_i) with short scalars, i.e. fewer windows.
+ *   1. recoding: each scalar below 2^bits is cut into W = floor(bits/c) + 1
+ *      digits d_j in [-2^(c_j-1), 2^(c_j-1)], the widths c_j <= c balanced
+ *      to sum to bits + 1 (msm_offsets; a digit above 2^(c_j-1) borrows
+ *      2^c_j from the next window), so a window needs only 2^(c_j-1)
+ *      buckets and a negative digit adds -P (a free negation of y).
  *      Points at infinity get all-zero digits: they are never touched again.
  *   2. accumulation, per window: bucket[|d|-1] += sign(d) P_i.  Two modes:
  *      - MSM_AFFINE: buckets are affine and additions are collected into
- *        batches of MSM_BATCH independent (bucket, point) pairs whose
- *        denominators x2 - x1 share ONE inversion (Montgomery's trick):
- *        about 6 multiplies per addition instead of 11 for a mixed Jacobian
- *        one.  A point whose bucket already waits in the current batch is
- *        retried after the flush; on a second conflict (or when P == +-bucket)
- *        it goes to a per-bucket Jacobian overflow by mixed addition.
+ *        batches of up to MSM_BATCH independent (bucket, point) pairs (an
+ *        eighth of the buckets: msm_batch_limit) whose denominators x2 - x1
+ *        share ONE inversion (Montgomery's trick): about 6 multiplies per
+ *        addition instead of 11 for a mixed Jacobian one.  A point whose
+ *        bucket already waits in the batch is deferred and re-added later;
+ *        only hot buckets (most of a retry deferred again) and P == +-bucket
+ *        go to a per-bucket Jacobian overflow by mixed addition.
  *      - MSM_JACOBIAN: every addition is a mixed Jacobian one (madd).
  *   3. reduction: running sum from the top bucket, S = sum_b (b+1) bucket[b].
- *   4. combination: Horner over the windows, c doublings between them.
+ *   4. combination: Horner over the windows, c_j doublings between them.
  * Threads: plain MSM splits WINDOWS over threads (an atomic counter hands them
- * out); the fixed-base MSM splits POINT RANGES (one bucket set per thread).
+ * out), each cut into point chunks when the windows do not divide among the
+ * threads; the fixed-base MSM splits POINT RANGES (one bucket set per thread).
  *
  * Fixed bases (msm_fb_*): table[j][i] = [2^(cj)] P_i, affine, computed once;
  * then every window shares one bucket set, so an MSM is one accumulation of
@@ -89,17 +96,27 @@ static inline int msm_pick_window(size_t n) {
  * 2.26 vs 2.49 us/pt, 2^18 2.20 vs 2.14, 2^20 2.22 vs 1.91). */
 #define MSM_GLV_MAX_N ((size_t)1 << 18)
 
-/* Windows of c bits for 128-bit GLV halves (room for the top carry). */
-static inline int msm_glv_windows(int c) { return 128 / c + 1; }
+/* G2 goes through GLS (4n points, ~65-bit scalars) below this many points:
+ * measured on one core against the 254-bit path at its best window, GLS
+ * wins 8.2 to 9.1 us/pt at 2^14, ties at 2^16 (7.17 vs 7.21) and loses at
+ * 2^17 (7.06 vs 6.52): four times the points to stream per window. */
+#define MSM_GLS_MAX_N ((size_t)1 << 17)
 
-/* The window for a GLV MSM of n points: minimises W128(c) * (2n + 3 * 2^(c-1))
- * over the 2n half-size points (the reduction weighted 3, measured best
- * against 2 within one window at 2^10..2^17: 8, 10, 12, 13, 13). */
-static inline int msm_pick_window_glv(size_t n) {
+/* Whether msm_run splits scalars by the endomorphism for n points of degree deg. */
+static inline int msm_uses_endo(size_t n, int deg) {
+    return n < (deg == 1 ? MSM_GLV_MAX_N : MSM_GLS_MAX_N);
+}
+
+/* The window for an endomorphism MSM of n points split dim ways into
+ * bits-bit parts: minimises (bits/c + 1) * (dim n + red 2^(c-1)), the bucket
+ * additions against the reduction (2 additions per bucket) weighted red.
+ * G1 (dim 2, 128 bits): red 3, measured best within one window at
+ * 2^10..2^17: 8, 10, 12, 13, 13. */
+static inline int msm_pick_window_endo(size_t n, int dim, int bits, double red) {
     int c, best = 1;
     double best_cost = 0;
     for (c = 1; c <= MSM_MAX_WINDOW; c++) {
-        double cost = (double)msm_glv_windows(c) * (2.0 * (double)n + 3.0 * (double)((size_t)1 << (c - 1)));
+        double cost = (double)(bits / c + 1) * ((double)dim * (double)n + red * (double)((size_t)1 << (c - 1)));
         if (c == 1 || cost < best_cost) {
             best = c;
             best_cost = cost;
@@ -108,25 +125,72 @@ static inline int msm_pick_window_glv(size_t n) {
     return best;
 }
 
+static inline int msm_pick_window_glv(size_t n) { return msm_pick_window_endo(n, 2, 128, 3.0); }
+
+/* The window for a G2 GLS MSM of n points (4n parts).  The parts are below
+ * 2^66 and in practice below 2^65 (none of 80,000 random ones reached it), so
+ * W windows of balanced widths ceil(66/W) (msm_offsets) cover them; the
+ * width minimises W * (4n + 2 * 2^(width-1)): bucket additions against
+ * the reduction (about two additions per bucket) weighted 2 (3 chose W = 8
+ * at 2^10: 13.0 us/pt against 12.8 for W = 7, one core).  2^10..2^16 get
+ * 10, 11, 11, 14 (W = 7, 6, 6, 5); benchmarks/README.md, MSM section.
+ * With threads, a W that does not divide among them costs a reduction per
+ * thread and window (msm_chunks): 2 threads take W = 8 at 2^10 (c = 9). */
+static inline int msm_pick_window_gls_threads(size_t n, int threads) {
+    int W, best = 1;
+    double best_cost = 0;
+    for (W = 5; W <= 66; W++) {
+        const int width = (66 + W - 1) / W;
+        const double adds = 4.0 * (double)n, red = 2.0 * (double)((size_t)1 << (width - 1));
+        double cost;
+        if (width > MSM_MAX_WINDOW) continue;
+        if (threads <= 1 || W % threads == 0) /* whole windows per thread */
+            cost = (double)((W + threads - 1) / threads) * (adds + red);
+        else /* point chunks (msm_chunks): every thread reduces every window */
+            cost = (double)W * (adds / threads + red);
+        if (best == 1 || cost < best_cost) {
+            best = width;
+            best_cost = cost;
+        }
+    }
+    return best;
+}
+
+static inline int msm_pick_window_gls(size_t n) { return msm_pick_window_gls_threads(n, 1); }
+
 /* The window msm_run uses for n points of a group of degree deg (1: G1, 2: G2)
  * when given window 0. */
 static inline int msm_pick_window_for(size_t n, int deg) {
     int c;
-    if (deg == 1 && n < MSM_GLV_MAX_N) return msm_pick_window_glv(n);
+    if (msm_uses_endo(n, deg)) return deg == 1 ? msm_pick_window_glv(n) : msm_pick_window_gls(n);
     c = msm_pick_window(n) + (deg == 2); /* G2: dearer additions, measured */
     return c > MSM_MAX_WINDOW ? MSM_MAX_WINDOW : c;
 }
 
 /* ------------------------------------------------------------------ recoding */
 
-/* digits[j * n + i] := signed digit j of scalar i (0 for infinity points).
+/* The window boundaries of a plain MSM over scalars below 2^bits with
+ * windows of at most c bits: W = bits/c + 1 windows (msm_windows for 254)
+ * whose widths off[j+1] - off[j] differ by at most one and sum to bits + 1
+ * (a signed digit needs one bit of room for the carry), so that the top
+ * window is as full as the others: a nearly empty top window would send
+ * most points into a handful of buckets (serialised additions).  Returns W;
+ * off: W + 1 entries (MSM_MAX_DIGITS + 1 at most). */
+#define MSM_MAX_DIGITS 256
+static inline int msm_offsets(int bits, int c, int *off) {
+    const int W = bits / c + 1, B = bits + 1;
+    int j;
+    off[0] = 0;
+    for (j = 0; j < W; j++) off[j + 1] = off[j] + B / W + (j < B % W);
+    return W;
+}
+
+/* digits[j * n + i] := signed digit j of scalar i (0 for infinity points),
+ * window j spanning bits off[j] .. off[j+1] (<= MSM_MAX_WINDOW wide).
  * scalars: n x 4 limbs, Montgomery form of Fr when mont, else plain integers;
- * either way the value must be < r (the Python face reduces). */
-static inline void msm_recode_bits(int be, size_t n, int c, const uint64_t *scalars, int mont,
-                                   const bc_ctx *ctx, const uint64_t *points, int16_t *digits, int bits) {
-    const int W = bits / c + 1;
-    const int64_t full = (int64_t)1 << c, half = (int64_t)1 << (c - 1);
-    const uint64_t mask = (uint64_t)full - 1;
+ * either way the value must be below 2^off[W] / 2 (< r; the Python face reduces). */
+static inline void msm_recode_off(int be, size_t n, int W, const int *off, const uint64_t *scalars,
+                                  int mont, const bc_ctx *ctx, const uint64_t *points, int16_t *digits) {
     const size_t pw = 2 * (size_t)ctx->w;
     size_t i;
     int j;
@@ -141,11 +205,12 @@ static inline void msm_recode_bits(int be, size_t n, int c, const uint64_t *scal
         else bn_copy(k, scalars + 4 * i);
         k[4] = 0;
         for (j = 0; j < W; j++) {
-            int bit = j * c, limb = bit >> 6, sh = bit & 63;
-            uint64_t v = k[limb] >> sh;
+            const int c = off[j + 1] - off[j], bit = off[j], limb = bit >> 6, sh = bit & 63;
+            const int64_t full = (int64_t)1 << c, half = (int64_t)1 << (c - 1);
+            uint64_t v = limb < 5 ? k[limb] >> sh : 0;
             int64_t d;
             if (sh + c > 64 && limb < 4) v |= k[limb + 1] << (64 - sh);
-            d = (int64_t)(v & mask) + carry;
+            d = (int64_t)(v & ((uint64_t)full - 1)) + carry;
             carry = 0;
             if (d > half) {
                 d -= full;
@@ -156,9 +221,12 @@ static inline void msm_recode_bits(int be, size_t n, int c, const uint64_t *scal
     }
 }
 
+/* Uniform c-bit windows over 254-bit scalars (the fixed-base tables' shifts). */
 static inline void msm_recode(int be, size_t n, int c, const uint64_t *scalars, int mont,
                               const bc_ctx *ctx, const uint64_t *points, int16_t *digits) {
-    msm_recode_bits(be, n, c, scalars, mont, ctx, points, digits, 254);
+    int off[MSM_MAX_DIGITS + 1], j, W = msm_windows(c);
+    for (j = 0; j <= W; j++) off[j] = c * j;
+    msm_recode_off(be, n, W, off, scalars, mont, ctx, points, digits);
 }
 
 /* ------------------------------------------------------------------ bucket accumulator */
@@ -174,22 +242,42 @@ typedef struct msm_acc {
     uint32_t *stamp;   /* == epoch: bucket[b] waits in the current batch */
     uint32_t epoch;
     /* the batch of affine additions */
-    size_t len;
+    size_t len, lim; /* lim: flush at this many (msm_batch_limit) */
     uint32_t *bidx;
     const uint64_t **pt;
     uint8_t *neg;
     uint64_t *den, *pref, *tmp; /* MSM_BATCH * w each */
     uint64_t *vs;               /* MSM_BATCH * 16: msm_vmul's scratch */
-    /* deferred (bucket busy): retried after the next flush */
+    /* deferred (bucket busy): re-added when the queue fills and at the end */
     size_t npend;
-    const uint64_t **pend_pt;
-    int16_t *pend_d;
+    const uint64_t **pend_pt, **retry_pt; /* MSM_BATCH each; swapped by msm_acc_retry */
+    int16_t *pend_d, *retry_d;
 } msm_acc;
+
+/* Additions per batch for nb buckets: a batch holds distinct buckets only, so
+ * a batch near nb defers most points (a full MSM_BATCH over 256..512 buckets
+ * sent most of G2's additions to the Jacobian overflow: 33% of a 2^10 MSM in
+ * bc_madd); at nb >> MSM_BATCH_SHIFT a new point finds its bucket busy with
+ * probability below 2^-MSM_BATCH_SHIFT, and MSM_BATCH_MIN keeps the shared
+ * inversion amortised for small windows.  Measured (one core, us/pt):
+ * shift 3 vs 2, G2 2^12 9.39 vs 9.92, 2^14 8.16 vs 8.38; minimum 64 vs 16 vs
+ * 128, G1 2^10 (128 buckets) 5.10 vs 5.85 vs 6.54. */
+#ifndef MSM_BATCH_SHIFT
+#define MSM_BATCH_SHIFT 3
+#endif
+#ifndef MSM_BATCH_MIN
+#define MSM_BATCH_MIN 64
+#endif
+static inline size_t msm_batch_limit(size_t nb) {
+    size_t lim = nb >> MSM_BATCH_SHIFT;
+    if (lim < MSM_BATCH_MIN) lim = MSM_BATCH_MIN;
+    return lim > MSM_BATCH ? MSM_BATCH : lim;
+}
 
 static inline void msm_acc_free(msm_acc *a) {
     free(a->bucket); free(a->full); free(a->over); free(a->over_on); free(a->stamp);
     free(a->bidx); free((void *)a->pt); free(a->neg); free(a->den); free(a->pref); free(a->tmp); free(a->vs);
-    free((void *)a->pend_pt); free(a->pend_d);
+    free((void *)a->pend_pt); free(a->pend_d); free((void *)a->retry_pt); free(a->retry_d);
     memset(a, 0, sizeof(*a));
 }
 
@@ -213,9 +301,13 @@ static inline int msm_acc_init(msm_acc *a, const bc_ctx *c, int window, int mode
     a->vs = (uint64_t *)malloc(MSM_BATCH * 16 * 8);
     a->pend_pt = (const uint64_t **)malloc(MSM_BATCH * sizeof(void *));
     a->pend_d = (int16_t *)malloc(MSM_BATCH * 2);
+    a->retry_pt = (const uint64_t **)malloc(MSM_BATCH * sizeof(void *));
+    a->retry_d = (int16_t *)malloc(MSM_BATCH * 2);
     a->epoch = 1;
+    a->lim = msm_batch_limit(a->nb);
     if (!a->bucket || !a->full || !a->over || !a->over_on || !a->stamp || !a->bidx || !a->pt ||
-        !a->neg || !a->den || !a->pref || !a->tmp || !a->vs || !a->pend_pt || !a->pend_d) {
+        !a->neg || !a->den || !a->pref || !a->tmp || !a->vs || !a->pend_pt || !a->pend_d ||
+        !a->retry_pt || !a->retry_d) {
         msm_acc_free(a);
         return MSM_ENOMEM;
     }
@@ -381,22 +473,42 @@ static inline void msm_acc_flush_batch(msm_acc *a) {
     a->epoch++;
 }
 
-static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d, int may_defer);
+static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d);
 
-/* Flush the batch, then retry what was deferred (second conflicts overflow). */
+/* Flush the batch, then re-add what was deferred (it may be deferred again:
+ * a point whose bucket is busy waits, it never costs a Jacobian addition). */
+static inline void msm_acc_retry(msm_acc *a) {
+    const uint64_t **pt = a->pend_pt;
+    int16_t *dd = a->pend_d;
+    size_t k, np = a->npend;
+    msm_acc_flush_batch(a);
+    a->pend_pt = a->retry_pt;
+    a->pend_d = a->retry_d;
+    a->retry_pt = pt;
+    a->retry_d = dd;
+    a->npend = 0;
+    for (k = 0; k < np; k++) msm_acc_add(a, pt[k], dd[k]);
+    if (2 * a->npend > np) { /* most deferred again: few hot buckets (equal digits); */
+        for (k = 0; k < a->npend; k++) { /* waiting would take a batch per point */
+            const int d = a->pend_d[k];
+            msm_acc_overflow(a, (size_t)(d < 0 ? -d : d) - 1, a->pend_pt[k], d < 0);
+        }
+        a->npend = 0;
+    }
+}
+
+/* Apply everything added so far.  Ends: each round starts with an empty
+ * batch, so the first point of every round is taken. */
 static inline void msm_acc_flush(msm_acc *a) {
-    size_t k, np;
     msm_acc_flush_batch(a);
     while (a->npend) {
-        np = a->npend;
-        a->npend = 0;
-        for (k = 0; k < np; k++) msm_acc_add(a, a->pend_pt[k], a->pend_d[k], 0);
+        msm_acc_retry(a);
         msm_acc_flush_batch(a);
     }
 }
 
 /* bucket[|d|-1] += sign(d) P for a finite affine P and d != 0. */
-static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d, int may_defer) {
+static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d) {
     const bc_ctx *c = &a->c;
     const size_t w = (size_t)c->w;
     const int neg = d < 0;
@@ -406,14 +518,14 @@ static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d, int may_def
         msm_acc_overflow(a, b, P, neg);
         return;
     }
-    if (a->stamp[b] == a->epoch) { /* bucket busy in this batch */
-        if (may_defer) {
-            if (a->npend == MSM_BATCH) msm_acc_flush(a); /* never fills twice in a row */
-            a->pend_pt[a->npend] = P;
-            a->pend_d[a->npend++] = (int16_t)d;
-        } else {
+    if (a->stamp[b] == a->epoch) { /* bucket busy in this batch: defer */
+        if (a->npend == MSM_BATCH) msm_acc_retry(a);
+        if (a->npend == MSM_BATCH) { /* not reachable: a retry halves the queue at least */
             msm_acc_overflow(a, b, P, neg);
+            return;
         }
+        a->pend_pt[a->npend] = P;
+        a->pend_d[a->npend++] = (int16_t)d;
         return;
     }
     if (!a->full[b]) {
@@ -434,7 +546,7 @@ static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d, int may_def
     a->pt[a->len] = P;
     a->neg[a->len] = (uint8_t)neg;
     a->stamp[b] = a->epoch;
-    if (++a->len == MSM_BATCH) msm_acc_flush(a);
+    if (++a->len == a->lim) msm_acc_flush_batch(a);
 }
 
 /* R := sum_b (b + 1) * (bucket[b] + over[b]) (Jacobian), by running sums. */
@@ -446,7 +558,9 @@ static inline void msm_acc_reduce(msm_acc *a, uint64_t *R) {
     msm_acc_flush(a);
     bc_set_inf(c, run);
     bc_set_inf(c, R);
-    for (b = a->nb; b-- > 0;) {
+    for (b = a->nb; b > 0 && !a->full[b - 1] && !a->over_on[b - 1]; b--) /* empty top: skip */
+        ;
+    while (b-- > 0) {
         if (a->full[b]) bc_madd(c, run, run, a->bucket + 2 * w * b);
         if (a->over_on[b]) bc_add(c, run, run, a->over + 3 * w * b);
         bc_add(c, R, R, run);
@@ -473,71 +587,85 @@ static inline void msm_run_threads(int threads, void *(*fn)(void *), void *args,
 typedef struct msm_job {
     const bc_ctx *c;
     size_t n;
-    int window, mode, W;
+    int window, mode, W, chunks;
     const uint64_t *points;
     const int16_t *digits;
-    uint64_t *sums;      /* W Jacobian window sums */
-    int *next;           /* shared window counter */
+    uint64_t *sums;      /* W * chunks Jacobian sums, task order */
+    int *next;           /* shared task counter */
     int status;
 } msm_job;
 
+/* Task t = (window t / chunks, point chunk t % chunks): its own bucket set. */
 static void *msm_windows_worker(void *arg) {
     msm_job *job = (msm_job *)arg;
-    const size_t pw = 2 * (size_t)job->c->w;
+    const size_t pw = 2 * (size_t)job->c->w, n = job->n, ch = (size_t)job->chunks;
     msm_acc acc;
-    int j;
+    int t;
     size_t i;
     if (msm_acc_init(&acc, job->c, job->window, job->mode) != 0) {
         job->status = MSM_ENOMEM;
         return NULL;
     }
-    while ((j = __atomic_fetch_add(job->next, 1, __ATOMIC_RELAXED)) < job->W) {
-        const int16_t *dj = job->digits + (size_t)j * job->n;
+    while ((t = __atomic_fetch_add(job->next, 1, __ATOMIC_RELAXED)) < job->W * job->chunks) {
+        const size_t j = (size_t)t / ch, p = (size_t)t % ch;
+        const int16_t *dj = job->digits + j * n;
         msm_acc_clear(&acc);
-        for (i = 0; i < job->n; i++)
-            if (dj[i]) msm_acc_add(&acc, job->points + pw * i, dj[i], 1);
-        msm_acc_reduce(&acc, job->sums + 3 * (size_t)job->c->w * (size_t)j);
+        for (i = n * p / ch; i < n * (p + 1) / ch; i++)
+            if (dj[i]) msm_acc_add(&acc, job->points + pw * i, dj[i]);
+        msm_acc_reduce(&acc, job->sums + 3 * (size_t)job->c->w * (size_t)t);
     }
     msm_acc_free(&acc);
     return NULL;
 }
+
+/* Point chunks per window: windows are shared out whole when they divide
+ * among the threads; otherwise every window is cut into `threads` point
+ * chunks (one more bucket reduction per chunk, a few percent once n >> 2^c)
+ * so that the threads end together (GLS: 5-7 windows on 2 threads). */
+static inline int msm_chunks(int threads, int W) { return threads > 1 && W % threads ? threads : 1; }
 
 /* msm_run over scalars of at most `bits` bits (window already chosen). */
 static inline int msm_run_bits(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
                                const uint64_t *scalars, int mont, int window, int mode, int threads,
                                int bits) {
     const size_t w = (size_t)c->w;
-    int W, j, t, next = 0, status = 0;
+    int W, j, t, chunks, next = 0, status = 0, off[MSM_MAX_DIGITS + 1];
     int16_t *digits;
     uint64_t *sums;
     msm_job jobs[MSM_MAX_THREADS];
-    W = bits / window + 1;
-    if (threads > W) threads = W;
+    W = msm_offsets(bits, window, off);
     if (threads > MSM_MAX_THREADS) threads = MSM_MAX_THREADS;
     if (threads < 1) threads = 1;
+    chunks = (size_t)threads <= n ? msm_chunks(threads, W) : 1;
+    window = off[1] - off[0]; /* the widest window: the bucket count */
+    if (threads > W * chunks) threads = W * chunks;
     digits = (int16_t *)malloc(n * (size_t)W * 2);
-    sums = (uint64_t *)malloc((size_t)W * 3 * w * 8);
+    sums = (uint64_t *)malloc((size_t)W * (size_t)chunks * 3 * w * 8);
     if (!digits || !sums) {
         free(digits);
         free(sums);
         return MSM_ENOMEM;
     }
-    msm_recode_bits(c->be, n, window, scalars, mont, c, points, digits, bits);
+    msm_recode_off(c->be, n, W, off, scalars, mont, c, points, digits);
     for (t = 0; t < threads; t++) {
         msm_job *jb = &jobs[t];
-        jb->c = c; jb->n = n; jb->window = window; jb->mode = mode; jb->W = W;
+        jb->c = c; jb->n = n; jb->window = window; jb->mode = mode; jb->W = W; jb->chunks = chunks;
         jb->points = points; jb->digits = digits; jb->sums = sums; jb->next = &next;
         jb->status = 0;
     }
     msm_run_threads(threads, msm_windows_worker, jobs, sizeof(msm_job));
     for (t = 0; t < threads; t++)
         if (jobs[t].status) status = jobs[t].status;
-    if (status == 0 && next < W) status = MSM_ENOMEM; /* every worker failed to start */
+    if (status == 0 && next < W * chunks) status = MSM_ENOMEM; /* every worker failed to start */
     if (status == 0) {
-        bc_copy(c, R, sums + 3 * w * (size_t)(W - 1));
+        for (j = 0; j < W; j++) /* window j's sum into task slot j * chunks */
+            for (t = 1; t < chunks; t++)
+                bc_add(c, sums + 3 * w * (size_t)(j * chunks), sums + 3 * w * (size_t)(j * chunks),
+                       sums + 3 * w * (size_t)(j * chunks + t));
+        bc_copy(c, R, sums + 3 * w * (size_t)((W - 1) * chunks));
         for (j = W - 2; j >= 0; j--) {
-            for (t = 0; t < window; t++) bc_dbl(c, R, R);
-            bc_add(c, R, R, sums + 3 * w * (size_t)j);
+            for (t = off[j]; t < off[j + 1]; t++) bc_dbl(c, R, R);
+            bc_add(c, R, R, sums + 3 * w * (size_t)(j * chunks));
         }
     }
     free(digits);
@@ -545,43 +673,57 @@ static inline int msm_run_bits(const bc_ctx *c, size_t n, uint64_t *R, const uin
     return status;
 }
 
-/* G1 by GLV: k_i = k1 + k2 lambda (bc_glv_split, |k1|, |k2| < 2^128), so
- * sum [k_i] P_i = sum [|k1|](+-P_i) + [|k2|](+-phi(P_i)): an MSM of 2n points
- * with 128-bit scalars, half the windows (half the bucket reductions and
- * Horner doublings) for the same number of bucket additions. */
-static inline int msm_run_glv(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
-                              const uint64_t *scalars, int mont, int window, int mode, int threads) {
-    uint64_t *pts2 = (uint64_t *)malloc(2 * n * 8 * 8), *sc2 = (uint64_t *)malloc(2 * n * 4 * 8);
+/* The endomorphism split shared by both groups: e = phi on G1 (GLV, dim 2,
+ * |k_j| < 2^128) and psi on G2 (GLS, dim 4, |k_j| < 2^66), e = [lambda_e] on
+ * the order-r subgroup.  k_i = sum_j k_ij lambda_e^j (bc_lattice_split_n), so
+ *   sum_i [k_i] P_i = sum_{i,j} [|k_ij|] (+-e^j(P_i)):
+ * an MSM of dim*n points with bits-bit scalars -- dim times fewer windows
+ * (bucket reductions and Horner doublings) for about the same number of
+ * bucket additions, plus a split and dim - 1 endomorphisms (a few Fq(2)
+ * multiplies) per point.  Row j*n + i holds +-e^j(P_i). */
+static inline int msm_run_endo(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t *points,
+                               const uint64_t *scalars, int mont, int window, int mode, int threads) {
+    const int dim = c->deg == 1 ? 2 : 4;
+    const size_t pw = 2 * (size_t)c->w, dn = (size_t)dim * n;
+    int bits = 1; /* the longest part: windows cover what the parts use (G2: 65 bits in practice) */
+    uint64_t *pts = (uint64_t *)malloc(dn * pw * 8), *sc = (uint64_t *)malloc(dn * 4 * 8);
     size_t i;
-    int status;
-    if (!pts2 || !sc2) {
-        free(pts2);
-        free(sc2);
+    int j, status;
+    if (!pts || !sc) {
+        free(pts);
+        free(sc);
         return MSM_ENOMEM;
     }
     for (i = 0; i < n; i++) {
-        const uint64_t *P = points + 8 * i;
-        uint64_t *A = pts2 + 8 * i, *B = pts2 + 8 * (n + i);
-        uint64_t k[4], k1[4], k2[4];
-        if (bc_aff_is_inf(c, P)) {
-            memset(A, 0, 64);
-            memset(B, 0, 64);
-            memset(sc2 + 4 * i, 0, 32);
-            memset(sc2 + 4 * (n + i), 0, 32);
+        const uint64_t *P = points + pw * i;
+        uint64_t k[4], kv[4][4];
+        if (bc_aff_is_inf(c, P)) { /* an all-zero row and scalar for every part */
+            for (j = 0; j < dim; j++) {
+                memset(pts + pw * ((size_t)j * n + i), 0, pw * 8);
+                memset(sc + 4 * ((size_t)j * n + i), 0, 32);
+            }
             continue;
         }
         if (mont) bn_from_mont_at(c->be, &BN_FR, k, scalars + 4 * i);
         else bn_copy(k, scalars + 4 * i);
-        bc_glv_split(k1, k2, k);
-        memcpy(A, P, 64);
-        if (bc_u256_abs(sc2 + 4 * i, k1)) bn_neg(&BN_FQ, A + 4, A + 4);
-        bn_mul_at(c->be, &BN_FQ, B, P, BC_GLV_BETA);
-        memcpy(B + 4, P + 4, 32);
-        if (bc_u256_abs(sc2 + 4 * (n + i), k2)) bn_neg(&BN_FQ, B + 4, B + 4);
+        if (c->deg == 1) bc_lattice_split_n(2, kv, k, BC_GLV_BASIS, BC_GLV_G);
+        else bc_gls_split(kv, k);
+        for (j = 0; j < dim; j++) {
+            uint64_t *A = pts + pw * ((size_t)j * n + i);
+            if (j == 0) memcpy(A, P, pw * 8);
+            else bc_endo_aff(c, A, A - pw * n); /* e(previous row), sign-free */
+        }
+        /* negate after all e^j are taken (each row applied e to the unsigned one) */
+        for (j = dim - 1; j >= 0; j--) {
+            uint64_t *A = pts + pw * ((size_t)j * n + i);
+            uint64_t *m = sc + 4 * ((size_t)j * n + i);
+            if (bc_u256_abs(m, kv[j])) bc_f_neg(c, A + c->w, A + c->w);
+            if (bc_u256_bitlen(m) > bits) bits = bc_u256_bitlen(m);
+        }
     }
-    status = msm_run_bits(c, 2 * n, R, pts2, sc2, 0, window, mode, threads, 128);
-    free(pts2);
-    free(sc2);
+    status = msm_run_bits(c, dn, R, pts, sc, 0, window, mode, threads, bits);
+    free(pts);
+    free(sc);
     return status;
 }
 
@@ -596,10 +738,12 @@ static inline int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t
         bc_set_inf(c, R);
         return 0;
     }
-    if (window <= 0) window = msm_pick_window_for(n, c->deg);
+    if (window <= 0) /* G2 GLS: a window count that divides among the threads if it pays */
+        window = c->deg == 2 && msm_uses_endo(n, 2) ? msm_pick_window_gls_threads(n, threads)
+                                                    : msm_pick_window_for(n, c->deg);
     if (window > MSM_MAX_WINDOW) window = MSM_MAX_WINDOW;
-    if (c->deg == 1 && n < MSM_GLV_MAX_N)
-        return msm_run_glv(c, n, R, points, scalars, mont, window, mode, threads);
+    if (msm_uses_endo(n, c->deg))
+        return msm_run_endo(c, n, R, points, scalars, mont, window, mode, threads);
     return msm_run_bits(c, n, R, points, scalars, mont, window, mode, threads, 254);
 }
 
@@ -681,7 +825,7 @@ static void *msm_fb_worker(void *arg) {
         const int16_t *dj = job->digits + (size_t)j * job->n;
         const uint64_t *tj = job->table + (size_t)j * job->n * pw;
         for (i = job->lo; i < job->hi; i++)
-            if (dj[i]) msm_acc_add(&acc, tj + pw * i, dj[i], 1);
+            if (dj[i]) msm_acc_add(&acc, tj + pw * i, dj[i]);
     }
     msm_acc_reduce(&acc, job->R);
     msm_acc_free(&acc);
