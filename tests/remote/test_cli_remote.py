@@ -1,4 +1,5 @@
-"""``pouw submit`` and ``pouw jobs --json`` against a live node process."""
+"""``pouw submit``, ``pouw jobs --json``, ``pouw worker``'s token and ``pouw node
+--listen`` against a live node process."""
 
 from __future__ import annotations
 

@@ -1,0 +1,127 @@
+"""The read-only side of :class:`~pouw.queue.JobQueue`: lookups, lists and
+counts, each a snapshot taken under the store's one lock."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, deque
+
+from ..errors import JobNotFound
+from ..job import ProofJob
+from ..status import JobStatus, JobTier
+from .base import JobRecord, QueueStats
+
+__all__ = ["MemoryQueries"]
+
+_PENDING = JobStatus.PENDING
+_FAILED = JobStatus.FAILED
+
+
+class MemoryQueries:
+    """Queries over the in-memory store's state (the attributes below are
+    made by :class:`~pouw.queue.JobQueue`)."""
+
+    _lock: threading.Lock
+    _records: dict[str, JobRecord]
+    _order: deque[str]
+    _reserved: OrderedDict[str, int]
+    _counts: dict[JobStatus, int]
+    _tier_counts: dict[JobTier, dict[JobStatus, int]]
+    _leases: dict[str, int]
+    _workers: dict[str, dict[str, int]]
+    _live: int
+
+    def get(self, job_id: str) -> JobRecord:
+        """A snapshot of the job's record (status, proof once completed, error)."""
+        with self._lock:
+            return self._record(job_id).snapshot()
+
+    def get_status(self, job_id: str) -> JobStatus:
+        with self._lock:
+            return self._record(job_id).status
+
+    def list_pending(self, limit: int | None = None) -> list[ProofJob]:
+        """Pending jobs, oldest first (including any reserved by ``pop_next``)."""
+        out: list[ProofJob] = []
+        with self._lock:
+            seen: set[str] = set()
+            for job_id in list(self._reserved) + list(self._order):
+                rec = self._records.get(job_id)
+                if rec is None or rec.status is not _PENDING or job_id in seen:
+                    continue
+                seen.add(job_id)
+                out.append(rec.job)
+                if limit is not None and len(out) >= limit:
+                    break
+        return out
+
+    def stats(self) -> QueueStats:
+        with self._lock:
+            return _stats(self._counts)
+
+    def stats_by_tier(self) -> dict[str, QueueStats]:
+        """Exact counts per status for each tier (keys: the tier words)."""
+        with self._lock:
+            return {t.value: _stats(c) for t, c in self._tier_counts.items()}
+
+    def list_jobs(
+        self,
+        status: JobStatus | None = None,
+        tier: JobTier | None = None,
+        limit: int = 100,
+        after_seq: int = 0,
+    ) -> list[JobRecord]:
+        """Known jobs in enqueue order after ``after_seq``, filtered; snapshots."""
+        out: list[JobRecord] = []
+        with self._lock:
+            for rec in self._records.values():
+                if rec.seq <= after_seq:
+                    continue
+                if (status is None or rec.status is status) and (
+                    tier is None or rec.job.tier is tier
+                ):
+                    out.append(rec.snapshot())
+                    if len(out) >= limit:
+                        break
+        out.sort(key=lambda r: r.seq)
+        return out
+
+    def dead_letters(self, limit: int | None = None) -> list[JobRecord]:
+        """FAILED jobs still retained, oldest first, with their last error."""
+        with self._lock:
+            dead = [r.snapshot() for r in self._records.values() if r.status is _FAILED]
+        dead.sort(key=lambda r: r.seq)
+        return dead if limit is None else dead[:limit]
+
+    def leases_held(self, worker_id: str) -> int:
+        with self._lock:
+            recs = self._records
+            return sum(1 for j in self._leases if recs[j].worker_id == worker_id)
+
+    def worker_stats(self) -> dict[str, dict[str, int]]:
+        """Per worker: claimed, completed, failed, rejected and lapsed counts."""
+        with self._lock:
+            return {w: dict(c) for w, c in sorted(self._workers.items())}
+
+    def __len__(self) -> int:
+        """Live (pending or in-progress) jobs."""
+        return self._live
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._records
+
+    def _record(self, job_id: str) -> JobRecord:
+        rec = self._records.get(job_id)
+        if rec is None:
+            raise JobNotFound(f"no job {job_id!r}")
+        return rec
+
+
+def _stats(c: dict[JobStatus, int]) -> QueueStats:
+    return QueueStats(
+        c[JobStatus.PENDING],
+        c[JobStatus.IN_PROGRESS],
+        c[JobStatus.COMPLETED],
+        c[_FAILED],
+        c[JobStatus.EXPIRED],
+    )

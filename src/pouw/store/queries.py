@@ -1,0 +1,146 @@
+"""The read-only side of :class:`~pouw.store.SqliteJobQueue`: lookups, lists,
+counts and the stored ledger.
+
+Each query runs under the store's lock on its one connection (the connection
+is shared by every thread; the lock is what makes that safe) and changes
+nothing, so it needs no transaction of its own.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+from ..job import ProofJob
+from ..queue.base import WORKER_COUNTERS, JobRecord, QueueStats
+from ..status import JobStatus, JobTier
+from .ops import SqliteOps
+from .schema import JOB_COLUMNS, record_from_row
+
+__all__ = ["SqliteQueries"]
+
+_P, _IP, _C, _F, _E = (s.value for s in JobStatus)
+
+
+class SqliteQueries(SqliteOps):
+    """Queries over ``self._db`` (see the module docstring)."""
+
+    _db: sqlite3.Connection
+    _lock: threading.RLock
+
+    def get(self, job_id: str) -> JobRecord:
+        with self._lock:
+            return self._get(self._db, job_id)
+
+    def get_status(self, job_id: str) -> JobStatus:
+        with self._lock:
+            return JobStatus(self._head(self._db, job_id)[0])
+
+    def list_pending(self, limit: int | None = None) -> list[ProofJob]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY "
+                "reserved_at_ms IS NULL, reserved_at_ms, qpos LIMIT ?",
+                (_P, -1 if limit is None else limit),
+            ).fetchall()
+        return [record_from_row(r).job for r in rows]
+
+    def list_jobs(
+        self,
+        status: JobStatus | None = None,
+        tier: JobTier | None = None,
+        limit: int = 100,
+        after_seq: int = 0,
+    ) -> list[JobRecord]:
+        where, args = ["seq > ?"], [after_seq]  # type: list[str], list[Any]
+        if status is not None:
+            where.append("status = ?")
+            args.append(JobStatus(status).value)
+        if tier is not None:
+            where.append("tier = ?")
+            args.append(JobTier(tier).value)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [record_from_row(r) for r in rows]
+
+    def dead_letters(self, limit: int | None = None) -> list[JobRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq LIMIT ?",
+                (_F, -1 if limit is None else limit),
+            ).fetchall()
+        return [record_from_row(r) for r in rows]
+
+    def leases_held(self, worker_id: str) -> int:
+        with self._lock:
+            (n,) = self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = ? AND worker_id = ? "
+                "AND lease_expires_at_ms IS NOT NULL",
+                (_IP, worker_id),
+            ).fetchone()
+        return int(n)
+
+    def worker_stats(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        with self._lock:
+            for worker, what, n in self._db.execute("SELECT worker_id, what, n FROM workers"):
+                out.setdefault(worker, dict.fromkeys(WORKER_COUNTERS, 0))[what] = n
+        return dict(sorted(out.items()))
+
+    def stats(self) -> QueueStats:
+        c = dict.fromkeys(JobStatus, 0)
+        with self._lock:
+            for status, n in self._db.execute(
+                "SELECT status, SUM(n) FROM counters GROUP BY status"
+            ):
+                c[JobStatus(status)] = int(n)
+        return _stats(c)
+
+    def stats_by_tier(self) -> dict[str, QueueStats]:
+        c = {t.value: dict.fromkeys(JobStatus, 0) for t in JobTier}
+        with self._lock:
+            for status, tier, n in self._db.execute("SELECT status, tier, n FROM counters"):
+                c[tier][JobStatus(status)] = int(n)
+        return {t: _stats(v) for t, v in c.items()}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._live(self._db)
+
+    def __contains__(self, job_id: object) -> bool:
+        with self._lock:
+            return bool(
+                self._db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            )
+
+    def ledger_rows(self) -> list[dict[str, Any]]:
+        """Every ledger entry, by height: intent and entry JSON, zk_mode, proof, job ids."""
+        with self._lock:
+            jobs: dict[int, list[str]] = {}
+            for job_id, height in self._db.execute(
+                "SELECT job_id, height FROM ledger_jobs ORDER BY height, job_id"
+            ):
+                jobs.setdefault(height, []).append(job_id)
+            rows = self._db.execute(
+                "SELECT height, intent_id, intent, entry, zk_mode, proof FROM ledger ORDER BY height"
+            ).fetchall()
+        return [
+            {
+                "height": h,
+                "intent_id": iid,
+                "intent": intent,
+                "entry": entry,
+                "zk_mode": zk,
+                "proof": proof,
+                "job_ids": jobs.get(h, []),
+            }
+            for h, iid, intent, entry, zk, proof in rows
+        ]
+
+
+def _stats(c: dict[JobStatus, int]) -> QueueStats:
+    return QueueStats(*(c[s] for s in JobStatus))

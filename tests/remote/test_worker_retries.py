@@ -1,0 +1,127 @@
+"""The remote worker's answers to refusals, with a scripted client (no sockets):
+a rate-limited submission is retried with the proof kept, a verdict is final;
+a rate-limited heartbeat keeps beating; a job claimed while stopping goes back."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pouw.remote_worker import RemoteWorker
+from pouw.server.client import ApiRefused, Unreachable
+
+
+class Scripted:
+    """A NodeClient stand-in: each call takes the next scripted answer."""
+
+    def __init__(self, **script: list[Any]) -> None:
+        self.script = script
+        self.calls: dict[str, int] = {}
+
+    def _next(self, name: str) -> Any:
+        self.calls[name] = self.calls.get(name, 0) + 1
+        answers = self.script[name]
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def submit(self, job_id: str, proof: bytes) -> dict[str, Any]:
+        return self._next("submit")
+
+    def heartbeat(self, job_id: str) -> dict[str, Any]:
+        return self._next("heartbeat")
+
+    def fail(self, job_id: str, error: str) -> dict[str, Any]:
+        return self._next("fail")
+
+    def close(self) -> None:
+        pass
+
+
+def worker() -> RemoteWorker:
+    return RemoteWorker("http://127.0.0.1:9", "t", max_backoff_s=0.01)
+
+
+def limited() -> ApiRefused:
+    return ApiRefused(429, "rate_limited", "slow down", retry_after_s=0.01)
+
+
+def test_a_rate_limited_submission_is_retried_with_the_proof_kept():
+    w = worker()
+    client = Scripted(submit=[limited(), Unreachable("down"), limited(), {"result": "completed"}])
+    w._submit(client, "j", b"proof")  # type: ignore[arg-type]
+    assert client.calls["submit"] == 4 and w.counts == {"completed": 1}
+
+
+def test_a_refused_proof_is_final():
+    w = worker()
+    client = Scripted(submit=[ApiRefused(422, "proof_rejected", "bad"), {"result": "completed"}])
+    w._submit(client, "j", b"proof")  # type: ignore[arg-type]
+    assert client.calls["submit"] == 1 and w.counts == {"refused": 1}
+
+
+def test_a_rate_limited_heartbeat_keeps_beating(monkeypatch):
+    w = worker()
+    done = threading.Event()
+    beats = Scripted(heartbeat=[limited(), limited(), {"job_id": "j"}])
+
+    def answer() -> dict[str, Any]:
+        if beats.calls.get("heartbeat", 0) >= 4:
+            done.set()
+        return beats.heartbeat("j")
+
+    monkeypatch.setattr("pouw.remote_worker.NodeClient", lambda *a, **k: _Beat(answer))
+    w._heartbeat("j", 150, done)  # a beat every 50 ms until done
+    assert beats.calls["heartbeat"] >= 4  # went on after the two 429s
+
+
+def test_a_lost_lease_stops_the_heartbeat(monkeypatch):
+    w = worker()
+    beats = Scripted(heartbeat=[ApiRefused(409, "lease_lost", "gone"), {"job_id": "j"}])
+    monkeypatch.setattr(
+        "pouw.remote_worker.NodeClient", lambda *a, **k: _Beat(lambda: beats.heartbeat("j"))
+    )
+    w._heartbeat("j", 150, threading.Event())  # returns on its own
+    assert beats.calls["heartbeat"] == 1
+
+
+class _Beat:
+    def __init__(self, answer: Any) -> None:
+        self.heartbeat = lambda job_id: answer()
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_job_claimed_while_stopping_is_given_back(monkeypatch):
+    w = worker()
+
+    class Client(Scripted):
+        def claim_next(self, wait_ms: int) -> dict[str, Any] | None:
+            w.stop.set()  # SIGINT arrives while the claim is in flight
+            return {"job_id": "j", "lease_ms": 1000}
+
+    c = Client(fail=[{"status": "pending"}])
+    monkeypatch.setattr("pouw.remote_worker.NodeClient", lambda *a, **k: c)
+    w._slot()
+    assert c.calls == {"fail": 1} and w.counts == {"given_back": 1}  # not proven
+
+
+def test_a_job_claimed_while_running_is_proven(monkeypatch):
+    w = worker()
+    proven: list[str] = []
+    answers = iter([{"job_id": "j", "lease_ms": 1000}])
+
+    class Client(Scripted):
+        def claim_next(self, wait_ms: int) -> dict[str, Any] | None:
+            got = next(answers, None)
+            if got is None:
+                w.stop.set()  # the second claim finds nothing: stop
+            return got
+
+    c = Client(fail=[{"status": "pending"}])
+    monkeypatch.setattr("pouw.remote_worker.NodeClient", lambda *a, **k: c)
+    monkeypatch.setattr(w, "_work", lambda client, claim: proven.append(claim["job_id"]))
+    w._slot()
+    assert proven == ["j"] and "fail" not in c.calls
