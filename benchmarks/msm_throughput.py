@@ -80,7 +80,8 @@ def run_group(mcl: Mcl, g2: bool, log_sizes: tuple[int, ...]) -> None:
         tn = best(reps, msm, pts, sc, None)
         us = 1e6 / n
         line = (
-            f"{name} 2^{lg:<2} window {msm_window(n, 2 if g2 else 1):2}  pouw 1 thread {t1 * us:6.2f} µs/pt  "
+            f"{name} 2^{lg:<2} window {msm_window(n, 2 if g2 else 1):2} / {msm_window(n, 2 if g2 else 1, None):2}  "
+            f"pouw 1 thread {t1 * us:6.2f} µs/pt  "
             f"pouw {cores} threads {tn * us:6.2f} µs/pt"
         )
         if lg <= MCL_MAX_LOG:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -157,3 +158,28 @@ def test_ci_installs_the_server_extra_so_the_remote_tests_run():
     assert set(extras["server"]) <= set(extras["dev"])
     names = {d.split(">")[0].split("=")[0].split("[")[0] for d in extras["server"]}
     assert {"starlette", "uvicorn", "httpx"} <= names
+
+
+def test_a_closed_stdout_is_not_an_error(tmp_path):
+    """`pouw ... | head`: the reader leaving early is a quiet exit 0, not a
+    'Broken pipe' error; the same run with a reader prints its report."""
+    env = dict(os.environ, PYTHONPATH=str(Path(pouw.__file__).parents[1]))
+    cmd = [
+        sys.executable,
+        "-m",
+        "pouw",
+        "node",
+        str(CONFIG / "pouw-disabled.toml"),
+        "--intents",
+        "5",
+    ]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE
+    try:
+        res = subprocess.run(cmd, stdout=write_end, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert res.returncode == 0, res.stderr
+    assert b"Broken pipe" not in res.stderr
+    ok = subprocess.run(cmd, capture_output=True, env=env, cwd=tmp_path)
+    assert ok.returncode == 0 and b"intents" in ok.stdout

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -252,6 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (`pouw jobs | head`): not an error. Point stdout
+        # at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (PouwError, OSError) as exc:
         print(f"pouw: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

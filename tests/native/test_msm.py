@@ -492,6 +492,16 @@ def test_gls_window_choice_and_cutoff():
     assert m.GLS_MAX_N == 1 << 17
     assert [msm_window(1 << k, 2) for k in (10, 12, 14, 16)] == [10, 11, 11, 14]
     assert [msm_window(1 << k, 2) for k in (17, 18)] == [14, 15]
+    # on 2 threads 2^10 takes 8 windows of 9 bits (4 whole windows per thread) over 7 of 10
+    assert [msm_window(1 << 10, 2, t) for t in (1, 2)] == [10, 9]
+    assert msm_window(1 << 10, 1, 2) == msm_window(1 << 10, 1, 1)
+
+
+def test_window_choice_rejects_bad_threads():
+    with pytest.raises(ValueError, match="threads"):
+        msm_window(1 << 10, 2, 0)
+    with pytest.raises(ValueError, match="threads"):
+        m.pick_window(1 << 10, m.G2, 0)
 
 
 def test_g2_msm_at_the_gls_cutoff():

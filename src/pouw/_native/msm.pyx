@@ -37,6 +37,7 @@ cdef extern from "bn254_msm.h" nogil:
     int msm_windows(int c)
     int msm_pick_window(size_t n)
     int msm_pick_window_for(size_t n, int deg)
+    int msm_pick_window_threads(size_t n, int deg, int threads)
     size_t MSM_GLV_MAX_N
     size_t MSM_GLS_MAX_N
     # R (Jacobian) := sum [k_i] P_i; 0 or MSM_ENOMEM.  window 0: msm_pick_window(n).
@@ -94,15 +95,17 @@ cdef int result(bc_ctx *c, object out, uint64_t *R, int status) except -1:
     return 0
 
 
-def pick_window(n, group=G1):
-    """pick_window(n, group=G1) -> int: the window (widest digit, bits) the plain MSM uses
-    for n points: G1 below GLV_MAX_N points runs GLV (2n points, 128-bit scalars),
-    G2 below GLS_MAX_N points GLS (4n points, ~65-bit scalars), each with its own
+def pick_window(n, group=G1, threads=1):
+    """pick_window(n, group=G1, threads=1) -> int: the window (widest digit, bits) the
+    plain MSM uses for n points on ``threads`` threads: G1 below GLV_MAX_N points runs
+    GLV (2n points, 128-bit scalars), G2 below GLS_MAX_N points GLS (4n points,
+    ~65-bit scalars, a window count that suits the threads), each with its own
     window rule; otherwise 254-bit windows (one more for G2, whose additions cost
     more against the reduction)."""
     if n < 0:
         raise ValueError("n must be >= 0")
-    return msm_pick_window_for(<size_t>n, 2 if coord_width(group) == 8 else 1)
+    return msm_pick_window_threads(<size_t>n, 2 if coord_width(group) == 8 else 1,
+                                   check_threads(threads))
 
 
 def windows(window):

@@ -61,9 +61,10 @@ Scalars = FrArray | Sequence[int]
 DEFAULT_TABLE_BYTES = 1 << 30
 
 
-def msm_window(n: int, group: int = 1) -> int:
-    """The window (bits per signed digit) a plain MSM of ``n`` points uses (group 1: G1, 2: G2)."""
-    return int(_m.pick_window(operator.index(n), group))
+def msm_window(n: int, group: int = 1, threads: int | None = 1) -> int:
+    """The window (widest signed digit, bits) a plain MSM of ``n`` points uses on
+    ``threads`` threads (group 1: G1, 2: G2; None: all cores)."""
+    return int(_m.pick_window(operator.index(n), group, _threads(threads)))
 
 
 def _threads(threads: int | None) -> int:

@@ -130,25 +130,25 @@ static inline int msm_pick_window_glv(size_t n) { return msm_pick_window_endo(n,
 /* The window for a G2 GLS MSM of n points (4n parts).  The parts are below
  * 2^66 and in practice below 2^65 (none of 80,000 random ones reached it), so
  * W windows of balanced widths ceil(66/W) (msm_offsets) cover them; the
- * width minimises W * (4n + 2 * 2^(width-1)): bucket additions against
- * the reduction (about two additions per bucket) weighted 2 (3 chose W = 8
- * at 2^10: 13.0 us/pt against 12.8 for W = 7, one core).  2^10..2^16 get
- * 10, 11, 11, 14 (W = 7, 6, 6, 5); benchmarks/README.md, MSM section.
+ * width minimises W * (4n + 2.5 * 2^(width-1)): bucket additions against
+ * the reduction (two Jacobian additions per bucket) weighted 2.5, fitted on
+ * one core at 2^10, W = 6, 7, 8: 14.31, 11.96, 12.12 us/pt, and 2^12, W = 6,
+ * 7: 9.04, 9.75.  2^10..2^16 get 10, 11, 11, 14 (W = 7, 6, 6, 5).
  * With threads, a W that does not divide among them costs a reduction per
- * thread and window (msm_chunks): 2 threads take W = 8 at 2^10 (c = 9). */
+ * thread and window (msm_chunks): 2 threads take W = 8 (c = 9) at 2^10. */
 static inline int msm_pick_window_gls_threads(size_t n, int threads) {
-    int W, best = 1;
+    int W, best = 0; /* 0: none yet */
     double best_cost = 0;
     for (W = 5; W <= 66; W++) {
         const int width = (66 + W - 1) / W;
-        const double adds = 4.0 * (double)n, red = 2.0 * (double)((size_t)1 << (width - 1));
+        const double adds = 4.0 * (double)n, red = 2.5 * (double)((size_t)1 << (width - 1));
         double cost;
         if (width > MSM_MAX_WINDOW) continue;
         if (threads <= 1 || W % threads == 0) /* whole windows per thread */
             cost = (double)((W + threads - 1) / threads) * (adds + red);
         else /* point chunks (msm_chunks): every thread reduces every window */
             cost = (double)W * (adds / threads + red);
-        if (best == 1 || cost < best_cost) {
+        if (best == 0 || cost < best_cost) {
             best = width;
             best_cost = cost;
         }
@@ -165,6 +165,14 @@ static inline int msm_pick_window_for(size_t n, int deg) {
     if (msm_uses_endo(n, deg)) return deg == 1 ? msm_pick_window_glv(n) : msm_pick_window_gls(n);
     c = msm_pick_window(n) + (deg == 2); /* G2: dearer additions, measured */
     return c > MSM_MAX_WINDOW ? MSM_MAX_WINDOW : c;
+}
+
+/* The window msm_run uses for n points on `threads` threads when given
+ * window 0: G2 GLS weighs the point chunks of a window count that does not
+ * divide among the threads; otherwise msm_pick_window_for. */
+static inline int msm_pick_window_threads(size_t n, int deg, int threads) {
+    if (deg == 2 && msm_uses_endo(n, 2)) return msm_pick_window_gls_threads(n, threads);
+    return msm_pick_window_for(n, deg);
 }
 
 /* ------------------------------------------------------------------ recoding */
@@ -475,8 +483,9 @@ static inline void msm_acc_flush_batch(msm_acc *a) {
 
 static inline void msm_acc_add(msm_acc *a, const uint64_t *P, int d);
 
-/* Flush the batch, then re-add what was deferred (it may be deferred again:
- * a point whose bucket is busy waits, it never costs a Jacobian addition). */
+/* Flush the batch, then re-add what was deferred (a point may be deferred
+ * again: waiting is cheaper than a Jacobian addition, unless most of the
+ * queue waits on a few hot buckets -- then those go to the overflow). */
 static inline void msm_acc_retry(msm_acc *a) {
     const uint64_t **pt = a->pend_pt;
     int16_t *dd = a->pend_d;
@@ -738,9 +747,7 @@ static inline int msm_run(const bc_ctx *c, size_t n, uint64_t *R, const uint64_t
         bc_set_inf(c, R);
         return 0;
     }
-    if (window <= 0) /* G2 GLS: a window count that divides among the threads if it pays */
-        window = c->deg == 2 && msm_uses_endo(n, 2) ? msm_pick_window_gls_threads(n, threads)
-                                                    : msm_pick_window_for(n, c->deg);
+    if (window <= 0) window = msm_pick_window_threads(n, c->deg, threads);
     if (window > MSM_MAX_WINDOW) window = MSM_MAX_WINDOW;
     if (msm_uses_endo(n, c->deg))
         return msm_run_endo(c, n, R, points, scalars, mont, window, mode, threads);
