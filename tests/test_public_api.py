@@ -122,3 +122,65 @@ def test_zk_contract_names():
     from pouw.zk.pairing import pairing, pairing_check  # noqa: F401
 
     assert pairing_check([]) is True
+
+
+def test_groth16_contract_names():
+    """The names issue 4 promises, with the parameters callers rely on."""
+    import inspect
+
+    from pouw.prover.base import Prover
+    from pouw.zk import ConstraintSystem  # noqa: F401
+    from pouw.zk.formats import (  # noqa: F401
+        proof_from_json,
+        proof_to_json,
+        public_from_json,
+        public_to_json,
+        read_r1cs,
+        read_wtns,
+        read_zkey,
+        vk_from_json,
+        vk_to_json,
+    )
+    from pouw.zk.groth16 import Groth16Prover, prove, setup, verify
+
+    assert list(inspect.signature(setup).parameters)[:2] == ["circuit", "rng"]
+    assert list(inspect.signature(prove).parameters)[:3] == ["pk", "witness", "rng"]
+    assert list(inspect.signature(verify).parameters) == ["key", "public_inputs", "proof"]
+    for reader in (read_r1cs, read_wtns, read_zkey):
+        assert list(inspect.signature(reader).parameters)[0] == "path"
+    assert all(hasattr(Groth16Prover, name) for name in dir(Prover) if not name.startswith("_"))
+
+
+def test_remote_contract_names(tmp_path):
+    from pouw.queue import JobStore
+    from pouw.store import SqliteJobQueue
+
+    store = SqliteJobQueue(tmp_path / "jobs.sqlite3")
+    try:
+        assert isinstance(store, JobStore)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["groth16", "prove"], "ZKEY WTNS PROOF_JSON PUBLIC_JSON"),
+        (["groth16", "verify"], "VK_JSON PUBLIC_JSON PROOF_JSON"),
+        (["groth16", "setup"], "R1CS ZKEY_OUT VK_JSON_OUT"),
+        (["groth16", "solidity"], "VK_JSON OUT.sol"),
+        (["token", "new"], "--worker ID --config CONFIG"),
+        (["worker"], "--url URL [--token TOKEN] [--concurrency N]"),
+        (["submit"], "--url URL --intents N"),
+        (["jobs"], "--url URL [--json]"),
+        (["node"], "[--listen [HOST:PORT]] [--db PATH] CONFIG"),
+    ],
+)
+def test_cli_argument_order(argv, usage, capsys):
+    """The CLI's positional order is snarkjs's and rapidsnark's (a drop-in)."""
+    from pouw.cli import main
+
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert usage in text
