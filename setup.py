@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).parent
 NATIVE = Path("src") / "pouw" / "_native"
@@ -66,12 +67,29 @@ def extension(pyx: Path) -> Extension:
     )
 
 
+class BuildExt(build_ext):
+    """``--inplace`` copies the flavour just built into ``src/``, always.
+
+    setuptools copies only when the target is older than the built library, so
+    after a debug build a release build that was up to date left the debug
+    library in place.
+    """
+
+    def copy_extensions_to_source(self) -> None:
+        force, self.force = self.force, True
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.force = force
+
+
 pyx_files = sorted((HERE / NATIVE).glob("*.pyx"))
 extensions = [
     extension(p.relative_to(HERE)) for p in pyx_files if not ONLY or p.stem in ONLY
 ]
 
 setup(
+    cmdclass={"build_ext": BuildExt},
     options={"build": {"build_base": BUILD_BASE}},
     ext_modules=cythonize(
         extensions,
