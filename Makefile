@@ -29,6 +29,7 @@ test-installed:
 bench:
 	PYTHONPATH=src $(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,ops -q
 	PYTHONPATH=src $(PY) benchmarks/run_all.py
+	PYTHONPATH=src $(PY) benchmarks/plot_proving.py   # redraws results/proving.png from results/proving.json
 
 lint:
 	$(PY) -m ruff check src tests benchmarks
