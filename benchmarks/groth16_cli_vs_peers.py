@@ -57,7 +57,7 @@ COMMAND = "PYTHONPATH=src python benchmarks/groth16_cli_vs_peers.py"
 _BREAKDOWN = """\
 import json, sys, time
 t0 = time.perf_counter()
-import pouw.cli, pouw.cli_remote, pouw.zk.cli  # what `pouw groth16` loads
+import pouw.cli, pouw.zk.cli  # what `pouw groth16` loads
 from pouw.zk.formats import proof_to_json, public_to_json, read_wtns
 from pouw.zk.groth16 import prove
 from pouw.zk.groth16.keyfile import load_zkey_cached

@@ -6,22 +6,35 @@ The job layer in one import::
 
 The node lives in :mod:`pouw.node`, provers in :mod:`pouw.prover`, worker
 loops and the local pool in :mod:`pouw.worker`, traces in :mod:`pouw.trace`.
+
+The names above load on first use (PEP 562 ``__getattr__``), so ``import
+pouw`` (and every ``pouw`` command, ``pouw groth16`` included) does not pay
+for the job and queue modules it may never touch.
 """
 
-from .errors import (
-    ConfigError,
-    CurveError,
-    DuplicateJob,
-    InvalidTransition,
-    JobNotFound,
-    PouwError,
-    ProofError,
-    QueueFull,
-    TraceError,
-)
-from .job import ProofJob
-from .queue import JobQueue, JobRecord, JobStore, QueueStats
-from .status import JobStatus, JobTier, PoUwMode, ZkMode
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
+
+if TYPE_CHECKING:  # the static view of the lazy names below
+    from typing import Any
+
+    from .errors import (
+        ConfigError,
+        CurveError,
+        DuplicateJob,
+        InvalidTransition,
+        JobNotFound,
+        PouwError,
+        ProofError,
+        QueueFull,
+        TraceError,
+    )
+    from .job import ProofJob
+    from .queue import JobQueue, JobRecord, JobStore, QueueStats
+    from .status import JobStatus, JobTier, PoUwMode, ZkMode
 
 __version__ = "0.1.0"
 
@@ -46,3 +59,45 @@ __all__ = [
     "ConfigError",
     "CurveError",
 ]
+
+#: Public name -> the submodule that defines it (imported on first access).
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "ConfigError",
+            "CurveError",
+            "DuplicateJob",
+            "InvalidTransition",
+            "JobNotFound",
+            "PouwError",
+            "ProofError",
+            "QueueFull",
+            "TraceError",
+        ),
+        "errors",
+    ),
+    "ProofJob": "job",
+    **dict.fromkeys(("JobQueue", "JobRecord", "JobStore", "QueueStats"), "queue"),
+    **dict.fromkeys(("JobStatus", "JobTier", "PoUwMode", "ZkMode"), "status"),
+}
+
+#: Submodules the eager ``__init__`` used to import: ``pouw.queue`` (say) stays
+#: reachable as an attribute after a bare ``import pouw``, as it always was.
+_SUBMODULES = frozenset({"errors", "job", "queue", "status"})
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is not None:
+            value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+            globals()[name] = value  # later lookups skip this function
+            return value
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -16,18 +16,18 @@ sets ``func``, then :func:`register_command` it (see ``COMMANDS``).
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, TextIO
 
 from . import __version__
 from .errors import PouwError
-from .status import PoUwMode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 __all__ = ["main", "register_command", "COMMANDS"]
 
@@ -42,7 +42,22 @@ def register_command(name: str, add: Callable[[Any], None]) -> None:
     COMMANDS[name] = add
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _requested(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names (its first positional), if one is registered."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def _build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; when ``argv`` names a command, with that command's parser only.
+
+    Each command imports its own stack (``groth16`` the zk layer) while its
+    parser is built: parsing ``pouw node ...`` need not pay for the others.
+    Without a known command (``--help``, a typo) every command is added, so the
+    help and the "invalid choice" message list them all; a leading ``--version``
+    needs none."""
     parser = argparse.ArgumentParser(
         prog="pouw",
         description="Proof-of-useful-work job layer: execute intents, turn traces into "
@@ -50,11 +65,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pouw {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import cli_remote  # registers token, worker, submit, jobs
+    if list(argv[:1]) == ["--version"]:
+        return parser  # argparse acts on it first and exits: no command is consulted
+    wanted = _requested(argv)
+    if wanted is None:
+        from . import cli_remote  # registers token, worker, submit, jobs
 
-    cli_remote.register()
-    for add in COMMANDS.values():
-        add(sub)
+        cli_remote.register()
+        wanted = _requested(argv)
+    for name, add in COMMANDS.items():
+        if wanted is None or name == wanted:
+            add(sub)
     return parser
 
 
@@ -137,7 +158,12 @@ class _Progress:
 
 
 def _cmd_node(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+    from pathlib import Path
+
     from .node import NodeConfig, NodeContext, generate_intents
+    from .status import PoUwMode
 
     config = NodeConfig.from_toml(args.config)
     if args.workers is not None:
@@ -246,7 +272,9 @@ register_command("groth16", _add_groth16)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = _build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -25,50 +25,58 @@ Untrusted encodings that are not canonical raise :class:`CurveError`.
 
 from __future__ import annotations
 
-from ..errors import CurveError
-from .constraint_system import ConstraintSystem
-from .curve import (
-    G1_GENERATOR,
-    G2_GENERATOR,
-    G1Array,
-    G1MSMContext,
-    G2Array,
-    G2MSMContext,
-    decode_g1,
-    decode_g1_compressed,
-    decode_g2,
-    decode_g2_compressed,
-    encode_g1,
-    encode_g1_compressed,
-    encode_g2,
-    encode_g2_compressed,
-    g1_add,
-    g1_is_on_curve,
-    g1_msm,
-    g1_mul,
-    g1_neg,
-    g2_add,
-    g2_is_in_subgroup,
-    g2_is_on_curve,
-    g2_msm,
-    g2_mul,
-    g2_neg,
-)
-from .field import FieldArray, FieldElement, Fq, FqArray, Fr, FrArray, Q, R
-from .ntt import (
-    Domain,
-    coset_intt,
-    coset_intt_inplace,
-    coset_ntt,
-    coset_ntt_inplace,
-    intt,
-    intt_inplace,
-    ntt,
-    ntt_inplace,
-    root_of_unity,
-)
-from .pairing import Fq12, G2Prepared, pairing, pairing_check
+import importlib
+import sys
+import types
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
+
+if TYPE_CHECKING:  # the static view of the lazy names below
+    from typing import Any
+
+    from ..errors import CurveError
+    from .constraint_system import ConstraintSystem
+    from .curve import (
+        G1_GENERATOR,
+        G2_GENERATOR,
+        G1Array,
+        G1MSMContext,
+        G2Array,
+        G2MSMContext,
+        decode_g1,
+        decode_g1_compressed,
+        decode_g2,
+        decode_g2_compressed,
+        encode_g1,
+        encode_g1_compressed,
+        encode_g2,
+        encode_g2_compressed,
+        g1_add,
+        g1_is_on_curve,
+        g1_msm,
+        g1_mul,
+        g1_neg,
+        g2_add,
+        g2_is_in_subgroup,
+        g2_is_on_curve,
+        g2_msm,
+        g2_mul,
+        g2_neg,
+    )
+    from .field import FieldArray, FieldElement, Fq, FqArray, Fr, FrArray, Q, R
+    from .ntt import (
+        Domain,
+        coset_intt,
+        coset_intt_inplace,
+        coset_ntt,
+        coset_ntt_inplace,
+        intt,
+        intt_inplace,
+        ntt,
+        ntt_inplace,
+        root_of_unity,
+    )
+    from .pairing import Fq12, G2Prepared, pairing, pairing_check
 __all__ = [
     "ConstraintSystem",
     "G1_GENERATOR",
@@ -120,3 +128,96 @@ __all__ = [
     "G1MSMContext",
     "G2MSMContext",
 ]
+
+#: Public name -> the module that defines it, imported on first access (PEP 562):
+#: ``import pouw.zk`` stays cheap, and a command loads only the layers it uses.
+_LAZY = {
+    "CurveError": "..errors",
+    "ConstraintSystem": ".constraint_system",
+    "G1_GENERATOR": ".curve",
+    "G2_GENERATOR": ".curve",
+    "G1Array": ".curve",
+    "G1MSMContext": ".curve",
+    "G2Array": ".curve",
+    "G2MSMContext": ".curve",
+    "decode_g1": ".curve",
+    "decode_g1_compressed": ".curve",
+    "decode_g2": ".curve",
+    "decode_g2_compressed": ".curve",
+    "encode_g1": ".curve",
+    "encode_g1_compressed": ".curve",
+    "encode_g2": ".curve",
+    "encode_g2_compressed": ".curve",
+    "g1_add": ".curve",
+    "g1_is_on_curve": ".curve",
+    "g1_msm": ".curve",
+    "g1_mul": ".curve",
+    "g1_neg": ".curve",
+    "g2_add": ".curve",
+    "g2_is_in_subgroup": ".curve",
+    "g2_is_on_curve": ".curve",
+    "g2_msm": ".curve",
+    "g2_mul": ".curve",
+    "g2_neg": ".curve",
+    "FieldArray": ".field",
+    "FieldElement": ".field",
+    "Fq": ".field",
+    "FqArray": ".field",
+    "Fr": ".field",
+    "FrArray": ".field",
+    "Q": ".field",
+    "R": ".field",
+    "Domain": ".ntt",
+    "coset_intt": ".ntt",
+    "coset_intt_inplace": ".ntt",
+    "coset_ntt": ".ntt",
+    "coset_ntt_inplace": ".ntt",
+    "intt": ".ntt",
+    "intt_inplace": ".ntt",
+    "ntt": ".ntt",
+    "ntt_inplace": ".ntt",
+    "root_of_unity": ".ntt",
+    "Fq12": ".pairing",
+    "G2Prepared": ".pairing",
+    "pairing": ".pairing",
+    "pairing_check": ".pairing",
+}
+
+#: Submodules the eager ``__init__`` used to import: they stay reachable as
+#: attributes (``pouw.zk.curve``) after a bare ``import pouw.zk``, as before.
+_SUBMODULES = frozenset({"constraint_system", "curve", "curve_encoding", "field", "msm", "r1cs"})
+
+#: Names that are both a submodule and that submodule's function: the package
+#: attribute is the function (as the eager ``from .ntt import ntt`` made it).
+_SHADOWED = frozenset({"ntt", "pairing"})
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is not None:
+            value = getattr(importlib.import_module(module, __name__), name)
+            globals()[name] = value  # later lookups skip this function
+            return value
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """Keeps ``pouw.zk.ntt``/``pouw.zk.pairing`` the functions: the import
+    system binds a freshly loaded submodule onto its package, which would
+    otherwise replace the function by its module."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -8,28 +8,38 @@
 Untrusted files are validated: a malformed or truncated file raises
 :class:`~pouw.errors.ProofError`, a non-canonical value or a point off its
 curve or subgroup :class:`~pouw.errors.CurveError`; never a crash.
+
+Every name loads its module on first access (PEP 562 ``__getattr__``): ``pouw
+groth16 prove`` reads a key and a witness without loading the Solidity export
+or the ``.zkey`` writer.
 """
 
 from __future__ import annotations
 
-from .r1cs import read_r1cs
-from .wtns import read_wtns
-from .zkey import read_zkey
+import importlib
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
+
+if TYPE_CHECKING:  # the static view of the lazy names below
+    from typing import Any
+
+    from .r1cs import read_r1cs
+    from .snarkjs_json import (
+        proof_from_json,
+        proof_to_json,
+        public_from_json,
+        public_to_json,
+        vk_from_json,
+        vk_to_json,
+    )
+    from .solidity import solidity_calldata, solidity_verifier
+    from .wtns import read_wtns
+    from .zkey import read_zkey
+    from .zkey_writer import write_zkey
 
 __all__ = ["read_r1cs", "read_wtns", "read_zkey"]
 
-# snarkjs JSON and Solidity (owned by the interop helper; keep these lines last)
-from .snarkjs_json import (  # noqa: E402
-    proof_from_json,
-    proof_to_json,
-    public_from_json,
-    public_to_json,
-    vk_from_json,
-    vk_to_json,
-)
-from .solidity import solidity_calldata, solidity_verifier  # noqa: E402
-from .zkey_writer import write_zkey  # noqa: E402
-
+# snarkjs JSON and Solidity (the interop helper's names)
 __all__ += [
     "proof_to_json",
     "proof_from_json",
@@ -41,3 +51,47 @@ __all__ += [
     "solidity_calldata",
     "write_zkey",
 ]
+
+#: Public name -> the submodule that defines it (imported on first access).
+_LAZY = {
+    "read_r1cs": "r1cs",
+    "read_wtns": "wtns",
+    "read_zkey": "zkey",
+    **dict.fromkeys(
+        (
+            "proof_to_json",
+            "proof_from_json",
+            "vk_to_json",
+            "vk_from_json",
+            "public_to_json",
+            "public_from_json",
+        ),
+        "snarkjs_json",
+    ),
+    "solidity_verifier": "solidity",
+    "solidity_calldata": "solidity",
+    "write_zkey": "zkey_writer",
+}
+
+#: Submodules the eager ``__init__`` used to import: they stay reachable as
+#: attributes (``pouw.zk.formats.binfile``) after a bare import, as before.
+_SUBMODULES = frozenset(
+    {"binfile", "r1cs", "snarkjs_json", "solidity", "wtns", "zkey", "zkey_writer"}
+)
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is not None:
+            value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+            globals()[name] = value  # later lookups skip this function
+            return value
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -40,7 +40,6 @@ from ...errors import CurveError, ProofError
 from ..curve import G1Array, G2Array
 from ..field import FrArray, Q, R
 from ..groth16.keys import G1Point, G2Point, Proof, VerifyingKey
-from ..pairing import pairing
 
 __all__ = [
     "proof_to_json",
@@ -94,6 +93,8 @@ def proof_to_json(proof: Proof) -> dict[str, Any]:
 
 def alphabeta_12(vk: VerifyingKey) -> list[list[list[str]]]:
     """snarkjs's ``vk_alphabeta_12`` for ``vk`` (see the module docstring)."""
+    from ..pairing import pairing  # only vk export needs it: proof JSON stays light
+
     t = (pairing(vk.alpha_g1, vk.beta_g2) ** ALPHABETA_EXPONENT).tower_ints()
     return [
         [[_dec(t[6 * h + 2 * s]), _dec(t[6 * h + 2 * s + 1])] for s in range(3)] for h in range(2)

@@ -1,0 +1,135 @@
+"""Start-up cost: what ``import pouw``, ``import pouw.zk`` and the ``pouw`` command
+line load before anything is used.
+
+The packages re-export their names lazily (PEP 562): each check runs a clean
+interpreter in a subprocess and reads its ``sys.modules``, with a twin showing
+that using the name does load the module (so the check can fail)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pouw
+import pouw.zk
+import pouw.zk.formats
+
+PACKAGES = [pouw, pouw.zk, pouw.zk.formats]
+
+
+def _env() -> dict[str, str]:
+    """This test's pouw first on the child's path (a relative PYTHONPATH may not hold)."""
+    root = str(Path(pouw.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code``."""
+    probe = textwrap.dedent(code) + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    res = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), check=True
+    )
+    return set(json.loads(res.stdout.splitlines()[-1]))
+
+
+def test_import_pouw_loads_neither_the_zk_layer_nor_the_job_layer():
+    loaded = _loaded_after("import pouw")
+    assert not {"pouw.zk", "pouw.job", "pouw.queue", "numpy"} & loaded
+
+
+def test_using_a_pouw_name_loads_its_module():
+    loaded = _loaded_after("import pouw\npouw.JobQueue")
+    assert {"pouw.queue", "pouw.queue.memory"} <= loaded
+    assert "pouw.zk" not in loaded
+
+
+def test_import_pouw_zk_defers_the_constraint_system():
+    loaded = _loaded_after("import pouw.zk")
+    assert not {"pouw.zk.constraint_system", "pouw.zk.pairing", "pouw.zk.field"} & loaded
+
+
+def test_using_a_pouw_zk_name_loads_its_module():
+    loaded = _loaded_after("import pouw.zk\npouw.zk.ConstraintSystem")
+    assert "pouw.zk.constraint_system" in loaded
+    assert "pouw.zk.pairing" not in loaded  # only what that name needs
+
+
+def test_formats_load_only_the_reader_asked_for():
+    loaded = _loaded_after("from pouw.zk.formats import read_wtns")
+    assert "pouw.zk.formats.wtns" in loaded
+    assert not {"pouw.zk.formats.solidity", "pouw.zk.formats.zkey_writer"} & loaded
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
+def test_every_public_name_resolves_and_is_listed(package):
+    for name in package.__all__:
+        assert getattr(package, name) is not None
+        assert name in dir(package)
+    namespace: dict[str, object] = {}
+    exec(f"from {package.__name__} import *", namespace)
+    assert set(package.__all__) <= set(namespace)
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
+def test_an_unknown_name_is_still_an_attribute_error(package):
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        package.no_such_name  # noqa: B018
+    with pytest.raises(ImportError):
+        exec(f"from {package.__name__} import no_such_name", {})
+
+
+def test_submodules_the_eager_init_loaded_stay_attributes():
+    names = "pouw.queue, pouw.zk.curve, pouw.zk.formats.binfile"
+    loaded = _loaded_after(f"import pouw.zk.formats\nprint({names})")
+    assert {"pouw.queue", "pouw.zk.curve", "pouw.zk.formats.binfile"} <= loaded
+
+
+def test_ntt_and_pairing_stay_functions_once_their_modules_load():
+    # the import system binds a loaded submodule onto its package: pouw.zk.ntt is
+    # the function, as the eager init made it, whoever imports the module
+    import pouw.zk.ntt
+    import pouw.zk.pairing  # noqa: F401
+    from pouw.zk import ntt, pairing
+
+    assert callable(ntt) and ntt.__name__ == "ntt"
+    assert callable(pairing) and pairing.__name__ == "pairing"
+    assert sys.modules["pouw.zk.ntt"] is not ntt
+
+
+def test_pouw_node_builds_no_other_command():
+    loaded = _loaded_after("from pouw.cli import _build_parser\n_build_parser(['node', 'x.toml'])")
+    assert not {"pouw.zk", "pouw.zk.cli", "pouw.cli_remote"} & loaded
+
+
+def test_pouw_without_a_command_builds_them_all():
+    loaded = _loaded_after("from pouw.cli import _build_parser\n_build_parser([])")
+    assert {"pouw.zk.cli", "pouw.cli_remote"} <= loaded
+    assert "numpy" not in loaded  # the groth16 parser alone does not need the zk kernels
+
+
+def test_the_single_command_parser_parses_as_the_full_one():
+    from pouw.cli import _build_parser
+
+    argv = ["groth16", "prove", "k.zkey", "w.wtns", "p.json", "q.json", "--no-cache"]
+    assert vars(_build_parser(argv).parse_args(argv)) == vars(_build_parser().parse_args(argv))
+
+
+def test_version_and_help_are_unchanged():
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pouw", *argv], capture_output=True, text=True, env=_env()
+        )
+
+    assert run("--version").stdout == f"pouw {pouw.__version__}\n"
+    help_text = run("--help").stdout
+    for command in ("node", "groth16", "token", "worker", "submit", "jobs"):
+        assert f"    {command}" in help_text
+    typo = run("nodee")
+    assert typo.returncode == 2 and "'groth16'" in typo.stderr  # choices listed in full
