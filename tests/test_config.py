@@ -56,6 +56,9 @@ def test_round_trip_through_dict():
         ({"server": {"listen": "nowhere"}}, "server.listen"),
         ({"server": {"max_body_bytes": 10}}, "server.max_body_bytes"),
         ({"server": {"protect_reads": "yes"}}, "server.protect_reads"),
+        ({"server": {"read_rate_limit": 0}}, "server.read_rate_limit"),
+        ({"server": {"read_rate_limit": "500"}}, "server.read_rate_limit"),
+        ({"server": {"read_rate_limt": 500}}, "server.read_rate_limt"),
         ({"server": {"tokens": {"a": "plain-token"}}}, "server.tokens.a"),
         ({"server": {"tokens": {"bad id": "sha256:" + "0" * 64}}}, "server.tokens.bad id"),
         ({"server": {"tokens": "x"}}, "server.tokens"),
@@ -91,6 +94,7 @@ def test_remote_keys_accepted_and_round_trip(tmp_path):
             "listen": "[::1]:0",
             "max_body_bytes": 4096,
             "rate_limit": 10,
+            "read_rate_limit": 50,
             "max_leases": 2,
             "protect_reads": True,
             "tokens": {"alice": "sha256:" + "ab" * 32},
@@ -99,6 +103,7 @@ def test_remote_keys_accepted_and_round_trip(tmp_path):
     c = NodeConfig.from_dict(data, source=tmp_path / "n.toml")
     assert c.store_path == tmp_path / "jobs.sqlite3" and c.lease_ms == 2000
     assert c.tokens == (("alice", "sha256:" + "ab" * 32),) and c.protect_reads
+    assert c.read_rate_limit == 50 and NodeConfig.from_dict({}).read_rate_limit == 500
     assert NodeConfig.from_dict(c.to_dict()) == dataclasses.replace(c, source=None)
 
 
@@ -107,3 +112,4 @@ def test_shipped_remote_config_uses_a_sqlite_file_and_a_short_lease():
     assert c.store_path is not None and c.store_path.parent.name == "config"
     assert 1000 <= c.lease_ms <= 10_000
     assert not c.protect_reads and c.tokens == ()  # reads open; no token until `token new`
+    assert c.read_rate_limit > c.rate_limit  # open reads: limited per address, more generously

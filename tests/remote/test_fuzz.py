@@ -14,7 +14,7 @@ from remote_support import TOKENS, LiveServer, config_dict
 
 @pytest.fixture(scope="module", params=["memory", "sqlite"])
 def live(request, tmp_path_factory):
-    cfg = config_dict(5000, rate_limit=100_000)
+    cfg = config_dict(5000, rate_limit=100_000, read_rate_limit=100_000)
     if request.param == "sqlite":  # the durable store refuses what memory takes (text)
         cfg["store"] = {"path": str(tmp_path_factory.mktemp("fuzz") / "j.sqlite3")}
     ctx = NodeContext.from_config(NodeConfig.from_dict(cfg))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from pouw.node import NodeConfig, NodeContext, generate_intents
-from pouw.server.bodies import MAX_NESTING
+from pouw.server.bodies import JSON, MAX_NESTING
 from pouw.status import JobStatus
 from remote_support import LiveServer, auth, config_dict
 
@@ -296,3 +296,117 @@ def test_a_late_proof_ends_the_other_holders_lease_over_http():
         assert r.status_code == 409 and err(r) == "lease_lost"
     finally:
         live.close()
+
+
+# -- open reads are rate-limited per client address --------------------------------
+
+
+class _Tick:
+    """A monotonic clock that moves only when told (no wall-clock in the asserts)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _reads_app(read_rate=3, worker_rate=3):
+    import warnings
+
+    with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx still works
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from pouw.server import create_app
+    from pouw.server.limits import RateLimiter
+
+    cfg = config_dict(5000, read_rate_limit=read_rate, rate_limit=worker_rate)
+    ctx = NodeContext.from_config(NodeConfig.from_dict(cfg))
+    app = create_app(ctx, background=False)
+    tick = _Tick()
+    api = app.state.api
+    api.limiter = RateLimiter(worker_rate, clock=tick)
+    api.read_limiter = RateLimiter(read_rate, clock=tick)
+
+    def client(host):
+        return TestClient(app, client=(host, 40000))
+
+    return client, tick
+
+
+READS = [
+    ("post", "/pouw/jobs/list"),
+    ("get", "/pouw/stats"),
+    ("get", "/pouw/dead-letters"),
+    ("get", "/pouw/jobs/" + "0" * 64),
+]
+
+
+@pytest.mark.parametrize("method, path", READS)
+def test_a_read_burst_from_one_address_gets_429(method, path):
+    client, tick = _reads_app(read_rate=3)
+    a = client("10.0.0.1")
+    codes = [getattr(a, method)(path).status_code for _ in range(3)]
+    assert 429 not in codes  # the burst: 200 (404 for the unknown job)
+    r = getattr(a, method)(path)
+    assert r.status_code == 429 and err(r) == "rate_limited"
+    assert "address" in r.json()["error"]["message"]
+    assert int(r.headers["retry-after"]) >= 1 and r.json()["error"]["retry_after_s"] > 0
+    tick.t += 1.0  # a second later the bucket has refilled
+    assert getattr(a, method)(path).status_code != 429
+
+
+def test_another_address_keeps_its_own_read_bucket():
+    client, _ = _reads_app(read_rate=3)
+    a, b = client("10.0.0.1"), client("10.0.0.2")
+    for _ in range(3):
+        a.get("/pouw/stats")
+    assert a.get("/pouw/stats").status_code == 429
+    assert b.get("/pouw/stats").status_code == 200
+
+
+def test_the_read_limit_comes_before_the_body():
+    client, _ = _reads_app(read_rate=1)
+    a = client("10.0.0.1")
+    a.post("/pouw/jobs/list", json={})
+    r = a.post("/pouw/jobs/list", content=b"{not json", headers={"Content-Type": JSON})
+    assert r.status_code == 429  # not 400: a limited client gets no parsing
+
+
+def test_a_worker_token_reads_from_its_worker_bucket():
+    # reads with a valid token spend the worker's bucket, not the address's
+    client, _ = _reads_app(read_rate=2, worker_rate=4)
+    a = client("10.0.0.1")
+    codes = [a.get("/pouw/stats", headers=auth("w1")).status_code for _ in range(5)]
+    assert codes == [200] * 4 + [429]
+    limited = a.get("/pouw/stats", headers=auth("w1"))
+    assert "worker" in limited.json()["error"]["message"]
+    assert a.get("/pouw/stats").status_code == 200  # the address's bucket is untouched
+    assert a.get("/pouw/stats", headers=auth("w2")).status_code == 200  # w2's own bucket
+
+
+def test_an_unknown_token_reads_from_the_address_bucket():
+    client, _ = _reads_app(read_rate=2, worker_rate=100)
+    a = client("10.0.0.1")
+    bogus = {"Authorization": "Bearer pouw_not-a-token"}
+    assert [a.get("/pouw/stats", headers=bogus).status_code for _ in range(3)] == [200, 200, 429]
+    assert a.get("/pouw/stats", headers=auth("w1")).status_code == 200
+
+
+def test_the_address_table_stays_bounded():
+    from pouw.server.limits import RateLimiter
+
+    tick = _Tick()
+    limiter = RateLimiter(10, clock=tick, max_keys=100)
+    for i in range(1000):
+        limiter.take(f"10.0.{i // 256}.{i % 256}")
+        tick.t += 1.0  # each earlier bucket is full again: droppable
+    assert len(limiter) <= 101
+    busy = RateLimiter(2, clock=tick, max_keys=100)
+    for i in range(150):  # none refills (the clock stands still): the newest are kept
+        busy.take(f"k{i}")
+        busy.take(f"k{i}")
+        assert len(busy) <= 101
+    assert busy.take("k149") > 0  # the newest key's bucket was kept: still empty
+    assert busy.take("k0") == 0.0  # the oldest was forgotten: a fresh bucket

@@ -40,6 +40,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
     listen = "127.0.0.1:8645"
     max_body_bytes = 16777216
     rate_limit = 200         # requests per second per worker (burst: the same)
+    read_rate_limit = 500    # open reads per second per client address (burst: the same)
     max_leases = 16          # concurrent leases per worker
     protect_reads = false    # true: list, get and stats need a worker token too
 
@@ -92,6 +93,7 @@ class NodeConfig:
     listen: str = "127.0.0.1:8645"
     max_body_bytes: int = 16 << 20
     rate_limit: int = 200
+    read_rate_limit: int = 500  #: open reads (list, get, dead letters, stats) per address
     max_leases: int = 16
     protect_reads: bool = False
     tokens: tuple[tuple[str, str], ...] = ()  #: (worker id, "sha256:<hex>")
@@ -262,6 +264,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "server.listen": ("listen", _listen),
     "server.max_body_bytes": ("max_body_bytes", _int_in(1024, 1 << 30)),
     "server.rate_limit": ("rate_limit", _int_in(1, 1 << 20)),
+    "server.read_rate_limit": ("read_rate_limit", _int_in(1, 1 << 20)),
     "server.max_leases": ("max_leases", _int_in(1, 1 << 20)),
     "server.protect_reads": ("protect_reads", _bool),
     "server.tokens": ("tokens", _tokens),

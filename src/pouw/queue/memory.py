@@ -5,6 +5,11 @@ steps, so the lock is held for about a microsecond. The hand-off to local
 worker threads does not go through this lock's waiting: the node pushes job
 ids through the lock-free :class:`~pouw.queue.RingBuffer` and workers only
 touch the store to record status changes.
+
+Paged reads (``list_jobs``, ``dead_letters``) answer from ordered
+per-(status, tier) indexes (:mod:`pouw.queue.memory_index`) in O(log n +
+limit), never a scan of every record: every status change goes through
+:meth:`JobQueue._move`, which notes the record for the index.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from .base import (
     NotHolder,
     SubmitResult,
 )
+from .memory_index import DIRTY_MAX, StatusIndex
 from .memory_queries import MemoryQueries
 
 __all__ = ["JobQueue"]
@@ -98,6 +104,8 @@ class JobQueue(MemoryQueries):
         self._leases: dict[str, int] = {}  # in-progress job id -> lease expiry (ms)
         self._workers: dict[str, dict[str, int]] = {}
         self._seq = 0
+        self._index = StatusIndex()  # per (status, tier) seq order, for list_jobs
+        self._dirty = self._index.dirty  # the same dict: one attribute load per move
 
     # -- producer side ---------------------------------------------------
 
@@ -114,6 +122,7 @@ class JobQueue(MemoryQueries):
                 self._seq += 1
                 rec.seq = self._seq
                 self._records[job_id] = rec
+                self._touch(rec)
                 self._counts[_EXPIRED] += 1
                 self._tier_counts[job.tier][_EXPIRED] += 1
                 self._retire(job_id)
@@ -124,6 +133,10 @@ class JobQueue(MemoryQueries):
             self._seq += 1
             rec.seq = self._seq
             self._records[job_id] = rec
+            dirty = self._dirty
+            dirty[rec.seq] = rec
+            if len(dirty) >= DIRTY_MAX:
+                self._index.flush()
             self._order.append(job_id)
             self._live += 1
             self._counts[_PENDING] += 1
@@ -409,6 +422,10 @@ class JobQueue(MemoryQueries):
         tier_counts[old] -= 1
         tier_counts[new] += 1
         rec.status = new
+        dirty = self._dirty
+        dirty[rec.seq] = rec
+        if len(dirty) >= DIRTY_MAX:
+            self._index.flush()
         if old is _IN_PROGRESS:
             self._leases.pop(rec.job.job_id, None)
         if new.is_final:
@@ -421,7 +438,15 @@ class JobQueue(MemoryQueries):
         finished = self._finished
         finished.append(job_id)
         while len(finished) > self.retention:
-            self._records.pop(finished.popleft(), None)
+            dropped = self._records.pop(finished.popleft(), None)
+            if dropped is not None:  # the index forgets it at the next flush
+                self._index.dropped.append(dropped.seq)
+
+    def _touch(self, rec: JobRecord) -> None:
+        dirty = self._dirty
+        dirty[rec.seq] = rec
+        if len(dirty) >= DIRTY_MAX:
+            self._index.flush()
 
     def _compact_order(self) -> None:
         # Jobs claimed by id (the local pool, remote claims) leave their ids in the

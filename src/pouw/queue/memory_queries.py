@@ -10,6 +10,7 @@ from ..errors import JobNotFound
 from ..job import ProofJob
 from ..status import JobStatus, JobTier
 from .base import JobRecord, QueueStats
+from .memory_index import StatusIndex
 
 __all__ = ["MemoryQueries"]
 
@@ -30,6 +31,7 @@ class MemoryQueries:
     _leases: dict[str, int]
     _workers: dict[str, dict[str, int]]
     _live: int
+    _index: StatusIndex
 
     def get(self, job_id: str) -> JobRecord:
         """A snapshot of the job's record (status, proof once completed, error)."""
@@ -71,27 +73,23 @@ class MemoryQueries:
         limit: int = 100,
         after_seq: int = 0,
     ) -> list[JobRecord]:
-        """Known jobs in enqueue order after ``after_seq``, filtered; snapshots."""
-        out: list[JobRecord] = []
+        """Known jobs in enqueue order after ``after_seq``, filtered; snapshots.
+
+        O(log n + limit) under the lock (plus at most ``DIRTY_MAX`` catch-up
+        steps of the index): see :mod:`pouw.queue.memory_index`.
+        """
+        status = None if status is None else JobStatus(status)
+        tier = None if tier is None else JobTier(tier)
         with self._lock:
-            for rec in self._records.values():
-                if rec.seq <= after_seq:
-                    continue
-                if (status is None or rec.status is status) and (
-                    tier is None or rec.job.tier is tier
-                ):
-                    out.append(rec.snapshot())
-                    if len(out) >= limit:
-                        break
-        out.sort(key=lambda r: r.seq)
-        return out
+            self._index.flush()
+            recs = self._index.select(status, tier, after_seq, limit)
+            return [r.snapshot() for r in recs]
 
     def dead_letters(self, limit: int | None = None) -> list[JobRecord]:
         """FAILED jobs still retained, oldest first, with their last error."""
         with self._lock:
-            dead = [r.snapshot() for r in self._records.values() if r.status is _FAILED]
-        dead.sort(key=lambda r: r.seq)
-        return dead if limit is None else dead[:limit]
+            self._index.flush()
+            return [r.snapshot() for r in self._index.select(_FAILED, None, 0, limit)]
 
     def leases_held(self, worker_id: str) -> int:
         with self._lock:

@@ -7,6 +7,10 @@ reference; docs/openapi.json is the schema (served as is).
 Request order, the same for every worker action (claim, claim-next,
 heartbeat, fail, submit): the token first (401), then the rate limit (429),
 then the body (size 413, type 415, JSON 400), then the job (404, 403, 409).
+Reads (list, get, dead letters, stats) are rate-limited too, before their
+body: a request with a valid worker token spends from that worker's bucket,
+any other from its client address's (``server.read_rate_limit``), so an open
+endpoint cannot be used to keep the store busy.
 Store calls and proof verification run in the thread pool, never on the event
 loop, so a slow disk sync or a slow verifier does not stall other requests.
 """
@@ -68,6 +72,7 @@ class _Api:
         self.store = ctx.job_queue
         self.tokens = TokenChecker(cfg.tokens)
         self.limiter = RateLimiter(cfg.rate_limit)
+        self.read_limiter = RateLimiter(cfg.read_rate_limit)  # per client address
         self.metrics = Metrics()
         self.lease_ms = cfg.lease_ms
         self.max_body = cfg.max_body_bytes
@@ -96,8 +101,19 @@ class _Api:
         return worker
 
     def reader(self, request: Request) -> None:
+        """Admit a read: a worker's (its token and bucket), else an address's."""
         if self.protect_reads:
             self.worker(request)
+            return
+        worker = self.tokens.worker_for(request.headers.get("authorization"))
+        if worker is not None:
+            wait, who = self.limiter.take(worker), "this worker"
+        else:
+            # behind a proxy every client shares the proxy's address: raise the limit there
+            host = request.client.host if request.client is not None else ""
+            wait, who = self.read_limiter.take(host), "this address"
+        if wait > 0:
+            raise ApiError(429, "rate_limited", f"too many requests from {who}", retry_after_s=wait)
 
     async def body(self, request: Request, types: tuple[str, ...] = (JSON,)) -> tuple[str, bytes]:
         length = request.headers.get("content-length")

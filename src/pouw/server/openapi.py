@@ -141,7 +141,7 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _ok("JobPage", "a page of jobs"),
-                    **_errors(400, 401, 413, 415),
+                    **_errors(400, 401, 413, 415, 429),
                 },
             }
         },
@@ -172,7 +172,7 @@ def openapi_document() -> dict[str, Any]:
             "get": {
                 "summary": "One job's details and status",
                 "parameters": [_JOB_ID],
-                "responses": {"200": _ok("Job", "the job"), **_errors(401, 404)},
+                "responses": {"200": _ok("Job", "the job"), **_errors(401, 404, 429)},
             }
         },
         "/pouw/jobs/{job_id}/claim": {
@@ -268,7 +268,7 @@ def openapi_document() -> dict[str, Any]:
         "/pouw/dead-letters": {
             "get": {
                 "summary": "Jobs that failed for good (max_attempts reached), with their last error",
-                "responses": {"200": _ok("JobPage", "failed jobs"), **_errors(401)},
+                "responses": {"200": _ok("JobPage", "failed jobs"), **_errors(401, 429)},
             }
         },
         "/pouw/stats": {
@@ -295,7 +295,7 @@ def openapi_document() -> dict[str, Any]:
                             }
                         ),
                     },
-                    **_errors(401),
+                    **_errors(401, 429),
                 },
             }
         },
