@@ -14,13 +14,11 @@ for the job and queue modules it may never touch.
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy_exports
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 
 if TYPE_CHECKING:  # the static view of the lazy names below
-    from typing import Any
-
     from .errors import (
         ConfigError,
         CurveError,
@@ -87,17 +85,4 @@ _SUBMODULES = frozenset({"errors", "job", "queue", "status"})
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is not None:
-            value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-            globals()[name] = value  # later lookups skip this function
-            return value
-        if name in _SUBMODULES:
-            return importlib.import_module(f"{__name__}.{name}")
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, _SUBMODULES)

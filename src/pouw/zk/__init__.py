@@ -25,9 +25,10 @@ Untrusted encodings that are not canonical raise :class:`CurveError`.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
+
+from .._lazy import lazy_exports
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 
@@ -193,20 +194,7 @@ _SHADOWED = frozenset({"ntt", "pairing"})
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is not None:
-            value = getattr(importlib.import_module(module, __name__), name)
-            globals()[name] = value  # later lookups skip this function
-            return value
-        if name in _SUBMODULES:
-            return importlib.import_module(f"{__name__}.{name}")
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, _SUBMODULES)
 
 
 class _Package(types.ModuleType):
