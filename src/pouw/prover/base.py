@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..status import JobTier, ZkMode
+from ..errors import TraceError
+from ..status import JobTier, ZkMode, parse_enum
 
 if TYPE_CHECKING:
     from ..job import ProofJob
     from ..trace import ExecutionTrace
 
-__all__ = ["Prover"]
+__all__ = ["Prover", "JobProofs", "parse_tier"]
 
 
 @runtime_checkable
@@ -58,3 +59,50 @@ class Prover(Protocol):
     def verify_job(self, job: ProofJob, proof: bytes) -> bool:
         """True when ``proof`` proves the job's trace for its tier and id."""
         ...
+
+
+def parse_tier(tier: JobTier | str) -> JobTier:
+    """``tier`` as a :class:`JobTier`; ValueError naming the choices otherwise."""
+    return parse_enum(JobTier, tier, "tier")  # type: ignore[return-value]
+
+
+class JobProofs:
+    """``prove_job``/``verify_job`` for a prover that implements ``prove`` and
+    ``verify``: a job is proven as its trace bound to its tier and id, the same
+    for every proof system."""
+
+    def prove(
+        self,
+        trace: ExecutionTrace,
+        *,
+        tier: JobTier | str = JobTier.MACRO,
+        job_id: str | None = None,
+    ) -> bytes:
+        raise NotImplementedError
+
+    def verify(
+        self,
+        trace: ExecutionTrace,
+        proof: bytes,
+        *,
+        tier: JobTier | str = JobTier.MACRO,
+        job_id: str | None = None,
+    ) -> bool:
+        raise NotImplementedError
+
+    def prove_job(self, job: ProofJob) -> bytes:
+        """Prove the job's trace, bound to ``job.tier`` and ``job.job_id``.
+
+        Raises ``TraceError`` if the job's bytes are malformed or do not match
+        its trace hash, ``ProofError`` if the trace breaks a constraint.
+        """
+        return self.prove(job.get_trace(), tier=job.tier, job_id=job.job_id)
+
+    def verify_job(self, job: ProofJob, proof: bytes) -> bool:
+        """True when ``proof`` proves the job's trace for its tier and id (never
+        raises: a job whose bytes do not decode has no valid proof)."""
+        try:
+            trace = job.get_trace()
+        except TraceError:
+            return False
+        return self.verify(trace, proof, tier=job.tier, job_id=job.job_id)

@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING
 
 from blake3 import blake3
 
-from ..errors import TraceError
-from ..status import JobTier, ZkMode, parse_enum
+from ..status import JobTier, ZkMode
+from .base import JobProofs, parse_tier
 from .check import check_trace, require_valid
 
 if TYPE_CHECKING:
-    from ..job import ProofJob
     from ..trace import ExecutionTrace
 
 __all__ = ["MockProver", "PROOF_MAGIC", "PROOF_VERSION", "PROOF_SIZE", "TAG_KEY"]
@@ -49,10 +48,6 @@ _HEAD = struct.Struct("<4sHB32s32s32s32s")  # everything the tag covers
 PROOF_SIZE = _HEAD.size + 32
 _TIER_CODE = {JobTier.MICRO: 1, JobTier.MACRO: 2, JobTier.FULL: 3}
 _NO_JOB = bytes(32)
-
-
-def _tier(tier: JobTier | str) -> JobTier:
-    return parse_enum(JobTier, tier, "tier")  # type: ignore[return-value]
 
 
 def _job_bytes(job_id: str | None) -> bytes:
@@ -83,7 +78,7 @@ def _tag(body: bytes) -> bytes:
     return blake3(body, key=TAG_KEY).digest()
 
 
-class MockProver:
+class MockProver(JobProofs):
     """Deterministic and cheap: the same trace, tier and job give the same proof bytes.
 
     Stateless and thread-safe; the constraint check runs without the GIL, so
@@ -109,7 +104,7 @@ class MockProver:
         ValueError
             ``tier`` or ``job_id`` is not a valid tier / 64-hex-digit id.
         """
-        tier = _tier(tier)
+        tier = parse_tier(tier)
         job = _job_bytes(job_id)
         data = trace.to_bytes()
         require_valid(data, trace.trace_hash)
@@ -130,7 +125,7 @@ class MockProver:
         job, or a trace that breaks a constraint all give ``False``; only a bad
         ``tier`` or ``job_id`` argument raises (``ValueError``).
         """
-        tier = _tier(tier)
+        tier = parse_tier(tier)
         job = _job_bytes(job_id)
         if not isinstance(proof, (bytes, bytearray, memoryview)):
             return False
@@ -146,22 +141,6 @@ class MockProver:
             return False
         ok, _, _ = check_trace(data)
         return ok
-
-    def prove_job(self, job: ProofJob) -> bytes:
-        """Prove the job's trace, bound to ``job.tier`` and ``job.job_id``.
-
-        Raises ``TraceError`` if the job's bytes are malformed or do not match
-        its trace hash, ``ProofError`` if the trace breaks a constraint.
-        """
-        return self.prove(job.get_trace(), tier=job.tier, job_id=job.job_id)
-
-    def verify_job(self, job: ProofJob, proof: bytes) -> bool:
-        """True when ``proof`` proves the job's trace for its tier and id (never raises)."""
-        try:
-            trace = job.get_trace()
-        except TraceError:
-            return False
-        return self.verify(trace, proof, tier=job.tier, job_id=job.job_id)
 
     def __repr__(self) -> str:
         return "MockProver()"

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ...errors import CurveError, PouwError, ProofError
+from ...prover.base import JobProofs, parse_tier
 from ...status import JobTier, ZkMode
 from ..curve import decode_g1, decode_g2, encode_g1, encode_g2
 from ..field import FrArray
@@ -29,7 +30,6 @@ from .prover import prove
 from .verifier import PreparedVerifyingKey, prepare, verify_prepared
 
 if TYPE_CHECKING:
-    from ...job import ProofJob
     from ...trace import ExecutionTrace
 
 __all__ = ["TraceCircuit", "Groth16Prover", "PROOF_BYTES", "encode_proof", "decode_proof"]
@@ -70,14 +70,7 @@ def decode_proof(data: bytes) -> Proof:
     return Proof(a, b, c)
 
 
-def _tier(tier: JobTier | str) -> JobTier:
-    try:
-        return tier if isinstance(tier, JobTier) else JobTier(tier)
-    except ValueError:
-        raise ValueError(f"tier: expected one of 'micro', 'macro', 'full', got {tier!r}") from None
-
-
-class Groth16Prover:
+class Groth16Prover(JobProofs):
     """Groth16 proofs of traces for the circuit ``circuit`` and its key ``pk``.
 
     ``threads`` is passed to the MSMs and NTTs (None: every core).  The
@@ -112,7 +105,7 @@ class Groth16Prover:
         """Prove ``trace``; ProofError if it breaks a constraint of the circuit."""
         if self._pk is None:
             raise ProofError("this Groth16Prover has no proving key (verification only)")
-        t = _tier(tier)
+        t = parse_tier(tier)
         w = self._circuit.witness(trace, tier=t, job_id=job_id)
         proof = prove(self._pk, w, threads=self._threads)
         return encode_proof(proof)
@@ -126,7 +119,7 @@ class Groth16Prover:
         job_id: str | None = None,
     ) -> bool:
         """True when ``proof`` proves ``trace`` for ``tier`` and ``job_id`` (never raises on it)."""
-        t = _tier(tier)
+        t = parse_tier(tier)
         if not isinstance(proof, (bytes, bytearray, memoryview)):
             return False
         try:
@@ -137,18 +130,6 @@ class Groth16Prover:
         if isinstance(publics, FrArray):
             publics = publics.to_ints()
         return verify_prepared(self._pvk, list(publics), p)
-
-    def prove_job(self, job: ProofJob) -> bytes:
-        """Prove the job's trace, bound to its tier and id."""
-        return self.prove(job.get_trace(), tier=job.tier, job_id=job.job_id)
-
-    def verify_job(self, job: ProofJob, proof: bytes) -> bool:
-        """True when ``proof`` proves the job's trace for its tier and id (never raises)."""
-        try:
-            trace = job.get_trace()
-        except PouwError:
-            return False
-        return self.verify(trace, proof, tier=job.tier, job_id=job.job_id)
 
     def __repr__(self) -> str:
         return f"Groth16Prover(n_public={self._pvk.vk.n_public})"
