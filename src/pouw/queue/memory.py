@@ -176,15 +176,8 @@ class JobQueue(MemoryQueries):
                 self._move(rec, _EXPIRED, now)
                 raise InvalidTransition(f"job {job_id} expired at {rec.job.deadline_ms}")
             check_transition(job_id, rec.status, _IN_PROGRESS)
-            self._reserved.pop(job_id, None)
-            self._move(rec, _IN_PROGRESS, now)
-            if len(self._order) > 2 * self._counts[_PENDING] + 1024:
-                self._compact_order()
-            rec.worker_id = worker_id
-            rec.attempts += 1
-            rec.started_at_ms = now
+            self._start(rec, worker_id, now, lease_ms=None)
             rec.error = None
-            rec.holders.add(worker_id)
 
     def mark_completed(self, job_id: str, proof: bytes) -> None:
         """In progress -> completed; the proof stays retrievable by :meth:`get`."""
@@ -235,7 +228,7 @@ class JobQueue(MemoryQueries):
                     f"job {job_id} failed on {worker_id}; kept for other workers "
                     f"until {rec.avoid_until_ms}"
                 )
-            self._start_lease(rec, worker_id, lease_ms, now)
+            self._start(rec, worker_id, now, lease_ms)
             return rec.snapshot()
 
     def claim_next(
@@ -269,7 +262,7 @@ class JobQueue(MemoryQueries):
             order.extendleft(reversed(aside))
             if found is None:
                 return None
-            self._start_lease(found, worker_id, lease_ms, now)
+            self._start(found, worker_id, now, lease_ms)
             return found.snapshot()
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
@@ -367,7 +360,9 @@ class JobQueue(MemoryQueries):
             c = self._workers[worker_id] = dict.fromkeys(WORKER_COUNTERS, 0)
         c[what] += 1
 
-    def _start_lease(self, rec: JobRecord, worker_id: str, lease_ms: int, now: int) -> None:
+    def _start(self, rec: JobRecord, worker_id: str, now: int, lease_ms: int | None) -> None:
+        """Pending -> in progress for ``worker_id``: one attempt more; with a
+        lease when ``lease_ms`` is given (claims), without (``mark_in_progress``)."""
         job_id = rec.job.job_id
         self._reserved.pop(job_id, None)
         self._move(rec, _IN_PROGRESS, now)
@@ -376,10 +371,11 @@ class JobQueue(MemoryQueries):
         rec.worker_id = worker_id
         rec.attempts += 1
         rec.started_at_ms = now
-        rec.lease_ms = lease_ms
-        rec.lease_expires_at_ms = now + lease_ms
         rec.holders.add(worker_id)
-        self._leases[job_id] = rec.lease_expires_at_ms
+        if lease_ms is not None:
+            rec.lease_ms = lease_ms
+            rec.lease_expires_at_ms = now + lease_ms
+            self._leases[job_id] = rec.lease_expires_at_ms
         self._count(worker_id, "claimed")
 
     def _give_back(self, rec: JobRecord, error: str, now: int) -> JobStatus:
