@@ -234,7 +234,9 @@ def test_g1_phi_native_matches_lambda_multiple(backend):
     assert G1Array.from_ints(pts).mul([ENDO["lambda"]] * 5).to_ints() == phi
 
 
-GLV_EDGE = [
+#: Scalars at the edges of the field and of a 128-bit split, shared by the
+#: GLV (G1) and GLS (G2) edge lists below.
+SCALAR_EDGE = [
     0,
     1,
     2,
@@ -247,6 +249,10 @@ GLV_EDGE = [
     1 << 128,
     (1 << 128) - 1,
     1 << 127,
+]
+
+GLV_EDGE = [
+    *SCALAR_EDGE,
     ENDO["lambda"],
     ENDO["lambda"] + 1,
     R - ENDO["lambda"],
@@ -482,18 +488,7 @@ def _extreme_scalars(eigenvalue, dim, bound):
 
 
 GLS_EDGE = [
-    0,
-    1,
-    2,
-    3,
-    R - 1,
-    R - 2,
-    R,
-    R + 1,
-    (1 << 256) - 1,
-    1 << 128,
-    (1 << 128) - 1,
-    1 << 127,
+    *SCALAR_EDGE,
     1 << 64,
     (1 << 64) - 1,
     ENDO["six_x2"],

@@ -64,10 +64,11 @@ DEFAULT_TABLE_BYTES = 1 << 30
 def msm_window(n: int, group: int = 1, threads: int | None = 1) -> int:
     """The window (widest signed digit, bits) a plain MSM of ``n`` points uses on
     ``threads`` threads (group 1: G1, 2: G2; None: all cores)."""
-    return int(_m.pick_window(operator.index(n), group, _threads(threads)))
+    return int(_m.pick_window(operator.index(n), group, resolve_threads(threads)))
 
 
-def _threads(threads: int | None) -> int:
+def resolve_threads(threads: int | None) -> int:
+    """``threads`` checked: None means every core; else a positive int."""
     if threads is None:
         return os.cpu_count() or 1
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
@@ -102,7 +103,7 @@ def _msm(cls: type[PointArray], points: Any, scalars: Any, threads: int | None) 
     if len(pts) != limbs.shape[0]:
         raise ValueError(f"length mismatch: {len(pts)} points, {limbs.shape[0]} scalars")
     out = cls._empty(1)
-    _m.msm(cls._group, out._limbs, pts._limbs, limbs, mont, threads=_threads(threads))
+    _m.msm(cls._group, out._limbs, pts._limbs, limbs, mont, threads=resolve_threads(threads))
     return out.to_ints()[0]
 
 
@@ -158,7 +159,7 @@ class MSMContext:
         self._n = n
         self._cls = cls
         self._table = np.empty((n * _m.windows(window), pts._limbs.shape[1]), dtype=np.uint64)
-        _m.fixed_base_table(cls._group, self._table, pts._limbs, window, _threads(threads))
+        _m.fixed_base_table(cls._group, self._table, pts._limbs, window, resolve_threads(threads))
 
     @staticmethod
     def _pick(n: int, row_bytes: int, max_bytes: int) -> int:
@@ -195,7 +196,7 @@ class MSMContext:
             limbs,
             mont,
             self.window,
-            threads=_threads(threads),
+            threads=resolve_threads(threads),
         )
         return out.to_ints()[0]
 

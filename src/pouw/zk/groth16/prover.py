@@ -22,7 +22,6 @@ constraint cannot be named.
 
 from __future__ import annotations
 
-import os
 import random
 import secrets
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from ...errors import ProofError
 from ..constraint_system import ConstraintSystem
 from ..curve import g1_add, g1_msm, g1_mul, g1_neg, g2_add, g2_msm, g2_mul
 from ..field import FrArray, R
+from ..msm import resolve_threads
 from .keys import Proof, ProvingKey
 from .qap import matvec, quotient_on_coset
 
@@ -88,14 +88,6 @@ def check_witness(pk: ProvingKey, w: FrArray) -> None:
         )
 
 
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return os.cpu_count() or 1
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be None or a positive int, got {threads!r}")
-    return threads
-
-
 def _g1_part(pk: ProvingKey, w: FrArray, threads: int) -> tuple[Any, Any, Any, Any]:
     """The quotient and the G1 MSMs: ``A·w``, ``B1·w``, ``C·w_private``, ``H·h``."""
     h = quotient_on_coset(pk.a, pk.b, w, pk.domain_size, threads)
@@ -133,7 +125,7 @@ def prove(
     gen = rng if rng is not None else secrets.SystemRandom()
     r, s = gen.randrange(R), gen.randrange(R)
 
-    total = _threads(threads)
+    total = resolve_threads(threads)
     if total >= 2:
         # The G2 MSM costs about as much as everything else together: run it in
         # a thread of its own (one per proof: concurrent proofs never queue
