@@ -390,19 +390,26 @@ def test_glv_window_choice_and_cutoff():
     assert [msm_window(1 << k) for k in (18, 20)] == [15, 15]
 
 
-def test_g1_msm_at_the_glv_cutoff():
-    # n = GLV_MAX_N takes the 254-bit path, n - 1 the GLV one; both must agree.
+@pytest.mark.parametrize(
+    ("group", "cls", "generator", "cutoff"),
+    [
+        (m.G1, G1Array, G1_GENERATOR, m.GLV_MAX_N),
+        (m.G2, G2Array, G2_GENERATOR, m.GLS_MAX_N),
+    ],
+    ids=["g1-glv", "g2-gls"],
+)
+def test_msm_at_the_endomorphism_cutoff(group, cls, generator, cutoff):
+    # n = cutoff takes the 254-bit path, n - 1 the GLV/GLS one; both must agree.
     from pouw.zk.field import R as FR_R
 
-    n = m.GLV_MAX_N
-    g = G1Array.from_ints([G1_GENERATOR])._limbs
-    pts = np.ascontiguousarray(np.broadcast_to(g[0], (n, g.shape[1])))
-    sc = FrArray.random(n, 5)
+    g = cls.from_ints([generator])._limbs
+    pts = np.ascontiguousarray(np.broadcast_to(g[0], (cutoff, g.shape[1])))
+    sc = FrArray.random(cutoff, 5)
     ks = sc.to_ints()
-    for size in (n, n - 1):
+    for size in (cutoff, cutoff - 1):
         out = np.zeros((1, g.shape[1]), dtype=np.uint64)
-        m.msm(m.G1, out, pts[:size], sc._limbs[:size], True, 0, m.AFFINE, 2)
-        want = G1Array.from_ints([G1_GENERATOR]).mul([sum(ks[:size]) % FR_R])
+        m.msm(group, out, pts[:size], sc._limbs[:size], True, 0, m.AFFINE, 2)
+        want = cls.from_ints([generator]).mul([sum(ks[:size]) % FR_R])
         assert np.array_equal(out, want._limbs)
 
 
@@ -502,19 +509,3 @@ def test_window_choice_rejects_bad_threads():
         msm_window(1 << 10, 2, 0)
     with pytest.raises(ValueError, match="threads"):
         m.pick_window(1 << 10, m.G2, 0)
-
-
-def test_g2_msm_at_the_gls_cutoff():
-    # n = GLS_MAX_N takes the 254-bit path, n - 1 the GLS one; both must agree.
-    from pouw.zk.field import R as FR_R
-
-    n = m.GLS_MAX_N
-    g = G2Array.from_ints([G2_GENERATOR])._limbs
-    pts = np.ascontiguousarray(np.broadcast_to(g[0], (n, g.shape[1])))
-    sc = FrArray.random(n, 6)
-    ks = sc.to_ints()
-    for size in (n, n - 1):
-        out = np.zeros((1, g.shape[1]), dtype=np.uint64)
-        m.msm(m.G2, out, pts[:size], sc._limbs[:size], True, 0, m.AFFINE, 2)
-        want = G2Array.from_ints([G2_GENERATOR]).mul([sum(ks[:size]) % FR_R])
-        assert np.array_equal(out, want._limbs)
