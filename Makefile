@@ -8,7 +8,8 @@ PY     := $(VENV)/bin/python
 venv:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q "Cython>=3.1,<4" numpy setuptools blake3 -e '.[dev]' --no-build-isolation
+	$(PY) -m pip install -q "Cython>=3.1,<4" numpy "setuptools>=77" blake3
+	$(PY) -m pip install -q -e '.[dev]' --no-build-isolation
 
 # Build the extensions in place (release flags).
 compile:
