@@ -10,6 +10,7 @@ import pytest
 
 from pouw import JobStatus, PouwError, QueueFull, QueueStats
 from pouw.node import NodeConfig, NodeContext, generate_intents
+from pouw.node.ledger_store import SqliteLedgerStore
 from pouw.store import SqliteJobQueue
 from pouw.store.filelock import StoreInUse
 from support import FakeClock, synthetic_job
@@ -81,17 +82,36 @@ def test_a_lease_still_running_survives_a_restart(tmp_path, clock):
     s2.close()
 
 
+def _append(ledger: SqliteLedgerStore, store: SqliteJobQueue, height: int, job) -> None:
+    with store.batch():  # what the node does: the entry and its job in one transaction
+        ledger.append(height, job.intent_id, {}, {"post_root": ""}, "mock", [job.job_id], None)
+        store.enqueue(job)
+
+
 def test_ledger_entry_and_job_in_one_transaction(tmp_path, clock):
     s = open_store(tmp_path / "l.db", clock, capacity=1)
+    ledger = SqliteLedgerStore(s)
     a, b = synthetic_job(1, created_at_ms=clock.now), synthetic_job(2, created_at_ms=clock.now)
-    s.append_ledger_entry(0, a.intent_id, "{}", '{"post_root": ""}', "mock", a)
+    _append(ledger, s, 0, a)
     with pytest.raises(QueueFull):  # the job is refused, so the entry is not written either
-        s.append_ledger_entry(1, b.intent_id, "{}", '{"post_root": ""}', "mock", b)
-    rows = s.ledger_rows()
+        _append(ledger, s, 1, b)
+    rows = ledger.rows()
     assert [r["job_ids"] for r in rows] == [[a.job_id]]
     s.claim(a.job_id, "w", LEASE)
-    s.complete_by(a.job_id, "w", b"proof-a")
-    assert s.ledger_rows()[0]["proof"] == b"proof-a"  # written with the completion
+    with s.batch():
+        s.complete_by(a.job_id, "w", b"proof-a")
+        ledger.attach_proof(a.job_id, b"proof-a")
+    assert ledger.rows()[0]["proof"] == b"proof-a"
+    s.close()
+
+
+def test_the_queue_schema_knows_nothing_of_the_ledger(tmp_path, clock):
+    s = open_store(tmp_path / "q.db", clock)
+    tables = {r[0] for r in s._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not {"ledger", "ledger_jobs", "intake"} & tables
+    SqliteLedgerStore(s)  # the node's tables come with the node's ledger store
+    tables = {r[0] for r in s._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"ledger", "ledger_jobs", "intake"} <= tables
     s.close()
 
 
@@ -141,7 +161,7 @@ def test_node_restores_state_and_ledger_from_its_file(tmp_path):
     first = ctx.ledger.entries[0].meta.job_ids[0]
     rec = ctx.job_queue.claim(first, "w", LEASE)
     proof = ctx.prover.prove_job(rec.job)
-    ctx.job_queue.complete_by(first, "w", proof)
+    ctx.accept_proof(first, "w", proof)
     root, entries = ctx.state.root, [e.to_dict() for e in ctx.ledger.entries]
     crash(ctx.job_queue)
     again = NodeContext.from_config(config)
@@ -169,7 +189,7 @@ def test_an_intent_that_raises_keeps_the_batch_before_it(tmp_path):
     ctx.submit_intents(generate_intents(5, n_accounts=64))
     with pytest.raises(QueueFull):
         ctx.process_all()
-    assert len(ctx.ledger) == 3 and len(ctx.job_queue.ledger_rows()) == 3
+    assert len(ctx.ledger) == 3 and len(ctx.ledger_store.rows()) == 3
     ctx.close()
 
 
@@ -180,7 +200,7 @@ def test_disabled_mode_over_a_store_keeps_inline_proofs(tmp_path):
     ctx.process_all()
     ctx.close()
     store = SqliteJobQueue(config.store_path)
-    rows = store.ledger_rows()
+    rows = SqliteLedgerStore(store).rows()
     store.close()
     assert len(rows) == 4 and all(r["proof"] and r["job_ids"] == [] for r in rows)
 
@@ -192,7 +212,7 @@ def test_local_mode_over_a_store(tmp_path):
         ctx.process_all()
         ctx.wait_for_local_jobs(60)
         assert ctx.job_queue.stats().completed_count == 40
-        assert all(r["proof"] for r in ctx.job_queue.ledger_rows())
+        assert all(r["proof"] for r in ctx.ledger_store.rows())
 
 
 def test_a_second_open_of_the_same_file_is_refused(tmp_path, clock):
@@ -223,7 +243,7 @@ def test_a_node_process_holds_its_file(tmp_path):
 
 def _complete_first_pending(ctx: NodeContext) -> None:
     rec = ctx.job_queue.claim_next("w", LEASE)
-    ctx.job_queue.complete_by(rec.job_id, "w", ctx.prover.prove_job(rec.job))
+    ctx.accept_proof(rec.job_id, "w", ctx.prover.prove_job(rec.job))
 
 
 def test_a_full_queue_leaves_the_intent_waiting_and_the_state_with_the_ledger(tmp_path):

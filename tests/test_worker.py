@@ -60,12 +60,28 @@ def test_process_job_prover_exception_marks_failed_with_text():
     assert rec.status is JobStatus.FAILED and "unlucky trace" in rec.error
 
 
-def test_process_job_unverifiable_proof_marks_failed():
+def test_process_job_unverifiable_proof_marks_failed_when_asked_to_verify():
     q = JobQueue()
     job = synthetic_job(1)
     q.enqueue(job)
-    assert process_job(q, LyingProver(), job, "w") is Outcome.FAILED
+    assert process_job(q, LyingProver(), job, "w", verify=True) is Outcome.FAILED
     assert "did not verify" in q.get(job.job_id).error
+
+
+def test_process_job_does_not_verify_its_own_proof_again():
+    # the local worker trusts its own prover: one constraint check per job, not two
+    class CountingProver(EchoProver):
+        verified = 0
+
+        def verify_job(self, job, proof):
+            CountingProver.verified += 1
+            return super().verify_job(job, proof)
+
+    q = JobQueue()
+    job = synthetic_job(1)
+    q.enqueue(job)
+    assert process_job(q, CountingProver(), job, "w") is Outcome.COMPLETED
+    assert CountingProver.verified == 0
 
 
 def test_process_job_skips_a_job_held_elsewhere():
@@ -168,7 +184,7 @@ def test_pool_close_without_drain_leaves_jobs_pending():
 
 def test_pool_rejects_bad_size():
     with pytest.raises(ValueError):
-        LocalWorkerPool(0)
+        LocalWorkerPool(0, JobQueue(), EchoProver())
 
 
 def test_failing_on_proof_callback_does_not_kill_the_worker():

@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 from .errors import InvalidTransition, JobNotFound, PouwError, ProofError, QueueFull
 from .job import ProofJob
-from .prover import MockProver, Prover
-from .queue import JobQueue, JobStore, RingBuffer
+from .prover import Prover
+from .queue import JobStore, RingBuffer
 
 __all__ = ["Outcome", "process_job", "run_worker", "LocalWorkerPool"]
 
@@ -47,12 +47,17 @@ def process_job(
     worker_id: str,
     *,
     on_proof: ProofCallback | None = None,
+    verify: bool = False,
 ) -> Outcome:
-    """Take ``job``, prove it, verify the proof, and record the result in ``store``.
+    """Take ``job``, prove it and record the result in ``store``.
 
-    A prover exception (or a proof that does not verify) marks the job FAILED
-    with the error text and returns; it never propagates, so a worker goes on.
-    ``on_proof(job_id, proof)`` runs after the job is marked completed.
+    The proof is not verified again by default: it comes from this process's
+    own prover (``verify=True`` checks it anyway, for a prover not trusted to
+    refuse what it cannot prove). A prover exception marks the job FAILED with
+    the error text and returns; it never propagates, so a worker goes on.
+    ``on_proof(job_id, proof)`` runs in the same store batch as the completion
+    (one transaction over a durable store, so the ledger's copy of the proof
+    is written with it).
     """
     try:
         store.mark_in_progress(job.job_id, worker_id)
@@ -60,7 +65,7 @@ def process_job(
         return Outcome.SKIPPED
     try:
         proof = prover.prove_job(job)
-        if not prover.verify_job(job, proof):
+        if verify and not prover.verify_job(job, proof):
             raise ProofError("the proof did not verify")
     except Exception as exc:  # noqa: BLE001 - a prover bug must not kill the worker
         try:
@@ -69,14 +74,15 @@ def process_job(
             return Outcome.EXPIRED
         return Outcome.FAILED
     try:
-        store.mark_completed(job.job_id, proof)
+        with store.batch():
+            store.mark_completed(job.job_id, proof)
+            if on_proof is not None:
+                try:
+                    on_proof(job.job_id, proof)
+                except Exception:  # noqa: BLE001 - the job is completed; a callback must not kill the worker
+                    _log.exception("on_proof callback failed for job %s", job.job_id)
     except (InvalidTransition, JobNotFound):
         return Outcome.EXPIRED  # expired meanwhile (and perhaps retired by retention)
-    if on_proof is not None:
-        try:
-            on_proof(job.job_id, proof)
-        except Exception:  # noqa: BLE001 - the job is completed; a callback must not kill the worker
-            _log.exception("on_proof callback failed for job %s", job.job_id)
     return Outcome.COMPLETED
 
 
@@ -131,8 +137,8 @@ class LocalWorkerPool:
     def __init__(
         self,
         n: int,
-        store: JobStore | None = None,
-        prover: Prover | None = None,
+        store: JobStore,
+        prover: Prover,
         *,
         ring_capacity: int = 4096,
         on_proof: ProofCallback | None = None,
@@ -141,8 +147,8 @@ class LocalWorkerPool:
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"a pool needs at least one worker, got {n!r}")
         self.size = n
-        self.store: JobStore = store if store is not None else JobQueue()
-        self.prover: Prover = prover if prover is not None else MockProver()
+        self.store: JobStore = store
+        self.prover: Prover = prover
         self.ring: RingBuffer[object] = RingBuffer(ring_capacity)
         self._on_proof = on_proof
         self._cond = threading.Condition()

@@ -16,27 +16,28 @@ the job is enqueued, so a prover never finishes a job the ledger does not list.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import QueueFull
+from ..errors import InvalidTransition, JobNotFound, ProofError, QueueFull
 from ..job import ProofJob
 from ..prover import Prover, get_prover
-from ..queue import JobQueue, JobStore
-from ..status import JobTier, PoUwMode
-from ..store import SqliteJobQueue
+from ..queue import JobQueue, JobStore, NotHolder, SubmitResult
+from ..status import JobStatus, JobTier, PoUwMode
 from ..worker import LocalWorkerPool, Outcome, process_job
 from .config import NodeConfig
-from .durable import record_entry
-from .executor import Executor
+from .executor import ExecutionResult, Executor
 from .intents import Intent
 from .ledger import Ledger, LedgerEntry
+from .ledger_store import LedgerStore, NoLedgerStore
+from .proofs import ProofAccepted, ProofRejected
 from .state import AccountState
 
-__all__ = ["NodeContext", "BATCH"]
+__all__ = ["NodeContext", "BATCH", "ProofAccepted", "ProofRejected"]
 
 #: Intents per transaction over a durable store (see :meth:`NodeContext.process_batch`).
 BATCH = 256
@@ -54,8 +55,13 @@ class NodeContext:
         state: AccountState,
         ledger: Ledger,
         prover: Prover,
+        ledger_store: LedgerStore | None = None,
     ) -> None:
         self.config = config
+        #: where the ledger is kept durably beside the jobs (nowhere for a memory node)
+        self.ledger_store: LedgerStore = (
+            ledger_store if ledger_store is not None else NoLedgerStore()
+        )
         self.pouw_mode: PoUwMode = config.pouw_mode
         self.job_queue = job_queue
         self.executor = executor
@@ -63,6 +69,9 @@ class NodeContext:
         self.ledger = ledger
         self.prover = prover
         self._intents: deque[Intent] = deque()
+        #: ids of every intent in the ledger or waiting: a resubmitted intent is
+        #: taken once (an identical bad-nonce replay would make an identical job)
+        self._known: set[str] = {e.intent_id for e in ledger.entries}
         self._lock = threading.Lock()
         self.proofs_verified = 0  # inline and workers=0 proofs; the pool counts its own
         self.intents_processed = 0
@@ -86,13 +95,16 @@ class NodeContext:
             config.accounts, config.genesis_balance, depth=config.state_depth
         )
         ledger = Ledger()
+        ledger_store: LedgerStore | None = None
+        waiting: list[Intent] = []
         if job_queue is None:
             if config.store_path is not None:
-                from .durable import open_store, replay_ledger
+                from .durable import open_store, replay_ledger, waiting_intents
 
-                job_queue = open_store(config)
+                job_queue, ledger_store = open_store(config)
                 try:
-                    replay_ledger(job_queue, executor, state, ledger)
+                    replay_ledger(ledger_store, executor, state, ledger)
+                    waiting = waiting_intents(ledger_store)
                 except BaseException:
                     job_queue.close()  # refused: let go of the file
                     raise
@@ -102,30 +114,58 @@ class NodeContext:
                     retention=config.queue_retention,
                     max_attempts=config.max_attempts,
                 )
-        return cls(
+        ctx = cls(
             config,
             job_queue=job_queue,
             executor=executor,
             state=state,
             ledger=ledger,
             prover=get_prover(config.zk_mode),
+            ledger_store=ledger_store,
         )
+        ctx.restore_waiting(waiting)
+        return ctx
 
     # -- intake ----------------------------------------------------------
 
-    def submit_intent(self, intent: Intent) -> None:
-        """Add an intent to the pool of waiting intents (validated first)."""
-        intent.validate()
-        with self._lock:
-            self._intents.append(intent)
-            self._intent_ready.notify()
+    def submit_intent(self, intent: Intent) -> bool:
+        """Accept one intent (validated first); False if it was already accepted."""
+        return self.submit_intents([intent]) == 1
 
     def submit_intents(self, intents: Iterable[Intent]) -> int:
-        n = 0
-        for intent in intents:
-            self.submit_intent(intent)
-            n += 1
-        return n
+        """Accept intents for execution, all or none; returns how many were new.
+
+        Every intent is validated before any is taken. An intent whose id the
+        node already holds (in the ledger, or waiting) is skipped: submitting
+        is idempotent. Over a durable store the accepted intents are in the
+        file when this returns (one transaction), and a restarted node executes
+        them: an acknowledged intent is never lost.
+        """
+        batch = list(intents)
+        for intent in batch:
+            intent.validate()
+        with self._lock:
+            fresh: dict[str, Intent] = {}
+            for intent in batch:
+                intent_id = intent.intent_id
+                if intent_id not in self._known and intent_id not in fresh:
+                    fresh[intent_id] = intent
+            if not fresh:
+                return 0
+            with self.job_queue.batch():
+                self.ledger_store.accept([(i, t.to_dict()) for i, t in fresh.items()])
+            self._known.update(fresh)
+            self._intents.extend(fresh.values())
+            self._intent_ready.notify()
+        return len(fresh)
+
+    def restore_waiting(self, intents: Iterable[Intent]) -> None:
+        """Queue intents accepted before a restart (already in the store)."""
+        with self._lock:
+            for intent in intents:
+                if intent.intent_id not in self._known:
+                    self._known.add(intent.intent_id)
+                    self._intents.append(intent)
 
     @property
     def waiting_intents(self) -> int:
@@ -140,49 +180,80 @@ class NodeContext:
         Raises :class:`~pouw.QueueFull`, with the intent still waiting and
         nothing changed, when its job would not fit in the store.
         """
-        if self.pouw_mode is not PoUwMode.DISABLED:
-            # checked before executing: an intent executed but then refused by
-            # the store would leave the state ahead of the ledger (and a durable
-            # node unable to replay its file); only this thread enqueues, so the
-            # room seen here is still there at the enqueue
-            # room is counted down here and re-read from the store only when it
-            # runs out (once per many intents, not a query per intent)
-            capacity = getattr(self.job_queue, "capacity", None)
-            if capacity is not None and self._intents and self._room <= 0:
-                s = self.job_queue.stats()
-                self._room = capacity - s.pending_count - s.in_progress_count
-                if self._room <= 0:
-                    raise QueueFull(f"queue is full ({capacity} live jobs); the intent waits")
-            self._room -= 1
+        if self.pouw_mode is not PoUwMode.DISABLED and self._intents:
+            self._ensure_room()
         with self._lock:
             if not self._intents:
                 return None
             intent = self._intents.popleft()
+        if self.pouw_mode is not PoUwMode.DISABLED:
+            self._room -= 1
         result, trace = self.executor.execute_intent_with_trace(intent, self.state)
         self.intents_processed += 1
-        zk_word = self.config.zk_mode.value
-        durable = self.job_queue if isinstance(self.job_queue, SqliteJobQueue) else None
 
         if self.pouw_mode is PoUwMode.DISABLED:
             proof = self.prover.prove(trace, tier=JobTier.MACRO)
-            if durable is not None:
-                return record_entry(durable, self.ledger, intent, result, None, zk_word, proof)
-            return self.ledger.append(result, [], zk_mode=zk_word, proof=proof)
+            return self._record(intent, result, None, proof)
 
         job = ProofJob.new_for_trace(
             trace, JobTier.MACRO, result.gas_summary.fee_charged, self.config.job_ttl_ms
         )
-        if durable is not None:
-            # entry, job id and job in one transaction
-            entry = record_entry(durable, self.ledger, intent, result, job, zk_word)
-        else:
-            entry = self.ledger.append(result, [job.job_id], zk_mode=zk_word)
-            self.job_queue.enqueue(job)
+        entry = self._record(intent, result, job, None)
         if self.pouw_mode is PoUwMode.LOCAL:
             if self.pool is not None:
                 self.pool.submit(job)
             else:
                 self._prove_inline_from_queue()
+        return entry
+
+    def _ensure_room(self) -> None:
+        # checked before executing: an intent executed but then refused by the
+        # store would leave the state ahead of the ledger (and a durable node
+        # unable to replay its file); only this thread enqueues, so the room
+        # seen here is still there at the enqueue. Room is counted down per
+        # intent and re-read from the store only when it runs out (once per
+        # many intents, not a query per intent).
+        if self._room > 0:
+            return
+        s = self.job_queue.stats()
+        self._room = self.job_queue.capacity - s.pending_count - s.in_progress_count
+        if self._room <= 0:
+            raise QueueFull(
+                f"queue is full ({self.job_queue.capacity} live jobs); the intent waits"
+            )
+
+    def _record(
+        self, intent: Intent, result: ExecutionResult, job: ProofJob | None, proof: bytes | None
+    ) -> LedgerEntry:
+        """The ledger entry, its job ids and its job, all or nothing (one transaction
+        over a durable store). The in-memory entry comes first, so no prover can
+        finish a job the ledger does not list; it is taken back if the store refuses."""
+        zk_word = self.config.zk_mode.value
+        job_ids = [job.job_id] if job is not None else []
+        entry = self.ledger.append(result, job_ids, zk_mode=zk_word, proof=proof)
+        try:
+            with self.job_queue.batch():
+                self.ledger_store.append(
+                    entry.height,
+                    result.intent_id,
+                    intent.to_dict(),
+                    {
+                        "height": entry.height,
+                        "intent_id": result.intent_id,
+                        "status": result.status.value,
+                        "fee_charged": result.gas_summary.fee_charged,
+                        "post_root": result.post_root.hex(),
+                        "job_ids": job_ids,
+                    },
+                    zk_word,
+                    job_ids,
+                    proof,
+                )
+                if job is not None:
+                    self.job_queue.enqueue(job)
+        except BaseException:
+            self.ledger.discard_last(entry)
+            raise
         return entry
 
     def process_all(self, *, progress: Any = None) -> int:
@@ -213,7 +284,6 @@ class NodeContext:
             while n < limit and self.process_next_intent() is not None:
                 n += 1
             return n
-        assert isinstance(self.job_queue, SqliteJobQueue)
         n = 0
         error: Exception | None = None
         with self.job_queue.batch():
@@ -232,7 +302,7 @@ class NodeContext:
     def _batches(self) -> bool:
         # not in local mode: the pool's threads record their proofs in the store,
         # and must not wait on a batch while the pipeline waits on their ring
-        return isinstance(self.job_queue, SqliteJobQueue) and self.pouw_mode is not PoUwMode.LOCAL
+        return self.pouw_mode is not PoUwMode.LOCAL
 
     def serve_intents(self, stop: threading.Event, poll: float = 0.2) -> int:
         """Process intents as they are submitted until ``stop`` is set (the
@@ -262,9 +332,7 @@ class NodeContext:
         """Stop the local pool (finishing its jobs unless ``drain=False``)."""
         if self.pool is not None:
             self.pool.close(drain=drain)
-        close = getattr(self.job_queue, "close", None)
-        if close is not None:
-            close()
+        self.job_queue.close()
 
     def __enter__(self) -> NodeContext:
         return self
@@ -303,6 +371,46 @@ class NodeContext:
             out["intents_per_s"] = round(n / elapsed_s, 2) if elapsed_s > 0 else None
         return out
 
+    # -- proofs from outside -------------------------------------------------
+
+    def accept_proof(self, job_id: str, worker: str, proof: bytes) -> ProofAccepted:
+        """A remote worker's proof: verify it, complete the job and attach the proof
+        to the ledger (one transaction over a durable store).
+
+        Raises :class:`~pouw.queue.NotHolder` if ``worker`` never held the job,
+        :class:`~pouw.InvalidTransition` if the job is failed or expired,
+        :class:`~pouw.ProofError` if the proof has the wrong size for this
+        node's proof system, and :class:`ProofRejected` (with the job's status
+        after the rejection was counted) if it does not verify. A valid proof
+        from a worker whose lease lapsed still completes the job
+        (:attr:`~pouw.queue.SubmitResult.LATE_COMPLETED`).
+        """
+        store = self.job_queue
+        rec = store.get(job_id)
+        if worker not in rec.holders:
+            raise NotHolder(f"worker {worker!r} never held job {job_id}")
+        if rec.status in (JobStatus.FAILED, JobStatus.EXPIRED):
+            raise InvalidTransition(f"job {job_id} is {rec.status.value}")
+        size = self.prover.proof_size
+        if size is not None and len(proof) != size:
+            raise ProofError(
+                f"a {self.config.zk_mode.value} proof is {size} bytes, got {len(proof)}"
+            )
+        t0 = time.perf_counter()
+        ok = self.prover.verify_job(rec.job, proof)
+        verify_s = time.perf_counter() - t0
+        if not ok:
+            status = store.reject_proof(job_id, worker, f"proof from {worker} did not verify")
+            raise ProofRejected(status, verify_s)
+        with store.batch():
+            result = store.complete_by(job_id, worker, proof)
+            done = result in (SubmitResult.COMPLETED, SubmitResult.LATE_COMPLETED)
+            if done:
+                self.ledger_store.attach_proof(job_id, proof)
+        if done:
+            self._attach_in_memory(job_id, proof)
+        return ProofAccepted(result, verify_s, rec.started_at_ms)
+
     # -- internals -------------------------------------------------------
 
     def _prove_inline_from_queue(self) -> None:
@@ -317,12 +425,10 @@ class NodeContext:
             self.proofs_verified += 1
 
     def _attach_proof(self, job_id: str, proof: bytes) -> None:
-        self.ledger.attach_proof(job_id, proof)
+        # a local worker's proof (called inside the store's batch with its completion)
+        self.ledger_store.attach_proof(job_id, proof)
+        self._attach_in_memory(job_id, proof)
 
-
-def run_timed(ctx: NodeContext) -> float:
-    """Process all waiting intents and wait for local provers; return seconds taken."""
-    t0 = time.perf_counter()
-    ctx.process_all()
-    ctx.wait_for_local_jobs()
-    return time.perf_counter() - t0
+    def _attach_in_memory(self, job_id: str, proof: bytes) -> None:
+        with contextlib.suppress(JobNotFound):  # a job this node's ledger does not list
+            self.ledger.attach_proof(job_id, proof)

@@ -11,88 +11,72 @@ in-memory ledger, and checks every post-state root against the stored one.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from ..errors import PouwError
-from ..job import ProofJob
 from ..store import SqliteJobQueue
 from .config import NodeConfig
-from .executor import ExecutionResult, Executor
+from .executor import Executor
 from .intents import Intent, Transfer
-from .ledger import Ledger, LedgerEntry
+from .ledger import Ledger
+from .ledger_store import LedgerStore, SqliteLedgerStore
 from .state import AccountState
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["open_store", "record_entry", "replay_ledger"]
+__all__ = ["open_store", "replay_ledger", "waiting_intents"]
 
 
-def open_store(config: NodeConfig) -> SqliteJobQueue:
-    """The configured SQLite store (``config.store_path`` must be set)."""
+def open_store(config: NodeConfig) -> tuple[SqliteJobQueue, SqliteLedgerStore]:
+    """The configured SQLite job store and the ledger's tables in the same file
+    (``config.store_path`` must be set)."""
     assert config.store_path is not None
-    return SqliteJobQueue(
+    store = SqliteJobQueue(
         config.store_path,
         capacity=config.queue_capacity,
         retention=config.queue_retention,
         max_attempts=config.max_attempts,
         synchronous=config.store_synchronous,
     )
-
-
-def record_entry(
-    store: SqliteJobQueue,
-    ledger: Ledger,
-    intent: Intent,
-    result: ExecutionResult,
-    job: ProofJob | None,
-    zk_mode: str,
-    proof: bytes | None = None,
-) -> LedgerEntry:
-    """Write the entry (and enqueue ``job``) durably, then append it in memory.
-
-    The caller is the node's single pipeline thread, so the height it reads is
-    the height the entry gets.
-    """
-    height = len(ledger)
-    job_ids = [job.job_id] if job is not None else []
-    summary = {
-        "height": height,
-        "intent_id": result.intent_id,
-        "status": result.status.value,
-        "fee_charged": result.gas_summary.fee_charged,
-        "post_root": result.post_root.hex(),
-        "job_ids": job_ids,
-    }
-    store.append_ledger_entry(
-        height,
-        result.intent_id,
-        json.dumps(intent.to_dict()),
-        json.dumps(summary),
-        zk_mode,
-        job,
-        proof,
-    )
-    return ledger.append(result, job_ids, zk_mode=zk_mode, proof=proof)
+    try:
+        return store, SqliteLedgerStore(store)
+    except BaseException:
+        store.close()
+        raise
 
 
 def replay_ledger(
-    store: SqliteJobQueue, executor: Executor, state: AccountState, ledger: Ledger
+    ledger_store: LedgerStore, executor: Executor, state: AccountState, ledger: Ledger
 ) -> int:
     """Rebuild ``state`` and ``ledger`` from the stored entries; returns how many.
 
     Raises :class:`~pouw.PouwError` if a replayed post-state root differs from
-    the stored one (a database from another genesis or another config).
+    the stored one (a database from another genesis or another config), or if
+    a stored entry is not one this node wrote.
     """
-    rows = store.ledger_rows()
+    rows = ledger_store.rows()
     for row in rows:
-        intent = Transfer.from_dict(json.loads(row["intent"]))
+        height = row["height"]
+        try:
+            intent = Transfer.from_dict(json.loads(row["intent"]))
+            stored_root = json.loads(row["entry"])["post_root"]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise PouwError(
+                f"the stored ledger entry at height {height} is damaged: {exc}"
+            ) from None
         result, _trace = executor.execute_intent_with_trace(intent, state)
-        stored_root = json.loads(row["entry"])["post_root"]
         if result.post_root.hex() != stored_root:
             raise PouwError(
-                f"{store.path}: replaying the ledger diverged at height {row['height']} "
+                f"replaying the ledger diverged at height {height} "
                 "(a database made with another genesis state?)"
             )
         ledger.append(result, row["job_ids"], zk_mode=row["zk_mode"], proof=row["proof"])
     return len(rows)
+
+
+def waiting_intents(ledger_store: LedgerStore) -> list[Intent]:
+    """The intents accepted before a stop and not yet executed, in order."""
+    out: list[Intent] = []
+    for i, d in enumerate(ledger_store.waiting()):
+        try:
+            out.append(Transfer.from_dict(d))
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            raise PouwError(f"accepted intent {i} in the store is damaged: {exc}") from None
+    return out

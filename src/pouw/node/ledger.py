@@ -83,6 +83,16 @@ class Ledger:
                 self._by_job[job_id] = entry
             return entry
 
+    def discard_last(self, entry: LedgerEntry) -> None:
+        """Take back ``entry``, the last one appended, whose store write was refused."""
+        with self._lock:
+            if not self._entries or self._entries[-1] is not entry:
+                raise ValueError(f"entry {entry.height} is not the last entry")
+            self._entries.pop()
+            for job_id in entry.meta.job_ids:
+                if self._by_job.get(job_id) is entry:
+                    del self._by_job[job_id]
+
     def attach_proof(self, job_id: str, proof: bytes) -> LedgerEntry:
         """Record the proof of ``job_id`` on the entry that lists it."""
         with self._lock:

@@ -30,6 +30,9 @@ class Prover(Protocol):
     """
 
     zk_mode: ZkMode
+    #: the size of every proof this prover makes, when it is fixed (``None``: it
+    #: varies); a node refuses a submitted proof of another size before verifying
+    proof_size: int | None
 
     def prove(
         self,
@@ -70,6 +73,8 @@ class JobProofs:
     """``prove_job``/``verify_job`` for a prover that implements ``prove`` and
     ``verify``: a job is proven as its trace bound to its tier and id, the same
     for every proof system."""
+
+    proof_size: int | None = None
 
     def prove(
         self,

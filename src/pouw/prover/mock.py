@@ -85,6 +85,8 @@ class MockProver(JobProofs):
     several worker threads prove in parallel.
     """
 
+    proof_size = PROOF_SIZE
+
     zk_mode = ZkMode.MOCK
 
     def prove(

@@ -10,6 +10,7 @@ conformance tests (the backends of ``tests/queue_backends.py``, run by
 from __future__ import annotations
 
 import enum
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Protocol, runtime_checkable
 
@@ -131,6 +132,10 @@ class JobRecord:
     def job_id(self) -> str:
         return self.job.job_id
 
+    @property
+    def deadline_ms(self) -> int:
+        return self.job.deadline_ms
+
     def snapshot(self) -> JobRecord:
         copy = JobRecord.__new__(JobRecord)
         for name in JobRecord.__slots__:
@@ -203,6 +208,22 @@ class JobStore(Protocol):
     """
 
     max_attempts: int
+    #: most live (pending or in-progress) jobs; ``enqueue`` beyond it raises QueueFull
+    capacity: int
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Operations inside run as one unit of durability (one transaction over a
+        database; nothing to group in memory). Layers above that share the
+        store's file (the node's ledger) write inside it too."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the store's resources; the store is unusable afterwards."""
+        ...
+
+    def quarantine(self, job_id: str, reason: str) -> None:
+        """Make a damaged job a dead letter (FAILED with ``reason``), from any status."""
+        ...
 
     def enqueue(self, job: ProofJob) -> None: ...
 

@@ -10,24 +10,41 @@ Paged reads (``list_jobs``, ``dead_letters``) answer from ordered
 per-(status, tier) indexes (:mod:`pouw.queue.memory_index`) in O(log n +
 limit), never a scan of every record: every status change goes through
 :meth:`JobQueue._move`, which notes the record for the index.
+
+What an operation does to a job is decided by the one lifecycle
+(:func:`pouw.queue.lifecycle.step`); this class only finds records, saves the
+step into them and keeps its counters, order and indexes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from ..errors import DuplicateJob, InvalidTransition, QueueFull
+from ..errors import DuplicateJob, QueueFull
 from ..job import ProofJob, now_ms
-from ..status import JobStatus, JobTier, check_transition
-from .base import (
-    WORKER_COUNTERS,
-    JobRecord,
-    JobUnavailable,
-    LeaseLost,
-    NotHolder,
-    SubmitResult,
+from ..status import JobStatus, JobTier
+from .base import WORKER_COUNTERS, JobRecord, SubmitResult
+from .lifecycle import (
+    Begin,
+    Claim,
+    Complete,
+    Event,
+    Expire,
+    Fail,
+    Heartbeat,
+    Lapse,
+    MarkFailed,
+    Quarantine,
+    Reject,
+    Release,
+    Submit,
+    check_lease,
+    is_overdue,
+    may_claim,
+    step,
 )
 from .memory_index import DIRTY_MAX, StatusIndex
 from .memory_queries import MemoryQueries
@@ -36,8 +53,6 @@ __all__ = ["JobQueue"]
 
 _PENDING = JobStatus.PENDING
 _IN_PROGRESS = JobStatus.IN_PROGRESS
-_COMPLETED = JobStatus.COMPLETED
-_FAILED = JobStatus.FAILED
 _EXPIRED = JobStatus.EXPIRED
 
 
@@ -107,6 +122,14 @@ class JobQueue(MemoryQueries):
         self._index = StatusIndex()  # per (status, tier) seq order, for list_jobs
         self._dirty = self._index.dirty  # the same dict: one attribute load per move
 
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """A group of operations (the protocol's transaction): each already takes
+        effect alone in memory, so there is nothing to group."""
+        return contextlib.nullcontext()
+
+    def close(self) -> None:
+        """Nothing to let go of (the protocol's close)."""
+
     # -- producer side ---------------------------------------------------
 
     def enqueue(self, job: ProofJob) -> None:
@@ -161,7 +184,7 @@ class JobQueue(MemoryQueries):
                 if rec is None or rec.status is not _PENDING or job_id in self._reserved:
                     continue  # claimed directly, expired or finished since it was queued
                 if rec.job.deadline_ms < now:
-                    self._move(rec, _EXPIRED, now)
+                    self._apply(rec, Expire(), now)
                     continue
                 self._reserved[job_id] = now
                 return rec.job
@@ -171,31 +194,18 @@ class JobQueue(MemoryQueries):
         """Pending -> in progress, held by ``worker_id``."""
         now = self._clock()
         with self._lock:
-            rec = self._record(job_id)
-            if rec.status is _PENDING and rec.job.deadline_ms < now:
-                self._move(rec, _EXPIRED, now)
-                raise InvalidTransition(f"job {job_id} expired at {rec.job.deadline_ms}")
-            check_transition(job_id, rec.status, _IN_PROGRESS)
-            self._start(rec, worker_id, now, lease_ms=None)
-            rec.error = None
+            self._apply(self._record(job_id), Begin(worker_id), now)
 
     def mark_completed(self, job_id: str, proof: bytes) -> None:
         """In progress -> completed; the proof stays retrievable by :meth:`get`."""
-        if not isinstance(proof, (bytes, bytearray, memoryview)):
-            raise TypeError("proof must be bytes")
+        proof = _proof_bytes(proof)
         with self._lock:
-            rec = self._record(job_id)
-            check_transition(job_id, rec.status, _COMPLETED)
-            rec.proof = bytes(proof)
-            self._move(rec, _COMPLETED, self._clock())
+            self._apply(self._record(job_id), Complete(proof), self._clock())
 
     def mark_failed(self, job_id: str, error: str) -> None:
         """In progress -> failed, keeping the error text."""
         with self._lock:
-            rec = self._record(job_id)
-            check_transition(job_id, rec.status, _FAILED)
-            rec.error = str(error)
-            self._move(rec, _FAILED, self._clock())
+            self._apply(self._record(job_id), MarkFailed(str(error)), self._clock())
 
     def release(self, job_id: str, error: str | None = None) -> None:
         """In progress -> pending (a worker gave the job back or lost it).
@@ -203,39 +213,30 @@ class JobQueue(MemoryQueries):
         The attempt stays counted; the job goes to the back of the queue.
         """
         with self._lock:
-            rec = self._record(job_id)
-            check_transition(job_id, rec.status, _PENDING)
-            self._move(rec, _PENDING, self._clock())
-            rec.worker_id = None
-            rec.error = error
-            self._order.append(job_id)
+            self._apply(self._record(job_id), Release(error), self._clock())
+
+    def quarantine(self, job_id: str, reason: str) -> None:
+        """Make a damaged job a dead letter (FAILED with ``reason``), whatever its status."""
+        with self._lock:
+            self._apply(self._record(job_id), Quarantine(str(reason)), self._clock())
 
     # -- leases ------------------------------------------------------------
 
     def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord:
         """Pending -> in progress held by ``worker_id`` until ``now + lease_ms``."""
-        _check_lease(lease_ms)
+        check_lease(lease_ms)
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
             rec = self._record(job_id)
-            if rec.status is _PENDING and rec.job.deadline_ms < now:
-                self._move(rec, _EXPIRED, now)
-            if rec.status is not _PENDING:
-                raise JobUnavailable(f"job {job_id} is {rec.status.value}, not pending")
-            if rec.avoid_worker == worker_id and now < rec.avoid_until_ms:
-                raise JobUnavailable(
-                    f"job {job_id} failed on {worker_id}; kept for other workers "
-                    f"until {rec.avoid_until_ms}"
-                )
-            self._start(rec, worker_id, now, lease_ms)
+            self._apply(rec, Claim(worker_id, lease_ms), now)
             return rec.snapshot()
 
     def claim_next(
         self, worker_id: str, lease_ms: int, tier: JobTier | None = None
     ) -> JobRecord | None:
         """Claim the oldest pending job this worker may take (of ``tier``, if given)."""
-        _check_lease(lease_ms)
+        check_lease(lease_ms)
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
@@ -250,10 +251,10 @@ class JobQueue(MemoryQueries):
                 if rec is None or rec.status is not _PENDING or job_id in self._reserved:
                     continue
                 if rec.job.deadline_ms < now:
-                    self._move(rec, _EXPIRED, now)
+                    self._apply(rec, Expire(), now)
                     continue
-                if (tier is not None and rec.job.tier is not tier) or (
-                    rec.avoid_worker == worker_id and now < rec.avoid_until_ms
+                if (tier is not None and rec.job.tier is not tier) or not may_claim(
+                    rec, worker_id, now
                 ):
                     aside.append(job_id)
                     continue
@@ -262,68 +263,38 @@ class JobQueue(MemoryQueries):
             order.extendleft(reversed(aside))
             if found is None:
                 return None
-            self._start(found, worker_id, now, lease_ms)
+            self._apply(found, Claim(worker_id, lease_ms), now)
             return found.snapshot()
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
         """Extend the worker's lease to ``now + lease_ms``; returns the new expiry."""
-        _check_lease(lease_ms)
+        check_lease(lease_ms)
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
-            rec = self._held(job_id, worker_id)
-            rec.lease_expires_at_ms = now + lease_ms
-            rec.lease_ms = lease_ms
-            self._leases[job_id] = rec.lease_expires_at_ms
-            return rec.lease_expires_at_ms
+            return int(self._apply(self._record(job_id), Heartbeat(worker_id, lease_ms), now))  # type: ignore[call-overload]
 
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         """The holder gives the job back with ``error``: PENDING, or FAILED at max_attempts."""
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
-            rec = self._held(job_id, worker_id)
-            self._count(worker_id, "failed")
-            return self._give_back(rec, str(error), now)
+            return self._apply(self._record(job_id), Fail(worker_id, str(error)), now)  # type: ignore[return-value]
 
     def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult:
         """Record a verified proof from ``worker_id`` (see the protocol for the cases)."""
-        if not isinstance(proof, (bytes, bytearray, memoryview)):
-            raise TypeError("proof must be bytes")
-        proof = bytes(proof)
+        proof = _proof_bytes(proof)
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
-            rec = self._record(job_id)
-            if worker_id not in rec.holders:
-                raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
-            if rec.status is _COMPLETED:
-                same = rec.proof == proof and rec.worker_id == worker_id
-                return SubmitResult.DUPLICATE if same else SubmitResult.ALREADY_COMPLETED
-            if not rec.status.is_final and rec.job.deadline_ms < now:
-                self._move(rec, _EXPIRED, now)
-            holder = rec.status is _IN_PROGRESS and rec.worker_id == worker_id
-            check_transition(job_id, rec.status, _COMPLETED, late_proof=True)
-            self._leases.pop(job_id, None)
-            rec.proof = proof
-            rec.worker_id = worker_id
-            rec.lease_expires_at_ms = None
-            self._move(rec, _COMPLETED, now)
-            self._count(worker_id, "completed")
-            return SubmitResult.COMPLETED if holder else SubmitResult.LATE_COMPLETED
+            return self._apply(self._record(job_id), Submit(worker_id, proof), now)  # type: ignore[return-value]
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         """Count a bad proof against ``worker_id``; if it holds the job, give it back."""
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
-            rec = self._record(job_id)
-            if worker_id not in rec.holders:
-                raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
-            self._count(worker_id, "rejected")
-            if rec.status is _IN_PROGRESS and rec.worker_id == worker_id:
-                return self._give_back(rec, str(error), now)
-            return rec.status
+            return self._apply(self._record(job_id), Reject(worker_id, str(error)), now)  # type: ignore[return-value]
 
     def lapse_leases(self) -> int:
         """End every lapsed lease now; returns how many."""
@@ -339,20 +310,38 @@ class JobQueue(MemoryQueries):
             self._return_stale_reservations(now)
             self._lapse_due(now)
             for rec in list(self._records.values()):
-                if rec.status in (_PENDING, _IN_PROGRESS) and rec.job.deadline_ms < now:
-                    self._move(rec, _EXPIRED, now)
+                if is_overdue(rec, now):
+                    self._apply(rec, Expire(), now)
                     expired += 1
         return expired
 
     # -- internals (lock held) ------------------------------------------
 
-    def _held(self, job_id: str, worker_id: str) -> JobRecord:
-        rec = self._record(job_id)
-        if rec.status is _IN_PROGRESS and rec.worker_id == worker_id:
-            return rec
-        if worker_id in rec.holders:
-            raise LeaseLost(f"worker {worker_id!r} no longer holds job {job_id}")
-        raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
+    def _apply(self, rec: JobRecord, event: Event, now: int) -> object:
+        """Run the lifecycle rule for ``event`` and save its step into ``rec``."""
+        s = step(rec, event, now, max_attempts=self.max_attempts)
+        for name, value in s.changes.items():
+            setattr(rec, name, value)
+        job_id = rec.job.job_id
+        if s.holder is not None:
+            rec.holders.add(s.holder)
+        for worker, what in s.counts:
+            self._count(worker, what)
+        if s.moved:
+            self._move(rec, s.new)
+            if s.new is not _PENDING:
+                self._reserved.pop(job_id, None)
+        if s.new is _IN_PROGRESS and rec.lease_expires_at_ms is not None:
+            self._leases[job_id] = rec.lease_expires_at_ms
+        else:
+            self._leases.pop(job_id, None)
+        if s.requeue:
+            self._order.append(job_id)
+        elif s.new is _IN_PROGRESS and len(self._order) > 2 * self._counts[_PENDING] + 1024:
+            self._compact_order()
+        if s.raise_after is not None:
+            raise s.raise_after
+        return s.result
 
     def _count(self, worker_id: str, what: str) -> None:
         c = self._workers.get(worker_id)
@@ -360,56 +349,17 @@ class JobQueue(MemoryQueries):
             c = self._workers[worker_id] = dict.fromkeys(WORKER_COUNTERS, 0)
         c[what] += 1
 
-    def _start(self, rec: JobRecord, worker_id: str, now: int, lease_ms: int | None) -> None:
-        """Pending -> in progress for ``worker_id``: one attempt more; with a
-        lease when ``lease_ms`` is given (claims), without (``mark_in_progress``)."""
-        job_id = rec.job.job_id
-        self._reserved.pop(job_id, None)
-        self._move(rec, _IN_PROGRESS, now)
-        if len(self._order) > 2 * self._counts[_PENDING] + 1024:
-            self._compact_order()
-        rec.worker_id = worker_id
-        rec.attempts += 1
-        rec.started_at_ms = now
-        rec.holders.add(worker_id)
-        if lease_ms is not None:
-            rec.lease_ms = lease_ms
-            rec.lease_expires_at_ms = now + lease_ms
-            self._leases[job_id] = rec.lease_expires_at_ms
-        self._count(worker_id, "claimed")
-
-    def _give_back(self, rec: JobRecord, error: str, now: int) -> JobStatus:
-        # a failed or lapsed lease: pending again (others first) or, at the
-        # last attempt, failed for good with the error kept
-        job_id = rec.job.job_id
-        self._leases.pop(job_id, None)
-        rec.error = error
-        rec.lease_expires_at_ms = None
-        if rec.attempts >= self.max_attempts:
-            self._move(rec, _FAILED, now)
-            return _FAILED
-        rec.avoid_worker = rec.worker_id
-        rec.avoid_until_ms = now + max(rec.lease_ms, 1)
-        rec.worker_id = None
-        self._move(rec, _PENDING, now)
-        self._order.append(job_id)
-        return _PENDING
-
     def _lapse_due(self, now: int) -> int:
         if not self._leases:
             return 0
         due = [j for j, until in self._leases.items() if until < now]
         for job_id in due:
-            rec = self._records[job_id]
-            if rec.job.deadline_ms < now:
-                self._leases.pop(job_id, None)
-                self._move(rec, _EXPIRED, now)
-                continue
-            self._count(rec.worker_id or "", "lapsed")
-            self._give_back(rec, f"lease lapsed on worker {rec.worker_id}", now)
+            self._apply(self._records[job_id], Lapse(), now)
         return len(due)
 
-    def _move(self, rec: JobRecord, new: JobStatus, now: int) -> None:
+    def _move(self, rec: JobRecord, new: JobStatus) -> None:
+        # counters, the paged-read index and retention; the record's own fields
+        # were set by the lifecycle step
         old = rec.status
         counts = self._counts
         counts[old] -= 1
@@ -418,16 +368,9 @@ class JobQueue(MemoryQueries):
         tier_counts[old] -= 1
         tier_counts[new] += 1
         rec.status = new
-        dirty = self._dirty
-        dirty[rec.seq] = rec
-        if len(dirty) >= DIRTY_MAX:
-            self._index.flush()
-        if old is _IN_PROGRESS:
-            self._leases.pop(rec.job.job_id, None)
-        if new.is_final:
+        self._touch(rec)
+        if new.is_final and not old.is_final:
             self._live -= 1
-            rec.finished_at_ms = now
-            self._reserved.pop(rec.job.job_id, None)
             self._retire(rec.job.job_id)
 
     def _retire(self, job_id: str) -> None:
@@ -473,6 +416,7 @@ class JobQueue(MemoryQueries):
         self._next_sweep_ms = now + max(1, self.reservation_timeout_ms // 4)
 
 
-def _check_lease(lease_ms: object) -> None:
-    if not isinstance(lease_ms, int) or isinstance(lease_ms, bool) or not 1 <= lease_ms <= 1 << 40:
-        raise ValueError(f"lease_ms must be a positive integer, got {lease_ms!r}")
+def _proof_bytes(proof: object) -> bytes:
+    if not isinstance(proof, (bytes, bytearray, memoryview)):
+        raise TypeError("proof must be bytes")
+    return bytes(proof)

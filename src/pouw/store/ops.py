@@ -9,17 +9,48 @@ the same transaction.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import JobNotFound
-from ..queue.base import JobRecord, LeaseLost, NotHolder
+from ..queue.base import JobRecord
+from ..queue.lifecycle import Event, Expire, Lapse, Step, step
 from ..status import JobStatus, JobTier
 from .schema import JOB_COLUMNS, record_from_row
 
-__all__ = ["SqliteOps"]
+__all__ = ["SqliteOps", "LifeRow", "outcome"]
 
-_P, _IP, _C, _F, _E = (s.value for s in JobStatus)
-_FINAL = (_C, _F, _E)
+#: The columns :class:`LifeRow` is read from, in its field order (after job_id).
+_LIFE_COLUMNS = (
+    "status, deadline_ms, worker_id, attempts, lease_ms, avoid_worker, avoid_until_ms, proof, tier"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LifeRow:
+    """One job's lifecycle columns (a :class:`~pouw.queue.lifecycle.Life`)."""
+
+    job_id: str
+    status: JobStatus
+    deadline_ms: int
+    worker_id: str | None
+    attempts: int
+    lease_ms: int
+    avoid_worker: str | None
+    avoid_until_ms: int
+    proof: bytes | None
+    tier: str
+    holders: frozenset[str]
+
+
+def outcome(s: Step) -> object:
+    """A saved step's result, or its deferred refusal (after the commit)."""
+    if s.raise_after is not None:
+        raise s.raise_after
+    return s.result
+
+
+_P, _IP = JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value
 _RETURNING = sqlite3.sqlite_version_info >= (3, 35)  # UPDATE ... RETURNING
 _NO_LEASE = 1 << 62
 
@@ -82,29 +113,50 @@ class SqliteOps:
             (worker_id, what),
         )
 
-    def _move(
-        self, db: sqlite3.Connection, job_id: str, tier: str, old: str, new: str, now: int
-    ) -> None:
-        # both counters in one statement (every (status, tier) row exists from the start)
-        db.execute(
-            "UPDATE counters SET n = n + (CASE status WHEN ? THEN -1 ELSE 1 END) "
-            "WHERE tier = ? AND status IN (?, ?)",
-            (old, tier, old, new),
+    def _life(self, db: sqlite3.Connection, job_id: str) -> LifeRow:
+        """The lifecycle fields of one job, for :func:`~pouw.queue.lifecycle.step`."""
+        row = db.execute(f"SELECT {_LIFE_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(f"no job {job_id!r}")
+        holders = frozenset(
+            w for (w,) in db.execute("SELECT worker_id FROM holders WHERE job_id = ?", (job_id,))
         )
-        if new in _FINAL:
+        return LifeRow(job_id, JobStatus(row[0]), *row[1:], holders=holders)
+
+    def _apply(self, db: sqlite3.Connection, job_id: str, event: Event, now: int) -> Step:
+        """Run the lifecycle rule for ``event`` on ``job_id`` and save its step.
+
+        The caller raises ``step.raise_after`` once its transaction is committed
+        (:func:`outcome`), so that a state change that comes with a refusal stands.
+        """
+        row = self._life(db, job_id)
+        s = step(row, event, now, max_attempts=self.max_attempts)
+        sets = dict(s.changes)
+        if s.moved:
+            sets["status"] = s.new.value
+            if s.new is not JobStatus.PENDING:
+                sets["reserved_at_ms"] = None
+            # both counters in one statement (every (status, tier) row exists from the start)
             db.execute(
-                "UPDATE jobs SET status = ?, finished_at_ms = ?, reserved_at_ms = NULL, "
-                "lease_expires_at_ms = NULL WHERE job_id = ?",
-                (new, now, job_id),
+                "UPDATE counters SET n = n + (CASE status WHEN ? THEN -1 ELSE 1 END) "
+                "WHERE tier = ? AND status IN (?, ?)",
+                (s.old.value, row.tier, s.old.value, s.new.value),
             )
+        if s.requeue:
+            sets["qpos"] = self._next(db, "qpos")
+        if sets:
+            columns = ", ".join(f"{name} = ?" for name in sets)
+            db.execute(f"UPDATE jobs SET {columns} WHERE job_id = ?", (*sets.values(), job_id))
+        if s.finished:
             self._retire(db, job_id)
-        elif old == _IP:
-            db.execute(
-                "UPDATE jobs SET status = ?, lease_expires_at_ms = NULL WHERE job_id = ?",
-                (new, job_id),
-            )
-        else:
-            db.execute("UPDATE jobs SET status = ? WHERE job_id = ?", (new, job_id))
+        if s.holder is not None:
+            db.execute("INSERT OR IGNORE INTO holders VALUES (?, ?)", (job_id, s.holder))
+        for worker, what in s.counts:
+            self._count(db, worker, what)
+        until = sets.get("lease_expires_at_ms")
+        if isinstance(until, int):
+            self._lease_hint = min(self._lease_hint, until)
+        return s
 
     def _retire(self, db: sqlite3.Connection, job_id: str) -> None:
         seq = self._next(db, "finish_seq")
@@ -144,100 +196,20 @@ class SqliteOps:
             if row is None:
                 return None
             if row[7] < now:  # deadline_ms
-                self._move(db, row[1], row[2], _P, _E, now)
+                self._apply(db, row[1], Expire(), now)
                 continue
             return tuple(row)
-
-    def _start(
-        self,
-        db: sqlite3.Connection,
-        job_id: str,
-        tier: str,
-        worker_id: str,
-        lease_until: int | None,
-        lease_ms: int,
-        now: int,
-    ) -> None:
-        self._move(db, job_id, tier, _P, _IP, now)
-        db.execute(
-            "UPDATE jobs SET worker_id = ?, attempts = attempts + 1, started_at_ms = ?, "
-            "error = NULL, reserved_at_ms = NULL, lease_expires_at_ms = ?, lease_ms = ? "
-            "WHERE job_id = ?",
-            (worker_id, now, lease_until, lease_ms, job_id),
-        )
-        db.execute("INSERT OR IGNORE INTO holders VALUES (?, ?)", (job_id, worker_id))
-        if lease_until is not None:
-            self._lease_hint = min(self._lease_hint, lease_until)
-            self._count(db, worker_id, "claimed")
-
-    def _complete(
-        self,
-        db: sqlite3.Connection,
-        job_id: str,
-        tier: str,
-        old: str,
-        proof: bytes,
-        worker_id: str | None,
-        now: int,
-    ) -> None:
-        if worker_id is None:
-            db.execute("UPDATE jobs SET proof = ? WHERE job_id = ?", (proof, job_id))
-        else:
-            db.execute(
-                "UPDATE jobs SET proof = ?, worker_id = ? WHERE job_id = ?",
-                (proof, worker_id, job_id),
-            )
-        db.execute(
-            "UPDATE ledger SET proof = ? WHERE height = "
-            "(SELECT height FROM ledger_jobs WHERE job_id = ?)",
-            (proof, job_id),
-        )
-        self._move(db, job_id, tier, old, _C, now)
-
-    def _require_held_once(self, db: sqlite3.Connection, job_id: str, worker_id: str) -> None:
-        if not db.execute(
-            "SELECT 1 FROM holders WHERE job_id = ? AND worker_id = ?", (job_id, worker_id)
-        ).fetchone():
-            raise NotHolder(f"worker {worker_id!r} never held job {job_id}")
-
-    def _held(self, db: sqlite3.Connection, job_id: str, worker_id: str) -> None:
-        status, _, _ = self._head(db, job_id)
-        (holder,) = db.execute("SELECT worker_id FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-        if status == _IP and holder == worker_id:
-            return
-        self._require_held_once(db, job_id, worker_id)
-        raise LeaseLost(f"worker {worker_id!r} no longer holds job {job_id}")
-
-    def _give_back(self, db: sqlite3.Connection, job_id: str, error: str, now: int) -> JobStatus:
-        tier, attempts, worker, lease_ms = db.execute(
-            "SELECT tier, attempts, worker_id, lease_ms FROM jobs WHERE job_id = ?", (job_id,)
-        ).fetchone()
-        db.execute("UPDATE jobs SET error = ? WHERE job_id = ?", (error, job_id))
-        if attempts >= self.max_attempts:
-            self._move(db, job_id, tier, _IP, _F, now)
-            return JobStatus.FAILED
-        self._move(db, job_id, tier, _IP, _P, now)
-        db.execute(
-            "UPDATE jobs SET avoid_worker = ?, avoid_until_ms = ?, worker_id = NULL, qpos = ? "
-            "WHERE job_id = ?",
-            (worker, now + max(lease_ms, 1), self._next(db, "qpos"), job_id),
-        )
-        return JobStatus.PENDING
 
     def _lapse_due(self, db: sqlite3.Connection, now: int) -> int:
         if now <= self._lease_hint:
             return 0
         rows = db.execute(
-            "SELECT job_id, tier, worker_id, deadline_ms FROM jobs "
+            "SELECT job_id FROM jobs "
             "WHERE lease_expires_at_ms IS NOT NULL AND lease_expires_at_ms < ? AND status = ?",
             (now, _IP),
         ).fetchall()
-        for job_id, tier, worker, deadline in rows:
-            if deadline < now:
-                self._move(db, job_id, tier, _IP, _E, now)
-                continue
-            self._count(db, worker or "", "lapsed")
-            self._give_back(db, job_id, f"lease lapsed on worker {worker}", now)
+        for (job_id,) in rows:
+            self._apply(db, job_id, Lapse(), now)
         (first,) = db.execute(
             "SELECT MIN(lease_expires_at_ms) FROM jobs WHERE lease_expires_at_ms IS NOT NULL "
             "AND status = ?",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any
 
 from ..job import ProofJob
 from ..queue.base import WORKER_COUNTERS, JobRecord, QueueStats
@@ -116,30 +115,6 @@ class SqliteQueries(SqliteOps):
             return bool(
                 self._db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             )
-
-    def ledger_rows(self) -> list[dict[str, Any]]:
-        """Every ledger entry, by height: intent and entry JSON, zk_mode, proof, job ids."""
-        with self._lock:
-            jobs: dict[int, list[str]] = {}
-            for job_id, height in self._db.execute(
-                "SELECT job_id, height FROM ledger_jobs ORDER BY height, job_id"
-            ):
-                jobs.setdefault(height, []).append(job_id)
-            rows = self._db.execute(
-                "SELECT height, intent_id, intent, entry, zk_mode, proof FROM ledger ORDER BY height"
-            ).fetchall()
-        return [
-            {
-                "height": h,
-                "intent_id": iid,
-                "intent": intent,
-                "entry": entry,
-                "zk_mode": zk,
-                "proof": proof,
-                "job_ids": jobs.get(h, []),
-            }
-            for h, iid, intent, entry, zk, proof in rows
-        ]
 
 
 def _stats(c: dict[JobStatus, int]) -> QueueStats:

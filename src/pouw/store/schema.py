@@ -10,10 +10,11 @@ counters and its ledger entry:
 * ``counters`` -- exact counts per (status, tier), kept in the transaction of
   each move, so stats survive the retention limit and a crash;
 * ``workers`` -- per-worker counters (claimed, completed, failed, rejected, lapsed);
-* ``meta`` -- the next ``qpos`` and ``finish_seq``;
-* ``ledger`` and ``ledger_jobs`` -- the node's ledger: each entry's intent (to
-  replay the state on restart), its JSON summary and its proof, and the ids of
-  the jobs that cover it.
+* ``meta`` -- the next ``qpos`` and ``finish_seq``.
+
+Layers above may keep their own tables in the same file and transaction
+(:meth:`SqliteJobQueue.transaction`): the node keeps its ledger there
+(:mod:`pouw.node.ledger_store`); this module does not know their schema.
 
 ``fee_budget`` is stored as text: it is a u64 and SQLite integers are signed.
 """
@@ -70,17 +71,6 @@ CREATE TABLE IF NOT EXISTS workers (
     PRIMARY KEY (worker_id, what)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger (
-    height INTEGER PRIMARY KEY,
-    intent_id TEXT NOT NULL,
-    intent TEXT NOT NULL,
-    entry TEXT NOT NULL,
-    zk_mode TEXT NOT NULL,
-    proof BLOB
-);
-CREATE TABLE IF NOT EXISTS ledger_jobs (
-    job_id TEXT PRIMARY KEY, height INTEGER NOT NULL REFERENCES ledger (height)
-) WITHOUT ROWID;
 """
 
 #: Columns read into a record, in this order.

@@ -22,15 +22,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import DuplicateJob, InvalidTransition, QueueFull
+from ..errors import DuplicateJob, QueueFull
 from ..job import ProofJob, now_ms
-from ..queue.base import (
-    JobRecord,
-    JobUnavailable,
-    SubmitResult,
+from ..queue.base import JobRecord, SubmitResult
+from ..queue.lifecycle import (
+    Begin,
+    Claim,
+    Complete,
+    Expire,
+    Fail,
+    Heartbeat,
+    MarkFailed,
+    Orphaned,
+    Quarantine,
+    Reject,
+    Release,
+    Submit,
+    check_lease,
 )
-from ..status import JobStatus, JobTier, check_transition
+from ..status import JobStatus, JobTier
 from .filelock import lock_store
+from .ops import outcome
 from .queries import SqliteQueries
 from .schema import DDL, job_values, record_from_row
 
@@ -99,7 +111,7 @@ class SqliteJobQueue(SqliteQueries):
             # no lease can lapse before this instant (a lower bound: saves a query per op);
             # reset to 0 by a rollback, since a rolled-back scan may have moved it
             self._lease_hint = 0
-            self._batch_depth = 0
+            self._depth = 0  # open transaction levels (see transaction())
             self._recover()
         except BaseException:
             if self._file_lock is not None:
@@ -116,29 +128,36 @@ class SqliteJobQueue(SqliteQueries):
     # -- transactions --------------------------------------------------------
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        # one operation: its own transaction, or a savepoint inside a batch
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing unit on the store's connection, under its lock.
+
+        At the outermost level it is a ``BEGIN IMMEDIATE`` transaction; inside
+        another (a :meth:`batch`, or an operation of a layer above that shares
+        the store's connection, such as the node's ledger) it is a savepoint,
+        so the inner unit can fail alone while the outer one goes on. Each
+        store operation runs in one.
+        """
         with self._lock:
             db = self._db
-            if self._batch_depth:
-                db.execute("SAVEPOINT op")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK TO op")
-                    db.execute("RELEASE op")
-                    self._lease_hint = 0
-                    raise
-                db.execute("RELEASE op")
-                return
-            db.execute("BEGIN IMMEDIATE")
+            depth = self._depth
+            db.execute(f"SAVEPOINT s{depth}" if depth else "BEGIN IMMEDIATE")
+            self._depth = depth + 1
             try:
                 yield db
             except BaseException:
-                db.execute("ROLLBACK")
+                self._depth = depth
+                if depth:
+                    db.execute(f"ROLLBACK TO s{depth}")
+                    db.execute(f"RELEASE s{depth}")
+                else:
+                    db.execute("ROLLBACK")
+                # a rolled-back lease scan may have moved the hint
                 self._lease_hint = 0
                 raise
-            db.execute("COMMIT")
+            self._depth = depth
+            db.execute(f"RELEASE s{depth}" if depth else "COMMIT")
+
+    _tx = transaction
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -149,25 +168,8 @@ class SqliteJobQueue(SqliteQueries):
         batch to end, so keep batches short (the node uses a few hundred
         intents). A batch that raises is rolled back whole.
         """
-        with self._lock:
-            if self._batch_depth:
-                self._batch_depth += 1
-                try:
-                    yield
-                finally:
-                    self._batch_depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._batch_depth = 1
-            try:
-                yield
-            except BaseException:
-                self._batch_depth = 0
-                self._db.execute("ROLLBACK")
-                self._lease_hint = 0
-                raise
-            self._batch_depth = 0
-            self._db.execute("COMMIT")
+        with self.transaction():
+            yield
 
     def _recover(self) -> None:
         now = self._clock()
@@ -178,7 +180,7 @@ class SqliteJobQueue(SqliteQueries):
                 (_IP,),
             ).fetchall()
             for (job_id,) in rows:
-                self._give_back(db, job_id, "the node stopped while its worker proved", now)
+                self._apply(db, job_id, Orphaned("the node stopped while its worker proved"), now)
         self.lapse_leases()
 
     # -- producer side -------------------------------------------------------
@@ -217,137 +219,87 @@ class SqliteJobQueue(SqliteQueries):
 
     def mark_in_progress(self, job_id: str, worker_id: str) -> None:
         now = self._clock()
-        expired_at = None
         with self._tx() as db:
-            status, tier, deadline = self._head(db, job_id)
-            if status == _P and deadline < now:
-                self._move(db, job_id, tier, _P, _E, now)  # the expiry stands
-                expired_at = deadline
-            else:
-                check_transition(job_id, JobStatus(status), JobStatus.IN_PROGRESS)
-                self._start(db, job_id, tier, worker_id, None, 0, now)
-        if expired_at is not None:
-            raise InvalidTransition(f"job {job_id} expired at {expired_at}")
+            s = self._apply(db, job_id, Begin(worker_id), now)
+        outcome(s)
 
     def mark_completed(self, job_id: str, proof: bytes) -> None:
-        if not isinstance(proof, (bytes, bytearray, memoryview)):
-            raise TypeError("proof must be bytes")
+        proof = _proof_bytes(proof)
         with self._tx() as db:
-            status, tier, _ = self._head(db, job_id)
-            check_transition(job_id, JobStatus(status), JobStatus.COMPLETED)
-            self._complete(db, job_id, tier, status, bytes(proof), None, self._clock())
+            s = self._apply(db, job_id, Complete(proof), self._clock())
+        outcome(s)
 
     def mark_failed(self, job_id: str, error: str) -> None:
         with self._tx() as db:
-            status, tier, _ = self._head(db, job_id)
-            check_transition(job_id, JobStatus(status), JobStatus.FAILED)
-            db.execute("UPDATE jobs SET error = ? WHERE job_id = ?", (str(error), job_id))
-            self._move(db, job_id, tier, status, _F, self._clock())
+            s = self._apply(db, job_id, MarkFailed(str(error)), self._clock())
+        outcome(s)
 
     def release(self, job_id: str, error: str | None = None) -> None:
         with self._tx() as db:
-            status, tier, _ = self._head(db, job_id)
-            check_transition(job_id, JobStatus(status), JobStatus.PENDING)
-            self._move(db, job_id, tier, status, _P, self._clock())
-            db.execute(
-                "UPDATE jobs SET worker_id = NULL, error = ?, qpos = ?, "
-                "lease_expires_at_ms = NULL WHERE job_id = ?",
-                (error, self._next(db, "qpos"), job_id),
-            )
+            s = self._apply(db, job_id, Release(error), self._clock())
+        outcome(s)
+
+    def quarantine(self, job_id: str, reason: str) -> None:
+        """Make a damaged job a dead letter (FAILED with ``reason``), whatever its status."""
+        with self._tx() as db:
+            s = self._apply(db, job_id, Quarantine(str(reason)), self._clock())
+        outcome(s)
 
     # -- leases --------------------------------------------------------------
 
     def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord:
-        _check_lease(lease_ms)
+        check_lease(lease_ms)
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            status, tier, deadline = self._head(db, job_id)
-            if status == _P and deadline < now:
-                self._move(db, job_id, tier, _P, _E, now)
-                status = _E
-            if status != _P:
-                raise JobUnavailable(f"job {job_id} is {status}, not pending")
-            avoid, until = db.execute(
-                "SELECT avoid_worker, avoid_until_ms FROM jobs WHERE job_id = ?", (job_id,)
-            ).fetchone()
-            if avoid == worker_id and now < until:
-                raise JobUnavailable(
-                    f"job {job_id} failed on {worker_id}; kept for other workers until {until}"
-                )
-            self._start(db, job_id, tier, worker_id, now + lease_ms, lease_ms, now)
-            return self._get(db, job_id)
+            s = self._apply(db, job_id, Claim(worker_id, lease_ms), now)
+            rec = self._get(db, job_id) if s.raise_after is None else None
+        outcome(s)
+        assert rec is not None
+        return rec
 
     def claim_next(
         self, worker_id: str, lease_ms: int, tier: JobTier | None = None
     ) -> JobRecord | None:
-        _check_lease(lease_ms)
+        check_lease(lease_ms)
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
             row = self._next_pending(db, now, worker_id=worker_id, tier=tier)
             if row is None:
                 return None
-            self._start(db, row[1], row[2], worker_id, now + lease_ms, lease_ms, now)
+            outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
             return self._get(db, row[1])
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
-        _check_lease(lease_ms)
+        check_lease(lease_ms)
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            self._held(db, job_id, worker_id)
-            db.execute(
-                "UPDATE jobs SET lease_expires_at_ms = ?, lease_ms = ? WHERE job_id = ?",
-                (now + lease_ms, lease_ms, job_id),
-            )
-            return now + lease_ms
+            s = self._apply(db, job_id, Heartbeat(worker_id, lease_ms), now)
+        return int(outcome(s))  # type: ignore[call-overload]
 
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            self._held(db, job_id, worker_id)
-            self._count(db, worker_id, "failed")
-            return self._give_back(db, job_id, str(error), now)
+            s = self._apply(db, job_id, Fail(worker_id, str(error)), now)
+        return outcome(s)  # type: ignore[return-value]
 
     def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult:
-        if not isinstance(proof, (bytes, bytearray, memoryview)):
-            raise TypeError("proof must be bytes")
-        proof = bytes(proof)
+        proof = _proof_bytes(proof)
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            status, tier, deadline = self._head(db, job_id)
-            self._require_held_once(db, job_id, worker_id)
-            holder, old_proof = db.execute(
-                "SELECT worker_id, proof FROM jobs WHERE job_id = ?", (job_id,)
-            ).fetchone()
-            if status == _C:
-                same = old_proof == proof and holder == worker_id
-                return SubmitResult.DUPLICATE if same else SubmitResult.ALREADY_COMPLETED
-            if status in (_P, _IP) and deadline < now:
-                self._move(db, job_id, tier, status, _E, now)
-                status = _E
-            check_transition(job_id, JobStatus(status), JobStatus.COMPLETED, late_proof=True)
-            self._complete(db, job_id, tier, status, proof, worker_id, now)
-            self._count(db, worker_id, "completed")
-            own = status == _IP and holder == worker_id
-            return SubmitResult.COMPLETED if own else SubmitResult.LATE_COMPLETED
+            s = self._apply(db, job_id, Submit(worker_id, proof), now)
+        return outcome(s)  # type: ignore[return-value]
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            status, _, _ = self._head(db, job_id)
-            self._require_held_once(db, job_id, worker_id)
-            self._count(db, worker_id, "rejected")
-            (holder,) = db.execute(
-                "SELECT worker_id FROM jobs WHERE job_id = ?", (job_id,)
-            ).fetchone()
-            if status == _IP and holder == worker_id:
-                return self._give_back(db, job_id, str(error), now)
-            return JobStatus(status)
+            s = self._apply(db, job_id, Reject(worker_id, str(error)), now)
+        return outcome(s)  # type: ignore[return-value]
 
     def lapse_leases(self) -> int:
         with self._tx() as db:
@@ -362,40 +314,15 @@ class SqliteJobQueue(SqliteQueries):
             )
             self._lapse_due(db, now)
             rows = db.execute(
-                "SELECT job_id, tier, status FROM jobs WHERE status IN (?, ?) AND deadline_ms < ?",
+                "SELECT job_id FROM jobs WHERE status IN (?, ?) AND deadline_ms < ?",
                 (_P, _IP, now),
             ).fetchall()
-            for job_id, tier, status in rows:
-                self._move(db, job_id, tier, status, _E, now)
+            for (job_id,) in rows:
+                self._apply(db, job_id, Expire(), now)
             return len(rows)
 
-    # -- the ledger, in the same database --------------------------------------
 
-    def append_ledger_entry(
-        self,
-        height: int,
-        intent_id: str,
-        intent: str,
-        entry: str,
-        zk_mode: str,
-        job: ProofJob | None = None,
-        proof: bytes | None = None,
-    ) -> None:
-        """Write a ledger entry, its job id and (enqueue) its job in one transaction."""
-        now = self._clock()
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO ledger (height, intent_id, intent, entry, zk_mode, proof) "
-                "VALUES (?,?,?,?,?,?)",
-                (height, intent_id, intent, entry, zk_mode, proof),
-            )
-            if job is not None:
-                db.execute(
-                    "INSERT INTO ledger_jobs (job_id, height) VALUES (?, ?)", (job.job_id, height)
-                )
-                self._enqueue(db, job, now)
-
-
-def _check_lease(lease_ms: object) -> None:
-    if not isinstance(lease_ms, int) or isinstance(lease_ms, bool) or not 1 <= lease_ms <= 1 << 40:
-        raise ValueError(f"lease_ms must be a positive integer, got {lease_ms!r}")
+def _proof_bytes(proof: object) -> bytes:
+    if not isinstance(proof, (bytes, bytearray, memoryview)):
+        raise TypeError("proof must be bytes")
+    return bytes(proof)
