@@ -57,7 +57,7 @@ COMMAND = "PYTHONPATH=src python benchmarks/groth16_cli_vs_peers.py"
 _BREAKDOWN = """\
 import json, sys, time
 t0 = time.perf_counter()
-import pouw.cli, pouw.zk.cli  # what `pouw groth16` loads
+import pouw.cli, pouw.cli.groth16  # what `pouw groth16` loads
 from pouw.zk.formats import proof_to_json, public_to_json, read_wtns
 from pouw.zk.groth16 import prove
 from pouw.zk.groth16.keyfile import load_zkey_cached
@@ -121,14 +121,8 @@ def run_process(cmd: list[str], env: dict[str, str] | None = None) -> tuple[floa
 
 def pouw_command() -> tuple[list[str], str]:
     """The argv prefix for ``pouw groth16 prove`` and a note on how it is launched:
-    ``python -m pouw`` (what the ``pouw`` script runs) once pouw.cli has the
-    command, else its module ``python -m pouw.zk.cli``."""
-    py = sys.executable
-    probe = [py, "-m", "pouw", "groth16", "--help"]
-    if subprocess.run(probe, capture_output=True).returncode == 0:
-        return [py, "-m", "pouw", "groth16", "prove"], "`python -m pouw groth16 prove`"
-    note = "`python -m pouw.zk.cli groth16 prove` (`groth16` not yet hooked into pouw.cli)"
-    return [py, "-m", "pouw.zk.cli", "groth16", "prove"], note
+    ``python -m pouw``, what the ``pouw`` script runs."""
+    return [sys.executable, "-m", "pouw", "groth16", "prove"], "`python -m pouw groth16 prove`"
 
 
 def snarkjs_verify(snarkjs: str, vkey: Path, public: Path, proof: Path) -> bool:

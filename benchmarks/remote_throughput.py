@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 from pouw.prover import MockProver
-from pouw.server.auth import hash_token
-from pouw.server.client import NodeClient, job_from_claim
+from pouw.remote.auth import hash_token
+from pouw.remote.client import NodeClient, job_from_claim
 
 TOKEN = "pouw_bench-token"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 
 from pouw.node import NodeContext
-from pouw.server import create_app
-from pouw.server.auth import hash_token
-from pouw.server.run import bind_socket
+from pouw.remote.app import create_app
+from pouw.remote.auth import hash_token
+from pouw.remote.serving import bind_socket
 
 TOKENS = {"w1": "pouw_token-of-w1", "w2": "pouw_token-of-w2", "w3": "pouw_token-of-w3"}
 

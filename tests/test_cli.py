@@ -111,7 +111,7 @@ def test_token_new_stores_only_the_hash(tmp_path):
     assert r.stdout.count(token) == 1 and token not in r.stderr
     assert token not in cfg.read_text() and token[5:] not in cfg.read_text()
     from pouw.node import NodeConfig
-    from pouw.server.auth import TokenChecker, hash_token
+    from pouw.remote.auth import TokenChecker, hash_token
 
     conf = NodeConfig.from_toml(cfg)
     assert dict(conf.tokens)["alice"] == hash_token(token)

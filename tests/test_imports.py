@@ -105,12 +105,12 @@ def test_ntt_and_pairing_stay_functions_once_their_modules_load():
 
 def test_pouw_node_builds_no_other_command():
     loaded = _loaded_after("from pouw.cli import _build_parser\n_build_parser(['node', 'x.toml'])")
-    assert not {"pouw.zk", "pouw.zk.cli", "pouw.cli_remote"} & loaded
+    assert not {"pouw.zk", "pouw.cli.groth16", "pouw.cli.remote", "pouw.remote"} & loaded
 
 
 def test_pouw_without_a_command_builds_them_all():
     loaded = _loaded_after("from pouw.cli import _build_parser\n_build_parser([])")
-    assert {"pouw.zk.cli", "pouw.cli_remote"} <= loaded
+    assert {"pouw.cli.groth16", "pouw.cli.remote"} <= loaded
     assert "numpy" not in loaded  # the groth16 parser alone does not need the zk kernels
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from pouw.node import NodeConfig, NodeContext, generate_intents
 from pouw.prover import MockProver
-from pouw.server.openapi import openapi_document
+from pouw.remote.openapi import openapi_document
 from remote_support import LiveServer, auth, config_dict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def claim_next(live, worker="w1", **body):
 
 
 def prove(claimed: dict) -> bytes:
-    from pouw.server.client import job_from_claim
+    from pouw.remote.client import job_from_claim
 
     return MockProver().prove_job(job_from_claim(claimed))
 

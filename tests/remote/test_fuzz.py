@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pouw.node import NodeConfig, NodeContext, generate_intents
-from pouw.server.openapi import openapi_document
+from pouw.remote.openapi import openapi_document
 from remote_support import TOKENS, LiveServer, config_dict
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from pouw.node import NodeConfig, NodeContext, generate_intents
-from pouw.server.bodies import JSON, MAX_NESTING
+from pouw.remote.bodies import JSON, MAX_NESTING
 from pouw.status import JobStatus
 from remote_support import LiveServer, auth, config_dict
 
@@ -269,7 +269,7 @@ def test_a_late_proof_ends_the_other_holders_lease_over_http():
     from pouw import JobQueue
     from pouw.job import now_ms
     from pouw.prover import MockProver
-    from pouw.server.client import job_from_claim
+    from pouw.remote.client import job_from_claim
     from support import FakeClock
 
     clock = FakeClock(now_ms())
@@ -318,8 +318,8 @@ def _reads_app(read_rate=3, worker_rate=3):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from pouw.server import create_app
-    from pouw.server.limits import RateLimiter
+    from pouw.remote.app import create_app
+    from pouw.remote.limits import RateLimiter
 
     cfg = config_dict(5000, read_rate_limit=read_rate, rate_limit=worker_rate)
     ctx = NodeContext.from_config(NodeConfig.from_dict(cfg))
@@ -395,7 +395,7 @@ def test_an_unknown_token_reads_from_the_address_bucket():
 
 
 def test_the_address_table_stays_bounded():
-    from pouw.server.limits import RateLimiter
+    from pouw.remote.limits import RateLimiter
 
     tick = _Tick()
     limiter = RateLimiter(10, clock=tick, max_keys=100)

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from pouw.server.run import bind_socket
-from pouw.server_address import parse_listen
+from pouw.node.config import parse_listen
+from pouw.remote.serving import bind_socket
 
 
 def accepted_nodelay(listener: socket.socket) -> int:

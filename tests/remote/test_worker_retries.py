@@ -7,8 +7,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from pouw.remote_worker import RemoteWorker
-from pouw.server.client import ApiRefused, Unreachable
+from pouw.remote.client import ApiRefused, Unreachable
+from pouw.remote.worker import RemoteWorker
 
 
 class Scripted:
@@ -71,7 +71,7 @@ def test_a_rate_limited_heartbeat_keeps_beating(monkeypatch):
             done.set()
         return beats.heartbeat("j")
 
-    monkeypatch.setattr("pouw.remote_worker.NodeClient", lambda *a, **k: _Beat(answer))
+    monkeypatch.setattr("pouw.remote.worker.NodeClient", lambda *a, **k: _Beat(answer))
     w._heartbeat("j", 150, done)  # a beat every 50 ms until done
     assert beats.calls["heartbeat"] >= 4  # went on after the two 429s
 
@@ -80,7 +80,7 @@ def test_a_lost_lease_stops_the_heartbeat(monkeypatch):
     w = worker()
     beats = Scripted(heartbeat=[ApiRefused(409, "lease_lost", "gone"), {"job_id": "j"}])
     monkeypatch.setattr(
-        "pouw.remote_worker.NodeClient", lambda *a, **k: _Beat(lambda: beats.heartbeat("j"))
+        "pouw.remote.worker.NodeClient", lambda *a, **k: _Beat(lambda: beats.heartbeat("j"))
     )
     w._heartbeat("j", 150, threading.Event())  # returns on its own
     assert beats.calls["heartbeat"] == 1
@@ -103,7 +103,7 @@ def test_a_job_claimed_while_stopping_is_given_back(monkeypatch):
             return {"job_id": "j", "lease_ms": 1000}
 
     c = Client(fail=[{"status": "pending"}])
-    monkeypatch.setattr("pouw.remote_worker.NodeClient", lambda *a, **k: c)
+    monkeypatch.setattr("pouw.remote.worker.NodeClient", lambda *a, **k: c)
     w._slot()
     assert c.calls == {"fail": 1} and w.counts == {"given_back": 1}  # not proven
 
@@ -121,7 +121,7 @@ def test_a_job_claimed_while_running_is_proven(monkeypatch):
             return got
 
     c = Client(fail=[{"status": "pending"}])
-    monkeypatch.setattr("pouw.remote_worker.NodeClient", lambda *a, **k: c)
+    monkeypatch.setattr("pouw.remote.worker.NodeClient", lambda *a, **k: c)
     monkeypatch.setattr(w, "_work", lambda client, claim: proven.append(claim["job_id"]))
     w._slot()
     assert proven == ["j"] and "fail" not in c.calls

@@ -1,5 +1,5 @@
 """``pouw groth16 prove | verify | setup | solidity | calldata`` through
-:func:`pouw.zk.cli.main` (the module the top-level ``pouw`` command hooks in),
+:func:`pouw.cli.groth16.main` (the module the top-level ``pouw`` command hooks in),
 on the snarkjs fixtures of tests/vectors/groth16; the last tests run the real
 ``python -m pouw groth16`` and need pouw.cli to hook this module in."""
 
@@ -16,8 +16,8 @@ import pytest
 
 import pouw
 from groth16_support import VECTORS
+from pouw.cli.groth16 import main
 from pouw.zk import R
-from pouw.zk.cli import main
 from pouw.zk.formats import proof_from_json, read_zkey, vk_from_json, vk_to_json
 from pouw.zk.formats.binfile import read_binfile
 from pouw.zk.groth16 import verify
@@ -154,7 +154,7 @@ def _pouw_hooks_groth16() -> bool:
 
 needs_hook = pytest.mark.skipif(
     not _pouw_hooks_groth16(),
-    reason="pouw.cli does not hook in pouw.zk.cli's 'groth16' command yet",
+    reason="pouw.cli does not hook in the 'groth16' command",
 )
 
 

@@ -64,7 +64,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["NodeConfig"]
+__all__ = ["NodeConfig", "parse_listen"]
 
 _U63 = (1 << 63) - 1
 
@@ -210,9 +210,22 @@ def _synchronous(key: str, value: Any) -> str:
     return str(value)
 
 
-def _listen(key: str, value: Any) -> str:
-    from ..server_address import parse_listen  # shared with the CLI's --listen
+def parse_listen(text: object) -> tuple[str, int]:
+    """``"127.0.0.1:8645"`` -> ``("127.0.0.1", 8645)``; ``[::1]:80`` for IPv6.
 
+    Port 0 asks the system for a free port. Raises ``ValueError`` otherwise.
+    The config's ``server.listen`` and the CLI's ``--listen`` both parse here.
+    """
+    if not isinstance(text, str) or ":" not in text:
+        raise ValueError(f"expected HOST:PORT, got {text!r}")
+    host, _, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not host or not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT with a port in 0..65535, got {text!r}")
+    return host, int(port)
+
+
+def _listen(key: str, value: Any) -> str:
     try:
         parse_listen(value)
     except ValueError as exc:

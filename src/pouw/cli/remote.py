@@ -1,9 +1,9 @@
-"""The remote-mode commands of ``pouw`` (they need only the ``server`` extra).
+"""The remote-mode commands of ``pouw`` (they need the ``server`` extra).
 
 * ``pouw token new --worker ID --config CONFIG`` -- make a worker token, store
   its hash in the config, print the token once, alone on the last line;
 * ``pouw worker --url URL --token TOKEN [--concurrency N] [--exit-when-idle]``
-  -- prove jobs for a node (:class:`~pouw.remote_worker.RemoteWorker`); the
+  -- prove jobs for a node (:class:`~pouw.remote.worker.RemoteWorker`); the
   token may come from ``$POUW_TOKEN`` instead, out of the process list;
 * ``pouw submit --url URL --intents N [--seed S] [--accounts A]`` -- generate
   intents and send them to a node;
@@ -21,24 +21,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
-__all__ = ["register"]
+__all__ = ["add_parser", "TOKEN_ENV"]
 
 _SUBMIT_BATCH = 1000
 TOKEN_ENV = "POUW_TOKEN"  #: where `pouw worker` finds its token without --token
 
 
-def register() -> None:
-    from .cli import register_command
-
-    for name, add in (
-        ("token", _add_token),
-        ("worker", _add_worker),
-        ("submit", _add_submit),
-        ("jobs", _add_jobs),
-    ):
-        register_command(name, add)
+def add_parser(sub: Any, name: str) -> None:
+    """Add the remote command ``name`` (token, worker, submit or jobs) to ``sub``."""
+    _PARSERS[name](sub)
 
 
 def _positive(text: str) -> int:
@@ -99,8 +92,11 @@ def _add_jobs(sub: Any) -> None:
     j.set_defaults(func=_cmd_jobs)
 
 
+_PARSERS = {"token": _add_token, "worker": _add_worker, "submit": _add_submit, "jobs": _add_jobs}
+
+
 def _cmd_token_new(args: argparse.Namespace) -> int:
-    from .server.auth import add_token_to_config, new_token
+    from ..remote.auth import add_token_to_config, new_token
 
     path = Path(args.config)
     if not path.is_file():
@@ -114,7 +110,7 @@ def _cmd_token_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from .remote_worker import RemoteWorker
+    from ..remote.worker import RemoteWorker
 
     if not args.token:
         raise ConfigError(f"pouw worker needs --token TOKEN or ${TOKEN_ENV}")
@@ -136,8 +132,8 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from .node import generate_intents
-    from .server.client import ApiRefused, NodeClient, Unreachable
+    from ..node import generate_intents
+    from ..remote.client import ApiRefused, NodeClient, Unreachable
 
     client = NodeClient(args.url)
     sent = 0
@@ -159,7 +155,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _cmd_jobs(args: argparse.Namespace) -> int:
-    from .server.client import ApiRefused, NodeClient, Unreachable
+    from ..remote.client import ApiRefused, NodeClient, Unreachable
 
     client = NodeClient(args.url)
     try:

@@ -1,7 +1,7 @@
 """Request bodies of the HTTP API: JSON objects, enum filters and proofs, parsed
-into values or refused with a 4xx :class:`~pouw.server.errors.ApiError`.
+into values or refused with a 4xx :class:`~pouw.remote.errors.ApiError`.
 
-Nothing here touches the store; the handlers in :mod:`pouw.server.app` call
+Nothing here touches the store; the handlers in :mod:`pouw.remote.app` call
 these (a big body in a pool thread, off the event loop).
 """
 

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the API, kept here and committed as docs/openapi.json.
 
-``python -m pouw.server.openapi > docs/openapi.json`` regenerates the file;
+``python -m pouw.remote.openapi > docs/openapi.json`` regenerates the file;
 tests check that the served document, this one and the committed file agree.
 """
 

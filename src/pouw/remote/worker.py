@@ -27,8 +27,8 @@ import time
 from collections import Counter
 from typing import Any
 
-from .prover import get_prover
-from .server.client import ApiRefused, NodeClient, Unreachable, job_from_claim
+from ..prover import get_prover
+from .client import ApiRefused, NodeClient, Unreachable, job_from_claim
 
 __all__ = ["RemoteWorker", "DELAY_ENV"]
 

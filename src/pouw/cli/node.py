@@ -1,87 +1,30 @@
-"""The ``pouw`` command line.
-
-``pouw node CONFIG [--intents N] [--seed S] [--workers W] [--json]`` runs a
-node on generated intents as a batch: process them, wait for local provers,
-report, exit. With ``--listen HOST:PORT`` it serves the HTTP API instead
+"""``pouw node CONFIG [--intents N] [--seed S] [--workers W] [--json]``: run a
+node on generated intents as a batch (process them, wait for local provers,
+report, exit). With ``--listen HOST:PORT`` it serves the HTTP API instead
 (``--db PATH`` overrides the config's SQLite file) until SIGINT/SIGTERM.
-The remote commands (``token``, ``worker``, ``submit``, ``jobs``) live in
-:mod:`pouw.cli_remote`; ``groth16`` (``prove``, ``verify``, ``setup``,
-``solidity``, drop-in for snarkjs's argument order) in :mod:`pouw.zk.cli`. User mistakes (a bad config, a missing file) are
-reported on stderr with exit status 2 and no traceback.
 
-Adding a command: write ``add(sub)`` that calls ``sub.add_parser(...)`` and
-sets ``func``, then :func:`register_command` it (see ``COMMANDS``).
+The node stack is imported when the command runs, not when its parser is
+built: ``pouw node --help`` stays light.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-
-from . import __version__
-from .errors import PouwError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
-__all__ = ["main", "register_command", "COMMANDS"]
-
-EXIT_USER_ERROR = 2
-
-#: Subcommand name -> the function that adds its parser to the subparsers.
-COMMANDS: dict[str, Callable[[Any], None]] = {}
+__all__ = ["add_parser"]
 
 
-def register_command(name: str, add: Callable[[Any], None]) -> None:
-    """Add a subcommand: ``add(sub)`` creates its parser and sets ``func``."""
-    COMMANDS[name] = add
-
-
-def _requested(argv: Sequence[str]) -> str | None:
-    """The subcommand ``argv`` names (its first positional), if one is registered."""
-    for arg in argv:
-        if not arg.startswith("-"):
-            return arg if arg in COMMANDS else None
-    return None
-
-
-def _build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The parser; when ``argv`` names a command, with that command's parser only.
-
-    Each command imports its own stack (``groth16`` the zk layer) while its
-    parser is built: parsing ``pouw node ...`` need not pay for the others.
-    Without a known command (``--help``, a typo) every command is added, so the
-    help and the "invalid choice" message list them all; a leading ``--version``
-    needs none."""
-    parser = argparse.ArgumentParser(
-        prog="pouw",
-        description="Proof-of-useful-work job layer: execute intents, turn traces into "
-        "proof jobs, and prove them inline, locally or remotely.",
-    )
-    parser.add_argument("--version", action="version", version=f"pouw {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    if list(argv[:1]) == ["--version"]:
-        return parser  # argparse acts on it first and exits: no command is consulted
-    wanted = _requested(argv)
-    if wanted is None:
-        from . import cli_remote  # registers token, worker, submit, jobs
-
-        cli_remote.register()
-        wanted = _requested(argv)
-    for name, add in COMMANDS.items():
-        if wanted is None or name == wanted:
-            add(sub)
-    return parser
-
-
-def _add_node(sub: Any) -> None:
+def add_parser(sub: Any, name: str = "node") -> None:
+    """Add the ``node`` command to the subparsers ``sub``."""
     node = sub.add_parser(
-        "node",
+        name,
         help="run a node on generated intents and report",
         description="Run the node on N generated intents as a batch run: process them, "
         "wait for local workers, print a summary and exit.",
@@ -162,8 +105,8 @@ def _cmd_node(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from .node import NodeConfig, NodeContext, generate_intents
-    from .status import PoUwMode
+    from ..node import NodeConfig, NodeContext, generate_intents
+    from ..status import PoUwMode
 
     config = NodeConfig.from_toml(args.config)
     if args.workers is not None:
@@ -209,16 +152,16 @@ def _cmd_node(args: argparse.Namespace) -> int:
 
 
 def _serve_node(config: Any, args: argparse.Namespace) -> int:
-    from .errors import ConfigError
-    from .node import NodeContext, generate_intents
-    from .server_address import parse_listen
+    from ..errors import ConfigError
+    from ..node import NodeContext, generate_intents
+    from ..node.config import parse_listen
 
     try:
         host, port = parse_listen(args.listen or config.listen)  # bare --listen: the config's
     except ValueError as exc:
         raise ConfigError(f"--listen: {exc}") from None
     try:
-        from .server import serve
+        from ..remote.serving import serve
     except ImportError as exc:
         raise ConfigError(
             f"--listen needs the server extra (pip install 'pouw[server]'): {exc}"
@@ -257,42 +200,3 @@ def _print_report(r: dict[str, Any]) -> None:
     if "note" in r:
         lines.append(f"note            {r['note']}")
     print("\n".join(lines))
-
-
-register_command("node", _add_node)
-
-
-def _add_groth16(sub: Any) -> None:
-    from .zk.cli import add_parser  # the zk stack loads only when the parser is built
-
-    add_parser(sub)
-
-
-register_command("groth16", _add_groth16)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
-    parser = _build_parser(argv)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USER_ERROR
-    try:
-        return int(args.func(args))
-    except BrokenPipeError:
-        # The reader went away (`pouw jobs | head`): not an error. Point stdout
-        # at /dev/null so the interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except (PouwError, OSError) as exc:
-        print(f"pouw: error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("pouw: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -34,9 +34,10 @@ an input not below r...), printing ``INVALID`` and the reason; 2 for a usage
 error (a missing or malformed key or witness file), with the message on
 stderr and no traceback.
 
-``pouw.cli`` hooks this module in with ``register_command("groth16",
-add_parser)`` (:func:`add_parser` sets ``func`` to :func:`run`); :func:`main`
-runs it alone (``python -m pouw.zk.cli``).
+:mod:`pouw.cli` lists this module as the ``groth16`` command
+(:func:`add_parser` sets ``func`` to :func:`run`); :func:`main` runs it alone
+(``python -m pouw.cli.groth16 groth16 ...``). The zk layer is imported when a
+subcommand runs, not when the parser is built.
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ EXIT_INVALID = 1
 EXIT_USER_ERROR = 2
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any, name: str = "groth16") -> argparse.ArgumentParser:
     """Add the ``groth16`` command (and its subcommands) to ``subparsers``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "groth16",
+        name,
         help="Groth16 proofs over BN254, compatible with snarkjs, circom and Ethereum",
         description="Groth16 over BN254 with snarkjs's files: prove from a .zkey and a "
         "circom .wtns, verify snarkjs JSON, make development keys, export Solidity.",
@@ -159,8 +160,8 @@ def _load_key(path: str, cache: bool = False, cache_dir: str | None = None) -> A
 
     With ``cache`` a .zkey goes through :func:`load_zkey_cached` (validated
     once per distinct content); without, it is validated in full here."""
-    from .formats import read_zkey
-    from .groth16.keyfile import MAGIC, load_proving_key, load_zkey_cached
+    from ..zk.formats import read_zkey
+    from ..zk.groth16.keyfile import MAGIC, load_proving_key, load_zkey_cached
 
     try:
         with open(path, "rb") as f:
@@ -187,8 +188,8 @@ def _write_json(path: str, obj: Any) -> None:
 
 
 def _prove(args: argparse.Namespace) -> int:
-    from .formats import proof_to_json, public_to_json, read_wtns
-    from .groth16 import prove
+    from ..zk.formats import proof_to_json, public_to_json, read_wtns
+    from ..zk.groth16 import prove
 
     pk = _load_key(args.zkey, cache=not args.no_cache, cache_dir=args.cache_dir)
     witness = read_wtns(args.wtns)
@@ -199,8 +200,8 @@ def _prove(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .formats import proof_from_json, public_from_json, vk_from_json
-    from .groth16 import verify
+    from ..zk.formats import proof_from_json, public_from_json, vk_from_json
+    from ..zk.groth16 import verify
 
     vk = vk_from_json(_read_text(args.vk_json))
     public_text, proof_text = _read_text(args.public_json), _read_text(args.proof_json)
@@ -218,9 +219,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from .formats import read_r1cs, vk_to_json
-    from .formats.zkey_writer import write_zkey
-    from .groth16 import setup
+    from ..zk.formats import read_r1cs, vk_to_json
+    from ..zk.formats.zkey_writer import write_zkey
+    from ..zk.groth16 import setup
 
     pk, vk = setup(read_r1cs(args.r1cs))
     write_zkey(args.zkey_out, pk)
@@ -234,7 +235,7 @@ def _setup(args: argparse.Namespace) -> int:
 
 
 def _solidity(args: argparse.Namespace) -> int:
-    from .formats import solidity_verifier, vk_from_json
+    from ..zk.formats import solidity_verifier, vk_from_json
 
     vk = vk_from_json(_read_text(args.vk_json))
     Path(args.out).write_text(solidity_verifier(vk), encoding="utf-8")
@@ -242,7 +243,7 @@ def _solidity(args: argparse.Namespace) -> int:
 
 
 def _calldata(args: argparse.Namespace) -> int:
-    from .formats import proof_from_json, public_from_json, solidity_calldata
+    from ..zk.formats import proof_from_json, public_from_json, solidity_calldata
 
     public = public_from_json(_read_text(args.public_json))
     proof = proof_from_json(_read_text(args.proof_json))
@@ -251,8 +252,8 @@ def _calldata(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .formats import read_zkey
-    from .groth16.keyfile import save_proving_key
+    from ..zk.formats import read_zkey
+    from ..zk.groth16.keyfile import save_proving_key
 
     pk, _ = read_zkey(args.zkey)
     save_proving_key(pk, args.key_out)
@@ -260,7 +261,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _vkey(args: argparse.Namespace) -> int:
-    from .formats import vk_to_json
+    from ..zk.formats import vk_to_json
 
     _write_json(args.vk_json_out, vk_to_json(_load_key(args.key).vk))
     return EXIT_OK
