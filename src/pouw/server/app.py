@@ -1,0 +1,5 @@
+"""Deprecated: moved to :mod:`pouw.remote.app` (this path goes in the next release)."""
+
+from .._moved import alias
+
+alias(__name__, "pouw.remote.app")
