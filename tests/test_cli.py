@@ -183,3 +183,52 @@ def test_a_closed_stdout_is_not_an_error(tmp_path):
     assert b"Broken pipe" not in res.stderr
     ok = subprocess.run(cmd, capture_output=True, env=env, cwd=tmp_path)
     assert ok.returncode == 0 and b"intents" in ok.stdout
+
+
+def test_node_waits_for_its_local_jobs_once(monkeypatch, capsys):
+    # the batch run waited twice (once inside the timing, once after it)
+    from pouw.cli import main
+    from pouw.node import NodeContext
+
+    calls = []
+    real = NodeContext.wait_for_local_jobs
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(NodeContext, "wait_for_local_jobs", counted)
+    assert main(["node", str(CONFIG / "pouw-local.toml"), "--intents", "5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["jobs"]["completed"] == 5 and len(calls) == 1
+
+
+@pytest.mark.parametrize("workers", ["1025", "100000"])
+def test_workers_flag_has_the_bound_of_workers_count(workers):
+    r = pouw_cmd("node", str(CONFIG / "pouw-local.toml"), "--intents", "1", "--workers", workers)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and "--workers" in r.stderr and "1024" in r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'pouw_mode = "local"\n# caf\xe9\n'.encode("latin-1"),
+        'pouw_mode = "local"\n'.encode("utf-16"),  # with its byte order mark
+    ],
+    ids=["latin-1", "utf-16"],
+)
+def test_a_config_that_is_not_utf8_is_a_one_line_error(tmp_path, raw):
+    from pouw import ConfigError
+    from pouw.node import NodeConfig
+
+    cfg = tmp_path / "n.toml"
+    cfg.write_bytes(raw)
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        NodeConfig.from_toml(cfg)
+    for args in (["node", str(cfg)], ["token", "new", "--worker", "a", "--config", str(cfg)]):
+        r = pouw_cmd(*args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, args
+        assert r.stderr.count("\n") == 1 and "not UTF-8" in r.stderr, args
+    assert cfg.read_bytes() == raw  # token new left the file alone

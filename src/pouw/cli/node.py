@@ -109,8 +109,8 @@ def _cmd_node(args: argparse.Namespace) -> int:
     from ..status import PoUwMode
 
     config = NodeConfig.from_toml(args.config)
-    if args.workers is not None:
-        config = dataclasses.replace(config, workers=args.workers)
+    if args.workers is not None:  # the bound of workers.count, not only argparse's sign check
+        config = config.override("workers.count", args.workers, name="--workers")
     if args.db is not None:
         config = dataclasses.replace(config, store_path=Path(args.db))
     if args.listen is not None:
@@ -132,9 +132,8 @@ def _cmd_node(args: argparse.Namespace) -> int:
         progress = _Progress(n, sys.stderr)
         t0 = time.perf_counter()
         ctx.process_all(progress=progress)
-        ctx.wait_for_local_jobs()
+        ctx.wait_for_local_jobs()  # the elapsed time includes proving
         elapsed = time.perf_counter() - t0
-        ctx.wait_for_local_jobs()
         report = ctx.summary(elapsed)  # before close: a durable store closes with the node
     finally:
         ctx.close()

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,10 @@ class NodeConfig:
             raise ConfigError(f"config file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:  # tomllib decodes the whole file before parsing
+            raise ConfigError(
+                f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); TOML files are UTF-8"
+            ) from None
         return cls.from_dict(data, source=path)
 
     @classmethod
@@ -128,6 +132,18 @@ class NodeConfig:
         if store_path is not None and source is not None and not store_path.is_absolute():
             values["store_path"] = Path(source).parent / store_path
         config = cls(**values, source=source)
+        config._check_consistency()
+        return config
+
+    def override(self, key: str, value: Any, *, name: str | None = None) -> NodeConfig:
+        """This config with ``key`` (a dotted TOML key) set to ``value``, checked as
+        the file's value would be; an error names ``name`` (a command-line flag,
+        say) instead of the key."""
+        entry = _SCHEMA.get(key)
+        if entry is None:
+            raise ConfigError(f"{key}: unknown key")
+        field_name, parse = entry
+        config = replace(self, **{field_name: parse(name or key, value)})
         config._check_consistency()
         return config
 

@@ -68,7 +68,7 @@ def add_token_to_config(config_path: Path, worker: str, token: str) -> None:
     if not _WORKER_ID.fullmatch(worker):
         raise ConfigError(f"--worker: a worker id is 1-64 of [A-Za-z0-9_.-], got {worker!r}")
     NodeConfig.from_toml(config_path)  # refuse to edit a file that is already broken
-    text = config_path.read_text()
+    text = config_path.read_text(encoding="utf-8")  # TOML is UTF-8, whatever the locale
     line = f'{worker} = "{hash_token(token)}"'
     match = _SECTION.search(text)
     if match is None:
@@ -83,6 +83,6 @@ def add_token_to_config(config_path: Path, worker: str, token: str) -> None:
             text[:start] + body + ("\n" if nxt and not body.endswith("\n\n") else "") + text[end:]
         )
     tmp = config_path.with_suffix(config_path.suffix + ".tmp")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(config_path)
     NodeConfig.from_toml(config_path)
