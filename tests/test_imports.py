@@ -61,6 +61,13 @@ def test_using_a_pouw_zk_name_loads_its_module():
     assert "pouw.zk.pairing" not in loaded  # only what that name needs
 
 
+@pytest.mark.parametrize("module", ["points", "msm", "curve_encoding"])
+def test_the_modules_behind_pouw_zk_curve_do_not_import_it(module):
+    # pouw.zk.curve re-exports from these: importing it back would be a cycle
+    loaded = _loaded_after(f"import pouw.zk.{module}")
+    assert f"pouw.zk.{module}" in loaded and "pouw.zk.curve" not in loaded
+
+
 def test_formats_load_only_the_reader_asked_for():
     loaded = _loaded_after("from pouw.zk.formats import read_wtns")
     assert "pouw.zk.formats.wtns" in loaded

@@ -124,6 +124,31 @@ def test_zk_contract_names():
     assert pairing_check([]) is True
 
 
+def test_curve_offers_its_names_from_the_modules_that_define_them():
+    """``pouw.zk.curve`` is the face of the curve: the point classes (``points``),
+    the MSMs (``msm``) and the encodings (``curve_encoding``) are the same objects
+    under their old path, and no name it offered before the split is lost."""
+    from pouw.zk import curve, curve_encoding, field, msm, points
+
+    encodings = [
+        f"{op}_{g}{c}"
+        for op in ("encode", "decode")
+        for g in ("g1", "g2")
+        for c in ("", "_compressed")
+    ]
+    assert set(curve.__all__) == {
+        *("PointArray", "G1Array", "G2Array", "G1_GENERATOR", "G2_GENERATOR"),
+        *("g1_add", "g1_neg", "g1_mul", "g1_is_on_curve"),
+        *("g2_add", "g2_neg", "g2_mul", "g2_is_on_curve", "g2_is_in_subgroup"),
+        *encodings,
+        *("g1_msm", "g2_msm", "G1MSMContext", "G2MSMContext", "MSMContext", "msm_window"),
+    }
+    for module in (points, msm, curve_encoding):
+        for name in module.__all__:  # points': the tuple types and scalars_to_limbs too
+            assert getattr(curve, name) is getattr(module, name), name
+    assert (curve.Q, curve.R) == (field.Q, field.R)  # importable from curve before the split
+
+
 def test_groth16_contract_names():
     """The names issue 4 promises, with the parameters callers rely on."""
     import inspect

@@ -32,8 +32,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CurveError
-from .curve import G1Array, G1Point, G2Array, G2Point
 from .field import Q
+from .points import G1Array, G1Point, G2Array, G2Point
 
 __all__ = [
     "encode_g1",

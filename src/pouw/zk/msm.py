@@ -28,22 +28,19 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from .._native import missing_extension
-from . import curve as _curve  # attributes read at call time: curve.py re-exports these names
 from .field import FrArray
+from .points import G1Array, G1Point, G2Array, G2Point, PointArray, scalars_to_limbs
 
 try:
     from .._native import msm as _m
 except ImportError as exc:  # pragma: no cover - a broken build
     raise missing_extension("msm", exc) from exc
-
-if TYPE_CHECKING:
-    from .curve import G1Point, G2Point, PointArray
 
 __all__ = [
     "g1_msm",
@@ -79,7 +76,7 @@ def resolve_threads(threads: int | None) -> int:
 def _points(cls: type[PointArray], points: Any) -> PointArray:
     if isinstance(points, cls):
         return points
-    if isinstance(points, _curve.PointArray):
+    if isinstance(points, PointArray):
         raise TypeError(
             f"expected a {cls.__name__} or a list of tuples, got {type(points).__name__}"
         )
@@ -94,7 +91,7 @@ def _scalars(scalars: Any) -> tuple[_Limbs, bool]:
         raise TypeError(
             f"scalars must be an FrArray or a list of ints, got {type(scalars).__name__}"
         )
-    return _curve.scalars_to_limbs(scalars), False
+    return scalars_to_limbs(scalars), False
 
 
 def _msm(cls: type[PointArray], points: Any, scalars: Any, threads: int | None) -> Any:
@@ -112,12 +109,12 @@ def g1_msm(points: Any, scalars: Scalars, threads: int | None = None) -> G1Point
 
     Raises ValueError when the lengths differ, CurveError for invalid tuples.
     """
-    return _msm(_curve.G1Array, points, scalars, threads)
+    return _msm(G1Array, points, scalars, threads)
 
 
 def g2_msm(points: Any, scalars: Scalars, threads: int | None = None) -> G2Point:
     """``sum_i [scalars[i]] points[i]`` in G2, as ``((x_c0, x_c1), (y_c0, y_c1))`` or ``None``."""
-    return _msm(_curve.G2Array, points, scalars, threads)
+    return _msm(G2Array, points, scalars, threads)
 
 
 class MSMContext:
@@ -131,7 +128,7 @@ class MSMContext:
     ``threads`` threads (None: all cores): about 254 doublings per point.
     """
 
-    _array: ClassVar[str]
+    _array: ClassVar[type[PointArray]]  # the class of the points (G1Array or G2Array)
     window: int
     _n: int
     _table: _Limbs
@@ -143,7 +140,7 @@ class MSMContext:
         max_table_bytes: int = DEFAULT_TABLE_BYTES,
         threads: int | None = None,
     ) -> None:
-        cls = getattr(_curve, self._array)
+        cls = self._array
         pts = _points(cls, points)
         n = len(pts)
         row = pts._limbs.shape[1] * 8
@@ -157,7 +154,6 @@ class MSMContext:
             raise ValueError(f"window must be an int in [1, {_m.MAX_WINDOW}], got {window!r}")
         self.window = window
         self._n = n
-        self._cls = cls
         self._table = np.empty((n * _m.windows(window), pts._limbs.shape[1]), dtype=np.uint64)
         _m.fixed_base_table(cls._group, self._table, pts._limbs, window, resolve_threads(threads))
 
@@ -188,9 +184,9 @@ class MSMContext:
         limbs, mont = _scalars(scalars)
         if limbs.shape[0] != self._n:
             raise ValueError(f"length mismatch: {self._n} points, {limbs.shape[0]} scalars")
-        out = self._cls._empty(1)
+        out = self._array._empty(1)
         _m.fixed_base_msm(
-            self._cls._group,
+            self._array._group,
             out._limbs,
             self._table,
             limbs,
@@ -207,10 +203,10 @@ class MSMContext:
 class G1MSMContext(MSMContext):
     """Fixed G1 bases: ``G1MSMContext(points).msm(scalars, threads=None) -> (x, y) | None``."""
 
-    _array = "G1Array"
+    _array = G1Array
 
 
 class G2MSMContext(MSMContext):
     """Fixed G2 bases: ``G2MSMContext(points).msm(scalars, threads=None)`` -> a G2 tuple or ``None``."""
 
-    _array = "G2Array"
+    _array = G2Array

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from .._native import missing_extension
-from .curve import G1Array, G1Point, G2Array, G2Point
 from .field import Q
+from .points import G1Array, G1Point, G2Array, G2Point
 
 try:
     from .._native import field as _f

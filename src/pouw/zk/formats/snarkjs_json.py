@@ -37,9 +37,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...errors import CurveError, ProofError
-from ..curve import G1Array, G2Array
 from ..field import FrArray, Q, R
 from ..groth16.keys import G1Point, G2Point, Proof, VerifyingKey
+from ..points import G1Array, G2Array
 
 __all__ = [
     "proof_to_json",

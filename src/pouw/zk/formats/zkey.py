@@ -35,9 +35,9 @@ import numpy as np
 
 from ..._native import curve as _c
 from ...errors import CurveError, ProofError
-from ..curve import G1Array, G2Array, PointArray
 from ..field import FrArray, Q, R
 from ..groth16.keys import ProvingKey, VerifyingKey
+from ..points import G1Array, G2Array, PointArray
 from ..r1cs import SparseMatrix
 from .binfile import BinFile, Cursor, read_binfile
 

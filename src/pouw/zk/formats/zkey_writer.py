@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..curve import G1Array, G2Array
 from ..field import FrArray, Q, R
 from ..groth16.keys import ProvingKey
+from ..points import G1Array, G2Array
 from ..r1cs import SparseMatrix
 
 __all__ = ["write_zkey", "zkey_bytes"]

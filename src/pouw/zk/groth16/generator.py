@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..curve import G1_GENERATOR, G2_GENERATOR, G1Array, G2Array, PointArray
 from ..field import FrArray, R
+from ..points import G1_GENERATOR, G2_GENERATOR, G1Array, G2Array, PointArray
 from ..r1cs import R1CS
 from .keys import ProvingKey, VerifyingKey
 from .qap import coset_generator, domain_size_for, transpose_matvec, with_public_rows

@@ -41,8 +41,8 @@ import blake3
 import numpy as np
 
 from ...errors import ProofError
-from ..curve import G1Array, G2Array
 from ..field import FrArray
+from ..points import G1Array, G2Array
 from ..r1cs import SparseMatrix
 from .keys import ProvingKey, VerifyingKey
 from .tables import DEFAULT_TABLE_BUDGET, context_from_table, msm_tables, precompute_msm_tables

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..curve import G1Array, G2Array
+from ..points import G1Array, G2Array
 from ..r1cs import SparseMatrix
 
 __all__ = ["G1Point", "G2Point", "VerifyingKey", "Proof", "ProvingKey"]

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..._native import msm as _m
-from ..curve import G1Array, G2Array, PointArray
 from ..msm import G1MSMContext, G2MSMContext, MSMContext, msm_window
+from ..points import G1Array, G2Array, PointArray
 from .keys import ProvingKey
 
 __all__ = [
@@ -95,5 +95,5 @@ def context_from_table(name: str, table: np.ndarray, window: int, n: int) -> MSM
         raise ValueError(f"the MSM table of {name} does not fit {n} points with window {window}")
     ctx: Any = object.__new__(ctx_cls)
     # The attributes MSMContext.__init__ sets (pouw.zk.msm), without rebuilding the table.
-    ctx.window, ctx._n, ctx._cls, ctx._table = window, n, pt_cls, table
+    ctx.window, ctx._n, ctx._table = window, n, table
     return ctx
