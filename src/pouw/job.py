@@ -129,6 +129,7 @@ class ProofJob:
         deadline_ms: int,
         trace_data: bytes,
         job_id: str | None = None,
+        check_trace: bool = True,
     ) -> None:
         tier = _tier(tier)
         expected = compute_job_id(trace_hash, tier, intent_id, fee_budget)
@@ -137,7 +138,9 @@ class ProofJob:
         if deadline_ms < created_at_ms:
             raise ValueError("deadline_ms is before created_at_ms")
         trace_data = bytes(trace_data)
-        if blake3(trace_data).hexdigest() != trace_hash:
+        # check_trace=False defers the trace check to get_trace(), which decodes
+        # and hashes the bytes anyway before anyone proves them (a store's reads)
+        if check_trace and blake3(trace_data).hexdigest() != trace_hash:
             raise ValueError("trace_data does not hash to trace_hash")
         self.job_id = expected
         self.tier = tier

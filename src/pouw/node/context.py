@@ -167,6 +167,11 @@ class NodeContext:
                     self._known.add(intent.intent_id)
                     self._intents.append(intent)
 
+    def waiting(self) -> list[Intent]:
+        """The accepted intents not yet executed, oldest first (a copy)."""
+        with self._lock:
+            return list(self._intents)
+
     @property
     def waiting_intents(self) -> int:
         return len(self._intents)

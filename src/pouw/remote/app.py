@@ -33,9 +33,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..errors import InvalidTransition, JobNotFound, PouwError
+from ..errors import InvalidTransition, JobNotFound, PouwError, ProofError
 from ..node import NodeContext, Transfer
-from ..queue import JobUnavailable, LeaseLost, NotHolder
+from ..node.proofs import ProofRejected
+from ..queue import JobUnavailable, LeaseLost, NotHolder, SubmitResult
 from ..queue.base import JobRecord
 from ..status import JobStatus, JobTier
 from .auth import TokenChecker
@@ -289,38 +290,24 @@ class _Api:
         ctype, raw = await self.body(request, (OCTETS, JSON))
         job_id = self.job_id(request)
         proof = proof_from(ctype, raw)
-        rec: JobRecord = await self.call(self.store.get, job_id)
-        if worker not in rec.holders:
-            raise ApiError(403, "not_holder", f"worker {worker!r} never held job {job_id}")
-        if rec.status in (JobStatus.FAILED, JobStatus.EXPIRED):
-            raise ApiError(409, "not_in_progress", f"job {job_id} is {rec.status.value}")
-        shape = _expected_size(self.ctx)
-        if shape is not None and len(proof) != shape:
-            raise ApiError(
-                400, "bad_proof_shape", f"a {self.zk_mode} proof is {shape} bytes, got {len(proof)}"
-            )
-        t0 = time.perf_counter()
-        ok = await run_in_threadpool(self.ctx.prover.verify_job, rec.job, proof)
-        self.metrics.verified(time.perf_counter() - t0)
-        if not ok:
-            status = await self.call(
-                self.store.reject_proof, job_id, worker, f"proof from {worker} did not verify"
-            )
+        # the node verifies, completes and attaches the proof; this layer only maps
+        # its answer to HTTP
+        try:
+            accepted = await self.call(self.ctx.accept_proof, job_id, worker, proof)
+        except ProofRejected as exc:
+            self.metrics.verified(exc.verify_s)
             self.metrics.submitted("rejected")
             raise ApiError(
-                422,
-                "proof_rejected",
-                "the proof does not verify for this job's trace",
-                job_status=status.value,
-            )
-        result = await self.call(self.store.complete_by, job_id, worker, proof)
-        self.metrics.submitted(result.value)
-        if result.value in ("completed", "late_completed"):
-            with contextlib.suppress(JobNotFound):  # a job the ledger does not list
-                self.ctx.ledger.attach_proof(job_id, proof)
-            if rec.started_at_ms is not None:
-                self.metrics.proven(max(0, int(time.time() * 1000) - rec.started_at_ms))
-        return JSONResponse({"job_id": job_id, "result": result.value})
+                422, "proof_rejected", str(exc), job_status=exc.job_status.value
+            ) from None
+        except ProofError as exc:  # the wrong size for this node's proof system
+            raise ApiError(400, "bad_proof_shape", str(exc)) from None
+        self.metrics.verified(accepted.verify_s)
+        self.metrics.submitted(accepted.result.value)
+        done = accepted.result in (SubmitResult.COMPLETED, SubmitResult.LATE_COMPLETED)
+        if done and accepted.started_at_ms is not None:
+            self.metrics.proven(max(0, int(time.time() * 1000) - accepted.started_at_ms))
+        return JSONResponse({"job_id": job_id, "result": accepted.result.value})
 
     # -- intake and operations -------------------------------------------------
 
@@ -333,7 +320,8 @@ class _Api:
             )
         # validating up to MAX_INTENTS transfers takes a while: off the event loop
         n = await run_in_threadpool(self.take_intents, items)
-        return JSONResponse({"accepted": n}, status_code=202)
+        # intents the node already holds are taken once: a retry is harmless
+        return JSONResponse({"accepted": n, "duplicates": len(items) - n}, status_code=202)
 
     def take_intents(self, items: list[Any]) -> int:
         """Validate every intent, then queue them all (or none)."""
@@ -368,12 +356,6 @@ class _Api:
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_document())
-
-
-def _expected_size(ctx: NodeContext) -> int | None:
-    from ..prover.mock import PROOF_SIZE, MockProver
-
-    return PROOF_SIZE if isinstance(ctx.prover, MockProver) else None
 
 
 def _guard(

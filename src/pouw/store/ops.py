@@ -8,15 +8,18 @@ the same transaction.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import JobNotFound
+from ..job import ProofJob
 from ..queue.base import JobRecord
-from ..queue.lifecycle import Event, Expire, Lapse, Step, step
+from ..queue.lifecycle import Event, Expire, Lapse, Quarantine, Step, step
 from ..status import JobStatus, JobTier
-from .schema import JOB_COLUMNS, record_from_row
+from .schema import JOB_COLUMNS, DamagedJob, job_from_row, record_from_row
 
 __all__ = ["SqliteOps", "LifeRow", "outcome"]
 
@@ -51,6 +54,10 @@ def outcome(s: Step) -> object:
 
 
 _P, _IP = JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value
+_log = logging.getLogger("pouw.store")
+#: Jobs kept checked in memory per store (their traces are small: ~100 kB in all
+#: for typical transfer traces at this size)
+JOB_CACHE = 4096
 _RETURNING = sqlite3.sqlite_version_info >= (3, 35)  # UPDATE ... RETURNING
 _NO_LEASE = 1 << 62
 
@@ -62,6 +69,7 @@ class SqliteOps:
     max_attempts: int
     reservation_timeout_ms: int
     _lease_hint: int
+    _jobs: OrderedDict[str, ProofJob]  #: checked jobs by id, least recently used first
 
     def _head(self, db: sqlite3.Connection, job_id: str) -> tuple[str, str, int]:
         row = db.execute(
@@ -78,7 +86,40 @@ class SqliteOps:
         holders = {
             w for (w,) in db.execute("SELECT worker_id FROM holders WHERE job_id = ?", (job_id,))
         }
-        return record_from_row(row, holders)
+        return record_from_row(row, holders, self._jobs.get(job_id))
+
+    # -- jobs this process has checked ---------------------------------------------
+    #
+    # A job's bytes are hashed once per process: when this process wrote them
+    # (enqueue: the job made from the trace in memory, which carries its decoded
+    # trace too) or when it first hands them out (a claim). Later reads of the
+    # same job reuse that object, so a remote job costs no BLAKE3 pass in the
+    # node after it was made; a row damaged on disk is found at its first claim.
+
+    def _remember(self, job: ProofJob) -> None:
+        jobs = self._jobs
+        jobs[job.job_id] = job
+        if len(jobs) > JOB_CACHE:
+            jobs.popitem(last=False)
+
+    def _checked_job(
+        self, db: sqlite3.Connection, row: tuple[Any, ...], now: int
+    ) -> ProofJob | None:
+        """The row's job with its trace hash checked, or ``None`` when the row is
+        damaged: then it is quarantined (a dead letter with the reason)."""
+        job_id = row[1]
+        job = self._jobs.get(job_id)
+        if job is not None:
+            self._jobs.move_to_end(job_id)
+            return job
+        try:
+            job = job_from_row(row, check_trace=True)
+        except DamagedJob as exc:
+            _log.warning("quarantined %s", exc)
+            self._apply(db, job_id, Quarantine(exc.reason), now)
+            return None
+        self._remember(job)
+        return job
 
     def _live(self, db: sqlite3.Connection) -> int:
         (n,) = db.execute(
@@ -198,6 +239,8 @@ class SqliteOps:
             if row[7] < now:  # deadline_ms
                 self._apply(db, row[1], Expire(), now)
                 continue
+            if self._checked_job(db, row, now) is None:
+                continue  # damaged: quarantined, and the next one is served
             return tuple(row)
 
     def _lapse_due(self, db: sqlite3.Connection, now: int) -> int:

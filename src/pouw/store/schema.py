@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import PouwError
 from ..job import ProofJob
 from ..queue.base import JobRecord
 from ..status import JobStatus
@@ -95,24 +96,53 @@ def job_values(job: ProofJob) -> tuple[Any, ...]:
     )
 
 
-def record_from_row(row: tuple[Any, ...], holders: set[str] | None = None) -> JobRecord:
+class DamagedJob(PouwError):
+    """A ``jobs`` row that is not a job this store wrote (its fields no longer give
+    its id, or its trace bytes no longer hash to its trace hash)."""
+
+    def __init__(self, job_id: str, reason: str) -> None:
+        super().__init__(f"job {job_id} is damaged in the store: {reason}")
+        self.job_id = job_id
+        self.reason = reason
+
+
+def job_from_row(row: tuple[Any, ...], *, check_trace: bool) -> ProofJob:
+    """The job of one ``jobs`` row (:data:`JOB_COLUMNS`), rebuilt with its checks:
+    its id always; its trace hash with ``check_trace`` (otherwise when the trace
+    is decoded). Raises :class:`DamagedJob` for a row altered on disk."""
+    (_seq, job_id, tier, intent_id, trace_hash, fee, created, deadline, data) = row[:9]
+    try:
+        return ProofJob(
+            tier=tier,
+            intent_id=intent_id,
+            trace_hash=trace_hash,
+            fee_budget=int(fee),
+            created_at_ms=created,
+            deadline_ms=deadline,
+            trace_data=data,
+            job_id=job_id,
+            check_trace=check_trace,
+        )
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DamagedJob(str(job_id), str(exc)) from None
+
+
+def record_from_row(
+    row: tuple[Any, ...], holders: set[str] | None = None, job: ProofJob | None = None
+) -> JobRecord:
     """A :class:`JobRecord` snapshot of one ``jobs`` row (:data:`JOB_COLUMNS`).
 
-    The job is rebuilt with its checks (id and trace hash): a row altered on
-    disk raises ``ValueError`` rather than handing out a job that lies.
+    ``job`` is the row's job when the caller has it already (checked); otherwise
+    it is rebuilt with its id checked and its trace checked when decoded
+    (:func:`job_from_row`). A status that is not a status raises :class:`DamagedJob`.
     """
-    (seq, job_id, tier, intent_id, trace_hash, fee, created, deadline, data, status) = row[:10]
-    job = ProofJob(
-        tier=tier,
-        intent_id=intent_id,
-        trace_hash=trace_hash,
-        fee_budget=int(fee),
-        created_at_ms=created,
-        deadline_ms=deadline,
-        trace_data=data,
-        job_id=job_id,
-    )
-    rec = JobRecord(job, JobStatus(status), row[14])
+    if job is None:
+        job = job_from_row(row, check_trace=False)
+    try:
+        status = JobStatus(row[9])
+    except ValueError:
+        raise DamagedJob(job.job_id, f"unknown status {row[9]!r}") from None
+    rec = JobRecord(job, status, row[14])
     (
         rec.worker_id,
         rec.proof,
@@ -126,6 +156,6 @@ def record_from_row(row: tuple[Any, ...], holders: set[str] | None = None) -> Jo
         rec.avoid_worker,
         rec.avoid_until_ms,
     ) = row[10:]
-    rec.seq = seq
+    rec.seq = row[0]
     rec.holders = holders if holders is not None else set()
     return rec

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import DuplicateJob, QueueFull
+from ..errors import DuplicateJob, JobNotFound, QueueFull
 from ..job import ProofJob, now_ms
-from ..queue.base import JobRecord, SubmitResult
+from ..queue.base import JobRecord, JobUnavailable, SubmitResult
 from ..queue.lifecycle import (
     Begin,
     Claim,
@@ -42,9 +43,10 @@ from ..queue.lifecycle import (
 )
 from ..status import JobStatus, JobTier
 from .filelock import lock_store
+from .integrity import StoreDamaged, prepare
 from .ops import outcome
 from .queries import SqliteQueries
-from .schema import DDL, job_values, record_from_row
+from .schema import JOB_COLUMNS, job_values
 
 __all__ = ["SqliteJobQueue"]
 
@@ -99,19 +101,26 @@ class SqliteJobQueue(SqliteQueries):
         self._file_lock = lock_store(self.path)
         try:
             db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={_SYNC[synchronous]}")
-            db.execute("PRAGMA busy_timeout=5000")
-            db.executescript(DDL)
-            db.executemany(
-                "INSERT OR IGNORE INTO counters (status, tier, n) VALUES (?, ?, 0)",
-                [(st.value, t.value) for st in JobStatus for t in JobTier],
-            )
+            try:
+                db.execute("PRAGMA busy_timeout=5000")
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(f"PRAGMA synchronous={_SYNC[synchronous]}")
+            except sqlite3.Error as exc:
+                db.close()
+                raise StoreDamaged(
+                    f"{self.path}: not a pouw job store, or damaged ({exc})"
+                ) from None
+            try:
+                prepare(db, self.path)
+            except BaseException:
+                db.close()
+                raise
             self._db = db
             # no lease can lapse before this instant (a lower bound: saves a query per op);
             # reset to 0 by a rollback, since a rolled-back scan may have moved it
             self._lease_hint = 0
             self._depth = 0  # open transaction levels (see transaction())
+            self._jobs = OrderedDict()
             self._recover()
         except BaseException:
             if self._file_lock is not None:
@@ -188,6 +197,7 @@ class SqliteJobQueue(SqliteQueries):
     def enqueue(self, job: ProofJob) -> None:
         with self._tx() as db:
             self._enqueue(db, job, self._clock())
+        self._remember(job)  # after the commit: only jobs that are in the file
 
     def _enqueue(self, db: sqlite3.Connection, job: ProofJob, now: int) -> None:
         if db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
@@ -215,7 +225,7 @@ class SqliteJobQueue(SqliteQueries):
             if row is None:
                 return None
             db.execute("UPDATE jobs SET reserved_at_ms = ? WHERE job_id = ?", (now, row[1]))
-            return record_from_row(row).job
+            return self._jobs[row[1]]  # checked by _next_pending
 
     def mark_in_progress(self, job_id: str, worker_id: str) -> None:
         now = self._clock()
@@ -252,8 +262,17 @@ class SqliteJobQueue(SqliteQueries):
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            s = self._apply(db, job_id, Claim(worker_id, lease_ms), now)
-            rec = self._get(db, job_id) if s.raise_after is None else None
+            row = db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            if row is None:
+                raise JobNotFound(f"no job {job_id!r}")
+            damaged = row[9] == _P and self._checked_job(db, row, now) is None
+            if not damaged:
+                s = self._apply(db, job_id, Claim(worker_id, lease_ms), now)
+                rec = self._get(db, job_id) if s.raise_after is None else None
+        if damaged:
+            raise JobUnavailable(f"job {job_id} is damaged in the store; it is a dead letter now")
         outcome(s)
         assert rec is not None
         return rec
