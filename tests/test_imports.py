@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -52,7 +54,8 @@ def test_using_a_pouw_name_loads_its_module():
 
 def test_import_pouw_zk_defers_the_constraint_system():
     loaded = _loaded_after("import pouw.zk")
-    assert not {"pouw.zk.constraint_system", "pouw.zk.pairing", "pouw.zk.field"} & loaded
+    deferred = {"pouw.zk.constraint_system", "pouw.zk.pairing", "pouw.zk.ntt", "pouw.zk.field"}
+    assert not (deferred | {"pouw.zk.points", "pouw.zk.groth16", "numpy"}) & loaded
 
 
 def test_using_a_pouw_zk_name_loads_its_module():
@@ -98,16 +101,52 @@ def test_submodules_the_eager_init_loaded_stay_attributes():
     assert {"pouw.queue", "pouw.zk.curve", "pouw.zk.formats.binfile"} <= loaded
 
 
-def test_ntt_and_pairing_stay_functions_once_their_modules_load():
-    # the import system binds a loaded submodule onto its package: pouw.zk.ntt is
-    # the function, as the eager init made it, whoever imports the module
-    import pouw.zk.ntt
-    import pouw.zk.pairing  # noqa: F401
-    from pouw.zk import ntt, pairing
+#: Orders of first use: the package attributes ntt and pairing are the modules
+#: whichever comes first (the import system binds a loaded submodule onto its
+#: package, which hid a lazily re-exported function of the same name before).
+FIRST_USES = {
+    "attribute": "import pouw.zk\npouw.zk.pairing.pairing_check\npouw.zk.ntt.ntt",
+    "import as": "import pouw.zk.pairing as P\nimport pouw.zk.ntt as N\nP.pairing_check\nN.ntt",
+    "lazy names": "from pouw.zk import pairing_check, ntt_inplace\nimport pouw.zk",
+    "functions": "from pouw.zk.pairing import pairing\nfrom pouw.zk.ntt import ntt\nimport pouw.zk",
+}
 
-    assert callable(ntt) and ntt.__name__ == "ntt"
-    assert callable(pairing) and pairing.__name__ == "pairing"
-    assert sys.modules["pouw.zk.ntt"] is not ntt
+
+@pytest.mark.parametrize("first", FIRST_USES.values(), ids=FIRST_USES.keys())
+def test_ntt_and_pairing_are_the_modules_whatever_is_used_first(first):
+    _loaded_after(
+        f"""
+        {textwrap.indent(first, " " * 8).strip()}
+        import sys
+        import pouw.zk
+        from pouw.zk import ntt_inplace, pairing_check
+        from pouw.zk.ntt import ntt
+        from pouw.zk.pairing import pairing
+        for name in ("ntt", "pairing"):
+            assert getattr(pouw.zk, name) is sys.modules["pouw.zk." + name], name
+        assert pouw.zk.pairing.pairing is pairing and pouw.zk.ntt.ntt is ntt
+        assert pouw.zk.pairing.pairing_check is pairing_check
+        assert pouw.zk.ntt.ntt_inplace is ntt_inplace
+        assert callable(pairing) and callable(ntt)
+        """
+    )  # a failed assert in the child makes _loaded_after raise
+
+
+def test_the_pairing_module_loads_on_first_use_of_the_attribute():
+    loaded = _loaded_after("import pouw.zk\npouw.zk.pairing.pairing_check")
+    assert "pouw.zk.pairing" in loaded
+    assert not {"pouw.zk.ntt", "pouw.zk.constraint_system"} & loaded
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
+def test_no_lazy_name_is_a_submodule_name(package):
+    # a name that is also a submodule's would be replaced by the module as soon
+    # as anything imported it: pouw.zk.ntt and pouw.zk.pairing were both
+    submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+    assert not (set(package._LAZY) | set(package.__all__)) & submodules
+    assert submodules >= package._SUBMODULES  # each attribute-only entry exists
+    for name in package._SUBMODULES:
+        assert isinstance(getattr(package, name), types.ModuleType), name
 
 
 def test_pouw_node_builds_no_other_command():

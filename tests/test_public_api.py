@@ -122,6 +122,12 @@ def test_zk_contract_names():
     from pouw.zk.pairing import pairing, pairing_check  # noqa: F401
 
     assert pairing_check([]) is True
+    # the package's attributes are the modules; the functions named like them live inside
+    import pouw.zk
+
+    assert pouw.zk.pairing.pairing_check is pairing_check and pouw.zk.pairing.pairing is pairing
+    assert pouw.zk.ntt.ntt is ntt and pouw.zk.ntt.intt is intt
+    assert pouw.zk.pairing_check is pairing_check and pouw.zk.intt is intt  # re-exported
 
 
 def test_curve_offers_its_names_from_the_modules_that_define_them():

@@ -5,10 +5,12 @@
 - :mod:`pouw.zk.curve`: the groups G1 and G2 (:class:`G1Array`, :class:`G2Array`,
   ``g1_*``/``g2_*`` on py_ecc-style tuples, EIP-196/197 and compressed encodings).
   Multi-scalar multiplication: :func:`g1_msm`, :func:`g2_msm` and the
-  fixed-base :class:`G1MSMContext`/:class:`G2MSMContext` (Pippenger, :mod:`pouw.zk.msm`).
-- :mod:`pouw.zk.ntt`: number-theoretic transforms over Fr (:func:`ntt`,
+  fixed-base :class:`G1MSMContext`/:class:`G2MSMContext` (Pippenger).  The
+  module re-exports them from where they are defined: :mod:`pouw.zk.points`
+  (the point arrays), :mod:`pouw.zk.curve_encoding`, :mod:`pouw.zk.msm`.
+- :mod:`pouw.zk.ntt`: number-theoretic transforms over Fr (``ntt``,
   :func:`intt`, coset variants, in-place variants, :class:`Domain`).
-- :mod:`pouw.zk.pairing`: the optimal ate pairing (:func:`pairing`,
+- :mod:`pouw.zk.pairing`: the optimal ate pairing (``pairing``,
   :func:`pairing_check`, :class:`Fq12`, :class:`G2Prepared`).
 - :mod:`pouw.zk.r1cs`: rank-1 constraint systems in circom's wire order
   (:class:`~pouw.zk.r1cs.R1CS`).
@@ -19,22 +21,26 @@
   ``.zkey`` (``read_r1cs``, ``read_wtns``, ``read_zkey``, every point validated)
   and the snarkjs JSON and Solidity exports.
 
+The attributes ``pouw.zk.ntt`` and ``pouw.zk.pairing`` are the modules, so
+``pouw.zk.pairing.pairing_check`` and ``pouw.zk.ntt.ntt`` work whatever was
+imported first.  The two functions named like their modules are reached
+through them: ``pouw.zk.ntt.ntt`` / ``from pouw.zk.ntt import ntt`` and
+``pouw.zk.pairing.pairing`` / ``from pouw.zk.pairing import pairing``.  (Until
+this release ``from pouw.zk import ntt, pairing`` gave the functions, and the
+modules were out of reach; see CHANGELOG.md.)  Every other name in
+``__all__`` is re-exported here: ``from pouw.zk import pairing_check, ntt_inplace``.
+
 Every kernel is native (``pouw._native``); this package validates and documents.
 Untrusted encodings that are not canonical raise :class:`CurveError`.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-
 from .._lazy import lazy_exports
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 
 if TYPE_CHECKING:  # the static view of the lazy names below
-    from typing import Any
-
     from ..errors import CurveError
     from .constraint_system import ConstraintSystem
     from .curve import (
@@ -73,11 +79,10 @@ if TYPE_CHECKING:  # the static view of the lazy names below
         coset_ntt_inplace,
         intt,
         intt_inplace,
-        ntt,
         ntt_inplace,
         root_of_unity,
     )
-    from .pairing import Fq12, G2Prepared, pairing, pairing_check
+    from .pairing import Fq12, G2Prepared, pairing_check
 __all__ = [
     "ConstraintSystem",
     "G1_GENERATOR",
@@ -112,7 +117,6 @@ __all__ = [
     "R",
     "Fq12",
     "G2Prepared",
-    "pairing",
     "pairing_check",
     "Domain",
     "coset_intt",
@@ -121,7 +125,6 @@ __all__ = [
     "coset_ntt_inplace",
     "intt",
     "intt_inplace",
-    "ntt",
     "ntt_inplace",
     "root_of_unity",
     "g1_msm",
@@ -175,37 +178,31 @@ _LAZY = {
     "coset_ntt_inplace": ".ntt",
     "intt": ".ntt",
     "intt_inplace": ".ntt",
-    "ntt": ".ntt",
     "ntt_inplace": ".ntt",
     "root_of_unity": ".ntt",
     "Fq12": ".pairing",
     "G2Prepared": ".pairing",
-    "pairing": ".pairing",
     "pairing_check": ".pairing",
 }
 
-#: Submodules the eager ``__init__`` used to import: they stay reachable as
-#: attributes (``pouw.zk.curve``) after a bare ``import pouw.zk``, as before.
-_SUBMODULES = frozenset({"constraint_system", "curve", "curve_encoding", "field", "msm", "r1cs"})
-
-#: Names that are both a submodule and that submodule's function: the package
-#: attribute is the function (as the eager ``from .ntt import ntt`` made it).
-_SHADOWED = frozenset({"ntt", "pairing"})
+#: Submodules reachable as attributes after a bare ``import pouw.zk``
+#: (``pouw.zk.curve``, ``pouw.zk.ntt.ntt``), loaded on first access.  No name
+#: above is a submodule's name: the attribute would be the name's object until
+#: the import system bound the loaded submodule over it (tests/test_imports.py).
+_SUBMODULES = frozenset(
+    {
+        "constraint_system",
+        "curve",
+        "curve_encoding",
+        "field",
+        "msm",
+        "ntt",
+        "pairing",
+        "points",
+        "r1cs",
+    }
+)
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
     __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, _SUBMODULES)
-
-
-class _Package(types.ModuleType):
-    """Keeps ``pouw.zk.ntt``/``pouw.zk.pairing`` the functions: the import
-    system binds a freshly loaded submodule onto its package, which would
-    otherwise replace the function by its module."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
