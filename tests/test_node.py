@@ -136,3 +136,42 @@ def test_submit_intent_validates():
     with pytest.raises((ValueError, ProofError)):
         ctx.submit_intent(dataclasses.replace(bad, amount=-1))
     assert ctx.waiting_intents == 0
+
+
+def test_calls_with_nothing_waiting_do_not_use_up_the_room_count():
+    # the room counter went negative on every call that found no intent, so a
+    # later intent re-read the store's stats needlessly (and the count lied)
+    ctx = make_node("remote", queue={"capacity": 4})
+    for _ in range(10):
+        assert ctx.process_next_intent() is None
+    ctx.submit_intents(generate_intents(3, n_accounts=64))
+    assert ctx.process_all() == 3
+    assert ctx._room == 1  # capacity 4, three jobs live: one more fits
+    ctx.close()
+
+
+def test_accept_proof_verifies_completes_and_attaches():
+    from pouw.node import ProofRejected
+    from pouw.queue import NotHolder
+
+    ctx = make_node("remote")
+    run(ctx, 2)
+    first, second = (e.meta.job_ids[0] for e in ctx.ledger.entries)
+    rec = ctx.job_queue.claim(first, "w", 1000)
+    good = ctx.prover.prove_job(rec.job)
+    with pytest.raises(NotHolder):
+        ctx.accept_proof(first, "stranger", good)
+    with pytest.raises(ProofError, match="bytes"):
+        ctx.accept_proof(first, "w", good[:-1])  # the wrong size: refused before verifying
+    bad = good[:-1] + bytes([good[-1] ^ 1])
+    with pytest.raises(ProofRejected) as rejected:
+        ctx.accept_proof(first, "w", bad)
+    assert rejected.value.job_status is JobStatus.PENDING  # given back, counted
+    assert ctx.job_queue.worker_stats()["w"]["rejected"] == 1
+    assert ctx.ledger.entry_for_job(first).meta.proof is None
+    ctx.job_queue.claim(first, "w2", 1000)
+    accepted = ctx.accept_proof(first, "w2", ctx.prover.prove_job(rec.job))
+    assert accepted.result.value == "completed" and accepted.verify_s >= 0
+    assert ctx.ledger.entry_for_job(first).meta.proof is not None
+    assert ctx.ledger.entry_for_job(second).meta.proof is None
+    ctx.close()

@@ -290,3 +290,33 @@ def test_the_serving_pipeline_waits_for_room_instead_of_failing(tmp_path):
         stop.set()
         pipeline.join(10)
         ctx.close()
+
+
+def test_a_remote_job_this_process_wrote_is_not_hashed_or_decoded_again(tmp_path, monkeypatch):
+    # claim and accept reuse the job made from the trace in memory: its bytes were
+    # hashed once, when the trace was made (about six BLAKE3 passes per job before)
+    from pouw.store import ops, schema
+
+    ctx = NodeContext.from_config(remote_config(tmp_path))
+    ctx.submit_intents(generate_intents(5, n_accounts=64))
+    ctx.process_all()
+    checked = []
+    real_job_from_row = schema.job_from_row
+    monkeypatch.setattr(
+        ops,
+        "job_from_row",
+        lambda row, check_trace: (
+            checked.append(check_trace) or real_job_from_row(row, check_trace=check_trace)
+        ),
+    )
+    while (rec := ctx.job_queue.claim_next("w", LEASE)) is not None:
+        assert rec.job._trace is not None  # the decoded trace from the executor, reused
+        proof = ctx.prover.prove_job(rec.job)
+        assert ctx.accept_proof(rec.job_id, "w", proof).result.value == "completed"
+    assert ctx.job_queue.stats().completed_count == 5
+    assert True not in checked  # no trace re-hashed on claim or accept
+    ctx.close()
+    # and the completions are in the file
+    again = NodeContext.from_config(remote_config(tmp_path))
+    assert again.job_queue.stats().completed_count == 5
+    again.close()

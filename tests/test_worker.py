@@ -169,7 +169,7 @@ def test_pool_close_without_drain_leaves_jobs_pending():
     pool = LocalWorkerPool(1, q, Slow(), ring_capacity=64)
     jobs = [synthetic_job(i) for i in range(20)]
     for job in jobs:
-        q.enqueue(job)
+        q.enqueue(job, local=True)
         pool.submit(job)
     closer = threading.Thread(target=pool.close, kwargs={"drain": False})
     closer.start()
@@ -180,6 +180,39 @@ def test_pool_close_without_drain_leaves_jobs_pending():
     # nothing lost: what was not proven is still pending and can be taken later
     run_worker(q, EchoProver(), "late", exit_when_idle=True)
     assert q.stats().completed_count == 20
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_pool_jobs_go_over_the_ring_only_and_come_back_when_abandoned(tmp_path, backend):
+    # one hand-over path: a job enqueued for the pool is not in the pending order
+    # too (no second way to a worker, no stale ids left to compact away)
+    from pouw.store import SqliteJobQueue
+
+    q = JobQueue() if backend == "memory" else SqliteJobQueue(tmp_path / "q.db")
+    gate = threading.Event()
+
+    class Gated(EchoProver):
+        def prove_job(self, job):
+            gate.wait(5)
+            return super().prove_job(job)
+
+    pool = LocalWorkerPool(1, q, Gated(), ring_capacity=64)
+    jobs = [synthetic_job(i) for i in range(10)]
+    for job in jobs:
+        q.enqueue(job, local=True)
+        pool.submit(job)
+    assert q.pop_next() is None and q.claim_next("remote", 1000) is None
+    assert {j.job_id for j in q.list_pending()} <= {j.job_id for j in jobs}
+    closer = threading.Thread(target=pool.close, kwargs={"drain": False})
+    closer.start()
+    gate.set()
+    closer.join(10)
+    s = q.stats()
+    assert s.pending_count + s.completed_count == 10 and s.in_progress_count == 0
+    returned = [q.pop_next() for _ in range(s.pending_count)]  # back in the order, once each
+    assert None not in returned and len({j.job_id for j in returned}) == s.pending_count
+    assert q.pop_next() is None
+    q.close()
 
 
 def test_pool_rejects_bad_size():

@@ -127,11 +127,13 @@ _STOP = object()  # pushed once per thread to end it (the ring refuses None)
 class LocalWorkerPool:
     """``n`` prover threads fed through a :class:`~pouw.queue.RingBuffer`.
 
-    ``submit(job)`` hands a job (already enqueued in ``store``) to the pool and
-    blocks while the ring is full, which is the node's back-pressure.
+    ``submit(job)`` hands a job (already enqueued in ``store``, with
+    ``local=True``: the ring is its one way to a worker) to the pool and blocks
+    while the ring is full, which is the node's back-pressure.
     :meth:`close` drains by default: every submitted job is finished before the
-    threads end. With ``drain=False`` the jobs still in the ring are left
-    PENDING in the store (nothing is lost; any worker can take them later).
+    threads end. With ``drain=False`` the jobs still in the ring are given back
+    to the store's pending order (``return_local``: nothing is lost; any worker
+    can take them later).
     """
 
     def __init__(
@@ -182,7 +184,8 @@ class LocalWorkerPool:
         except BaseException:
             with self._cond:
                 self._outstanding -= 1
-                raise
+            self.store.return_local([job.job_id])  # not lost: any worker may take it
+            raise
         finally:
             with self._cond:
                 self._submitting -= 1
@@ -244,8 +247,10 @@ class LocalWorkerPool:
                 return
             outcome = None  # left PENDING in the store when abandoned
             try:
-                if not self._abandon:
-                    assert isinstance(item, ProofJob)  # submit() only lets jobs in
+                assert isinstance(item, ProofJob)  # submit() only lets jobs in
+                if self._abandon:
+                    self.store.return_local([item.job_id])  # for any worker to take later
+                else:
                     outcome = process_job(
                         self.store, self.prover, item, worker_id, on_proof=self._on_proof
                     )

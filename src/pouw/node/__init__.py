@@ -5,6 +5,8 @@ from .context import NodeContext
 from .executor import ExecutionResult, Executor, GasSummary, IntentStatus
 from .intents import Intent, Transfer, generate_intents
 from .ledger import Ledger, LedgerEntry, LedgerEntryMeta
+from .ledger_store import LedgerStore, NoLedgerStore, SqliteLedgerStore
+from .proofs import ProofAccepted, ProofRejected
 from .state import Account, AccountState
 
 __all__ = [
@@ -20,6 +22,11 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "LedgerEntryMeta",
+    "LedgerStore",
+    "NoLedgerStore",
+    "SqliteLedgerStore",
+    "ProofAccepted",
+    "ProofRejected",
     "Account",
     "AccountState",
 ]

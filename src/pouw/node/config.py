@@ -43,6 +43,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
     read_rate_limit = 500    # open reads per second per client address (burst: the same)
     max_leases = 16          # concurrent leases per worker
     protect_reads = false    # true: list, get and stats need a worker token too
+    header_timeout_ms = 10000  # a client sends each request's headers within this, or is dropped
 
     [server.tokens]          # worker id = "sha256:<hex of the token's SHA-256>"
     # alice = "sha256:..."   # add one with `pouw token new --worker alice --config FILE`
@@ -96,6 +97,7 @@ class NodeConfig:
     read_rate_limit: int = 500  #: open reads (list, get, dead letters, stats) per address
     max_leases: int = 16
     protect_reads: bool = False
+    header_timeout_ms: int = 10_000  #: a request's headers must arrive within this
     tokens: tuple[tuple[str, str], ...] = ()  #: (worker id, "sha256:<hex>")
     source: Path | None = None  #: the file it was read from, if any
 
@@ -296,6 +298,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "server.read_rate_limit": ("read_rate_limit", _int_in(1, 1 << 20)),
     "server.max_leases": ("max_leases", _int_in(1, 1 << 20)),
     "server.protect_reads": ("protect_reads", _bool),
+    "server.header_timeout_ms": ("header_timeout_ms", _int_in(100, 600_000)),
     "server.tokens": ("tokens", _tokens),
 }
 _SECTIONS = {key.split(".")[0] for key in _SCHEMA if "." in key}

@@ -255,7 +255,8 @@ class NodeContext:
                     proof,
                 )
                 if job is not None:
-                    self.job_queue.enqueue(job)
+                    # with a pool, its ring is the job's one way to a worker
+                    self.job_queue.enqueue(job, local=self.pool is not None)
         except BaseException:
             self.ledger.discard_last(entry)
             raise

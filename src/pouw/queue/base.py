@@ -225,7 +225,15 @@ class JobStore(Protocol):
         """Make a damaged job a dead letter (FAILED with ``reason``), from any status."""
         ...
 
-    def enqueue(self, job: ProofJob) -> None: ...
+    def enqueue(self, job: ProofJob, *, local: bool = False) -> None:
+        """Add a new job; ``local``: its delivery is the caller's own channel (the
+        local pool's ring), so ``pop_next`` and ``claim_next`` do not hand it out
+        until :meth:`return_local`. It is PENDING and counted as such either way."""
+        ...
+
+    def return_local(self, job_ids: list[str]) -> None:
+        """Jobs enqueued ``local`` that no local worker will take: into the pending order."""
+        ...
 
     def pop_next(self) -> ProofJob | None: ...
 

@@ -111,6 +111,7 @@ class JobQueue(MemoryQueries):
         self._records: dict[str, JobRecord] = {}
         self._order: deque[str] = deque()  # pending ids, FIFO; stale ids skipped lazily
         self._reserved: OrderedDict[str, int] = OrderedDict()  # id -> popped at (ms)
+        self._local: dict[str, None] = {}  # pending ids on their way to local workers
         self._finished: deque[str] = deque()  # finished ids, oldest first (retention)
         self._live = 0
         self._counts = dict.fromkeys(JobStatus, 0)
@@ -132,8 +133,13 @@ class JobQueue(MemoryQueries):
 
     # -- producer side ---------------------------------------------------
 
-    def enqueue(self, job: ProofJob) -> None:
-        """Add a new job. A job already past its deadline is recorded EXPIRED."""
+    def enqueue(self, job: ProofJob, *, local: bool = False) -> None:
+        """Add a new job. A job already past its deadline is recorded EXPIRED.
+
+        ``local``: the caller hands the job to its own workers (the local pool's
+        ring), so it does not join the pending order; :meth:`return_local`
+        puts it there if those workers will not take it after all.
+        """
         now = self._clock()
         job_id = job.job_id
         with self._lock:
@@ -160,7 +166,10 @@ class JobQueue(MemoryQueries):
             dirty[rec.seq] = rec
             if len(dirty) >= DIRTY_MAX:
                 self._index.flush()
-            self._order.append(job_id)
+            if local:
+                self._local[job_id] = None
+            else:
+                self._order.append(job_id)
             self._live += 1
             self._counts[_PENDING] += 1
             self._tier_counts[job.tier][_PENDING] += 1
@@ -214,6 +223,16 @@ class JobQueue(MemoryQueries):
         """
         with self._lock:
             self._apply(self._record(job_id), Release(error), self._clock())
+
+    def return_local(self, job_ids: list[str]) -> None:
+        """Jobs enqueued ``local`` that the local workers will not take: to the
+        back of the pending order (those still pending)."""
+        with self._lock:
+            for job_id in job_ids:
+                if self._local.pop(job_id, 0) is None:
+                    rec = self._records.get(job_id)
+                    if rec is not None and rec.status is _PENDING:
+                        self._order.append(job_id)
 
     def quarantine(self, job_id: str, reason: str) -> None:
         """Make a damaged job a dead letter (FAILED with ``reason``), whatever its status."""
@@ -331,6 +350,7 @@ class JobQueue(MemoryQueries):
             self._move(rec, s.new)
             if s.new is not _PENDING:
                 self._reserved.pop(job_id, None)
+                self._local.pop(job_id, None)
         if s.new is _IN_PROGRESS and rec.lease_expires_at_ms is not None:
             self._leases[job_id] = rec.lease_expires_at_ms
         else:

@@ -26,6 +26,7 @@ class MemoryQueries:
     _records: dict[str, JobRecord]
     _order: deque[str]
     _reserved: OrderedDict[str, int]
+    _local: dict[str, None]
     _counts: dict[JobStatus, int]
     _tier_counts: dict[JobTier, dict[JobStatus, int]]
     _leases: dict[str, int]
@@ -47,7 +48,7 @@ class MemoryQueries:
         out: list[ProofJob] = []
         with self._lock:
             seen: set[str] = set()
-            for job_id in list(self._reserved) + list(self._order):
+            for job_id in [*self._reserved, *self._local, *self._order]:
                 rec = self._records.get(job_id)
                 if rec is None or rec.status is not _PENDING or job_id in seen:
                     continue

@@ -52,6 +52,10 @@ __all__ = ["SqliteJobQueue"]
 
 _P, _IP, _C, _F, _E = (s.value for s in JobStatus)
 _SYNC = {"full": "FULL", "normal": "NORMAL"}
+#: ``reserved_at_ms`` of a job handed to the local pool's ring: a reservation that
+#: never times out in this process (``pop_next`` and ``claim_next`` skip it) and
+#: that the recovery at open clears, like every reservation
+LOCAL_HOLD = 1 << 62
 
 
 class SqliteJobQueue(SqliteQueries):
@@ -194,12 +198,19 @@ class SqliteJobQueue(SqliteQueries):
 
     # -- producer side -------------------------------------------------------
 
-    def enqueue(self, job: ProofJob) -> None:
+    def enqueue(self, job: ProofJob, *, local: bool = False) -> None:
         with self._tx() as db:
-            self._enqueue(db, job, self._clock())
+            self._enqueue(db, job, self._clock(), local)
         self._remember(job)  # after the commit: only jobs that are in the file
 
-    def _enqueue(self, db: sqlite3.Connection, job: ProofJob, now: int) -> None:
+    def return_local(self, job_ids: list[str]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE jobs SET reserved_at_ms = NULL WHERE job_id = ? AND reserved_at_ms = ?",
+                [(job_id, LOCAL_HOLD) for job_id in job_ids],
+            )
+
+    def _enqueue(self, db: sqlite3.Connection, job: ProofJob, now: int, local: bool) -> None:
         if db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
             raise DuplicateJob(f"job {job.job_id} is already in the queue")
         expired = job.deadline_ms < now
@@ -208,9 +219,16 @@ class SqliteJobQueue(SqliteQueries):
         status = _E if expired else _P
         db.execute(
             "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
-            "deadline_ms, trace_data, status, enqueued_at_ms, qpos, finished_at_ms) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*job_values(job), status, now, self._next(db, "qpos"), now if expired else None),
+            "deadline_ms, trace_data, status, enqueued_at_ms, qpos, finished_at_ms, "
+            "reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                *job_values(job),
+                status,
+                now,
+                self._next(db, "qpos"),
+                now if expired else None,
+                LOCAL_HOLD if local and not expired else None,
+            ),
         )
         self._bump(db, status, job.tier.value, 1)
         if expired:
