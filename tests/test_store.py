@@ -4,6 +4,7 @@ same database, batches, and the node restored from its file."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -320,3 +321,24 @@ def test_a_remote_job_this_process_wrote_is_not_hashed_or_decoded_again(tmp_path
     again = NodeContext.from_config(remote_config(tmp_path))
     assert again.job_queue.stats().completed_count == 5
     again.close()
+
+
+def test_a_restarted_local_node_proves_the_jobs_left_pending(tmp_path):
+    # jobs in the file from an earlier run reached no worker of the new pool
+    ctx = NodeContext.from_config(remote_config(tmp_path))
+    ctx.submit_intents(generate_intents(12, n_accounts=64))
+    ctx.process_all()
+    ctx.close()  # twelve jobs pending in the file
+    local = NodeContext.from_config(
+        remote_config(tmp_path, pouw_mode="local", workers={"count": 2})
+    )
+    try:
+        assert local.pool is not None and local.wait_for_local_jobs(60)
+        for _ in range(600):  # the resumed jobs are fed from a thread: at most ~6 s
+            if local.job_queue.stats().completed_count == 12:
+                break
+            time.sleep(0.01)
+        assert local.job_queue.stats().completed_count == 12
+        assert all(e.meta.proof is not None for e in local.ledger.entries)
+    finally:
+        local.close()

@@ -86,6 +86,7 @@ class NodeContext:
                 ring_capacity=config.ring_capacity,
                 on_proof=self._attach_proof,
             )
+            self._resume_pending()
 
     @classmethod
     def from_config(cls, config: NodeConfig, *, job_queue: JobStore | None = None) -> NodeContext:
@@ -429,6 +430,25 @@ class NodeContext:
         )
         if outcome is Outcome.COMPLETED:
             self.proofs_verified += 1
+
+    def _resume_pending(self) -> None:
+        # jobs left pending by an earlier run on this store (a restart of a durable
+        # local node) go to the new pool too, or nobody would prove them; fed from
+        # a thread, since the ring may be smaller than the backlog
+        assert self.pool is not None
+        pending = self.job_queue.list_pending()
+        if not pending:
+            return
+        pool = self.pool
+
+        def feed() -> None:
+            for job in pending:
+                try:
+                    pool.submit(job)
+                except RuntimeError:  # the pool closed first: the rest stay pending
+                    return
+
+        threading.Thread(target=feed, name="pouw-resume", daemon=True).start()
 
     def _attach_proof(self, job_id: str, proof: bytes) -> None:
         # a local worker's proof (called inside the store's batch with its completion)
