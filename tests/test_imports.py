@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 import pouw
+import pouw.prover
 import pouw.zk
 import pouw.zk.formats
 
-PACKAGES = [pouw, pouw.zk, pouw.zk.formats]
+PACKAGES = [pouw, pouw.zk, pouw.zk.formats, pouw.prover]
 
 
 def _env() -> dict[str, str]:
@@ -62,6 +63,16 @@ def test_using_a_pouw_zk_name_loads_its_module():
     loaded = _loaded_after("import pouw.zk\npouw.zk.ConstraintSystem")
     assert "pouw.zk.constraint_system" in loaded
     assert "pouw.zk.pairing" not in loaded  # only what that name needs
+
+
+def test_import_pouw_prover_defers_the_groth16_stack():
+    loaded = _loaded_after("import pouw.prover\npouw.prover.MockProver")
+    assert not {"pouw.prover.groth16", "pouw.zk", "numpy"} & loaded
+
+
+def test_using_groth16_prover_loads_it():
+    loaded = _loaded_after("import pouw.prover\npouw.prover.Groth16Prover")
+    assert {"pouw.prover.groth16", "pouw.zk.groth16"} <= loaded
 
 
 @pytest.mark.parametrize("module", ["points", "msm", "curve_encoding"])

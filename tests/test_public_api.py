@@ -76,7 +76,14 @@ def test_node_and_prover_names():
         NodeContext,
         generate_intents,
     )
-    from pouw.prover import MockProver, Prover, prove_trace, verify  # noqa: F401
+    from pouw.prover import (  # noqa: F401
+        Groth16Prover,
+        MockProver,
+        Prover,
+        TraceCircuit,
+        prove_trace,
+        verify,
+    )
     from pouw.worker import LocalWorkerPool, run_worker  # noqa: F401
 
     assert "job_ids" in LedgerEntryMeta.__dataclass_fields__
@@ -159,6 +166,7 @@ def test_groth16_contract_names():
     """The names issue 4 promises, with the parameters callers rely on."""
     import inspect
 
+    from pouw.prover import Groth16Prover
     from pouw.prover.base import Prover
     from pouw.zk import ConstraintSystem  # noqa: F401
     from pouw.zk.formats import (  # noqa: F401
@@ -172,7 +180,7 @@ def test_groth16_contract_names():
         vk_from_json,
         vk_to_json,
     )
-    from pouw.zk.groth16 import Groth16Prover, prove, setup, verify
+    from pouw.zk.groth16 import prove, setup, verify
 
     assert list(inspect.signature(setup).parameters)[:2] == ["circuit", "rng"]
     assert list(inspect.signature(prove).parameters)[:3] == ["pk", "witness", "rng"]

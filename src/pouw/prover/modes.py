@@ -26,13 +26,15 @@ def get_prover(zk_mode: ZkMode | str) -> Prover:
         An unknown word; the message lists the choices.
     ProofError
         ``"groth16"``: its trace circuits come in a later release, and a
-        Groth16 request is never answered with a mock proof.
+        Groth16 request is never answered with a mock proof.  For a circuit
+        of your own, build a :class:`~pouw.prover.groth16.Groth16Prover`.
     """
     mode = parse_enum(ZkMode, zk_mode, "zk_mode")
     if mode is ZkMode.GROTH16:
         raise ProofError(
             "zk_mode 'groth16' is not available yet: the trace circuits for groth16 come in "
-            "a later release (use zk_mode = 'mock')"
+            "a later release (use zk_mode = 'mock', or pouw.prover.Groth16Prover with a "
+            "circuit of your own)"
         )
     return _MOCK
 

@@ -16,7 +16,9 @@
   (:class:`~pouw.zk.r1cs.R1CS`).
 - :mod:`pouw.zk.groth16`: the Groth16 proving system (``setup``, ``prove``,
   ``verify``, :class:`~pouw.zk.groth16.PreparedVerifyingKey`, pouw's key file,
-  :class:`~pouw.zk.groth16.Groth16Prover`), in snarkjs's key conventions.
+  the 256-byte proof encoding), in snarkjs's key conventions.  The prover of
+  traces over it, ``Groth16Prover``, is in the prover layer
+  (:class:`pouw.prover.Groth16Prover`).
 - :mod:`pouw.zk.formats`: circom's ``.r1cs`` and ``.wtns`` and snarkjs's
   ``.zkey`` (``read_r1cs``, ``read_wtns``, ``read_zkey``, every point validated)
   and the snarkjs JSON and Solidity exports.

@@ -1,135 +1,29 @@
-""":class:`Groth16Prover`: the :class:`~pouw.prover.base.Prover` protocol over
-Groth16, for a circuit the caller supplies.
+"""Deprecated: this module's names moved; the module goes in the next release.
 
-The circuits of the node's own execution traces come in a later release;
-until then a node refuses ``zk_mode = "groth16"``.  This class is the seam
-they will plug into: a :class:`TraceCircuit` turns ``(trace, tier, job_id)``
-into a witness for the proving key's circuit and, on the verifier's side,
-into the public inputs the proof must be checked against (from the trace
-alone: a verifier trusts nothing the prover sends but the proof).  Binding
-the tier and the job id is the circuit's job (for instance, a public input
-that hashes them).
+- ``Groth16Prover`` and ``TraceCircuit`` are in the prover layer,
+  :mod:`pouw.prover.groth16` (``from pouw.prover import Groth16Prover``): they
+  know traces, tiers and jobs, which the zk layer never imports.
+- ``encode_proof``, ``decode_proof`` and ``PROOF_BYTES`` are in
+  :mod:`pouw.zk.groth16.proof_encoding` (and ``pouw.zk.groth16.encode_proof``).
 
-Proof bytes: 256 bytes, ``A || B || C`` in the Ethereum precompiles' encoding
-(EIP-196/197, big-endian, G2 as ``x_c1, x_c0, y_c1, y_c0``), the layout of a
-Solidity verifier's calldata.  Proofs are malleable: never an identity.
+Each name is forwarded on use with a ``DeprecationWarning``
+(:func:`pouw._moved.moved_names`); the prover layer is imported only then.
 """
 
-from __future__ import annotations
+from ..._moved import moved_names
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 
-from ...errors import CurveError, PouwError, ProofError
-from ...prover.base import JobProofs, parse_tier
-from ...status import JobTier, ZkMode
-from ..curve import decode_g1, decode_g2, encode_g1, encode_g2
-from ..field import FrArray
-from .keys import Proof, ProvingKey, VerifyingKey
-from .prover import prove
-from .verifier import PreparedVerifyingKey, prepare, verify_prepared
+__all__: list[str] = []  # nothing is to be imported from here any more
 
-if TYPE_CHECKING:
-    from ...trace import ExecutionTrace
-
-__all__ = ["TraceCircuit", "Groth16Prover", "PROOF_BYTES", "encode_proof", "decode_proof"]
-
-PROOF_BYTES = 256
-
-
-@runtime_checkable
-class TraceCircuit(Protocol):
-    """What :class:`Groth16Prover` needs from a circuit over traces."""
-
-    def witness(self, trace: ExecutionTrace, *, tier: JobTier, job_id: str | None) -> Any:
-        """The full witness (FrArray or list of ints); ProofError if the trace breaks a rule."""
-        ...
-
-    def public_inputs(
-        self, trace: ExecutionTrace, *, tier: JobTier, job_id: str | None
-    ) -> Sequence[int]:
-        """The public inputs a proof of ``(trace, tier, job_id)`` is checked against."""
-        ...
-
-
-def encode_proof(proof: Proof) -> bytes:
-    """The 256-byte EIP-196/197 encoding ``A || B || C``."""
-    return encode_g1(proof.a) + encode_g2(proof.b) + encode_g1(proof.c)
-
-
-def decode_proof(data: bytes) -> Proof:
-    """The proof of a 256-byte encoding; ProofError for any malformed point."""
-    if len(data) != PROOF_BYTES:
-        raise ProofError(f"a Groth16 proof is {PROOF_BYTES} bytes, got {len(data)}")
-    try:
-        a, b, c = decode_g1(data[:64]), decode_g2(data[64:192]), decode_g1(data[192:])
-    except (CurveError, ValueError) as exc:
-        raise ProofError(f"malformed proof: {exc}") from None
-    if a is None or b is None or c is None:
-        raise ProofError("malformed proof: a point at infinity")
-    return Proof(a, b, c)
-
-
-class Groth16Prover(JobProofs):
-    """Groth16 proofs of traces for the circuit ``circuit`` and its key ``pk``.
-
-    ``threads`` is passed to the MSMs and NTTs (None: every core).  The
-    verifying key defaults to ``pk.vk`` (pass the ceremony's to verify only).
-    """
-
-    zk_mode = ZkMode.GROTH16
-
-    def __init__(
-        self,
-        pk: ProvingKey | None,
-        circuit: TraceCircuit,
-        vk: VerifyingKey | None = None,
-        threads: int | None = None,
-    ) -> None:
-        if vk is None:
-            if pk is None:
-                raise ValueError("Groth16Prover needs a proving key or a verifying key")
-            vk = pk.vk
-        self._pk = pk
-        self._circuit = circuit
-        self._pvk: PreparedVerifyingKey = prepare(vk)
-        self._threads = threads
-
-    def prove(
-        self,
-        trace: ExecutionTrace,
-        *,
-        tier: JobTier | str = JobTier.MACRO,
-        job_id: str | None = None,
-    ) -> bytes:
-        """Prove ``trace``; ProofError if it breaks a constraint of the circuit."""
-        if self._pk is None:
-            raise ProofError("this Groth16Prover has no proving key (verification only)")
-        t = parse_tier(tier)
-        w = self._circuit.witness(trace, tier=t, job_id=job_id)
-        proof = prove(self._pk, w, threads=self._threads)
-        return encode_proof(proof)
-
-    def verify(
-        self,
-        trace: ExecutionTrace,
-        proof: bytes,
-        *,
-        tier: JobTier | str = JobTier.MACRO,
-        job_id: str | None = None,
-    ) -> bool:
-        """True when ``proof`` proves ``trace`` for ``tier`` and ``job_id`` (never raises on it)."""
-        t = parse_tier(tier)
-        if not isinstance(proof, (bytes, bytearray, memoryview)):
-            return False
-        try:
-            p = decode_proof(bytes(proof))
-            publics = self._circuit.public_inputs(trace, tier=t, job_id=job_id)
-        except PouwError:
-            return False
-        if isinstance(publics, FrArray):
-            publics = publics.to_ints()
-        return verify_prepared(self._pvk, list(publics), p)
-
-    def __repr__(self) -> str:
-        return f"Groth16Prover(n_public={self._pvk.vk.n_public})"
+if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
+    __getattr__ = moved_names(
+        __name__,
+        {
+            "Groth16Prover": "pouw.prover.groth16",
+            "TraceCircuit": "pouw.prover.groth16",
+            "encode_proof": "pouw.zk.groth16.proof_encoding",
+            "decode_proof": "pouw.zk.groth16.proof_encoding",
+            "PROOF_BYTES": "pouw.zk.groth16.proof_encoding",
+        },
+    )

@@ -1,21 +1,25 @@
-"""Groth16Prover: the Prover protocol over Groth16 for a caller's circuit; a
-proof binds the trace, tier and job through the circuit's public inputs, and
-any other trace, tier, job or malformed bytes is refused without raising."""
+"""pouw.prover.groth16: the Prover protocol over Groth16 for a caller's circuit;
+a proof binds the trace, tier and job through the circuit's public inputs, and
+any other trace, tier, job or malformed bytes is refused without raising.  Its
+old paths under pouw.zk.groth16 still work, with a DeprecationWarning."""
 
 from __future__ import annotations
 
+import importlib
 import random
+import warnings
 
 import pytest
 from blake3 import blake3
 
 from groth16_support import matrix
 from pouw import JobTier, ProofError
+from pouw.prover import Groth16Prover, TraceCircuit
 from pouw.prover.base import Prover
 from pouw.status import ZkMode
 from pouw.zk.field import R
-from pouw.zk.groth16 import Groth16Prover, decode_proof, encode_proof, prove, setup
-from pouw.zk.groth16.circuit_prover import PROOF_BYTES
+from pouw.zk.groth16 import decode_proof, encode_proof, prove, setup
+from pouw.zk.groth16.proof_encoding import PROOF_BYTES
 from pouw.zk.r1cs import R1CS
 
 JOB = "ab" * 32
@@ -58,8 +62,9 @@ TRACE = {"secret": 12345}
 
 
 def test_satisfies_the_prover_protocol(prover):
-    assert isinstance(prover, Prover)
+    assert isinstance(prover, Prover) and isinstance(HashBinding(), TraceCircuit)
     assert prover.zk_mode is ZkMode.GROTH16
+    assert prover.proof_size == PROOF_BYTES  # a node refuses other sizes unverified
 
 
 def test_proof_verifies_for_its_trace_tier_and_job(prover):
@@ -125,3 +130,60 @@ def test_proof_encoding_round_trip_and_rejections():
         decode_proof(encode_proof(p)[:-1])
     with pytest.raises(ProofError, match="infinity"):
         decode_proof(bytes(256))
+
+
+# ---------------------------------------------------------------- the old paths (one release)
+
+MOVED = {
+    ("pouw.zk.groth16", "Groth16Prover"): "pouw.prover.groth16",
+    ("pouw.zk.groth16", "TraceCircuit"): "pouw.prover.groth16",
+    **{
+        ("pouw.zk.groth16.circuit_prover", name): "pouw.prover.groth16"
+        for name in ("Groth16Prover", "TraceCircuit")
+    },
+    **{
+        ("pouw.zk.groth16.circuit_prover", name): "pouw.zk.groth16.proof_encoding"
+        for name in ("encode_proof", "decode_proof", "PROOF_BYTES")
+    },
+}
+
+
+@pytest.mark.parametrize(("old", "name", "new"), [(*k, v) for k, v in MOVED.items()])
+def test_an_old_path_warns_and_gives_the_moved_object(old, name, new):
+    old_module, new_module = importlib.import_module(old), importlib.import_module(new)
+    with pytest.warns(DeprecationWarning) as caught:
+        value = getattr(old_module, name)
+    assert value is getattr(new_module, name)
+    (warning,) = caught
+    assert f"{old}.{name}" in str(warning.message) and f"{new}.{name}" in str(warning.message)
+    assert warning.filename == __file__  # blames the code that used the old path
+
+
+def test_from_imports_of_the_old_paths_warn_too():
+    with pytest.warns(DeprecationWarning, match=r"use pouw\.prover\.groth16\.Groth16Prover"):
+        from pouw.zk.groth16 import Groth16Prover as old
+    assert old is Groth16Prover
+    with pytest.warns(DeprecationWarning, match="PROOF_BYTES"):
+        from pouw.zk.groth16.circuit_prover import PROOF_BYTES as old_size
+    assert old_size == PROOF_BYTES
+
+
+def test_the_current_paths_do_not_warn():
+    import pouw.zk.groth16
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        namespace: dict[str, object] = {}
+        exec("from pouw.zk.groth16 import *", namespace)
+        assert pouw.zk.groth16.encode_proof is encode_proof
+        assert pouw.zk.groth16.circuit_prover.__name__ == "pouw.zk.groth16.circuit_prover"
+    assert "Groth16Prover" not in namespace  # no longer listed: importing * does not warn
+
+
+@pytest.mark.parametrize("old", ["pouw.zk.groth16", "pouw.zk.groth16.circuit_prover"])
+def test_a_name_that_never_lived_there_is_an_attribute_error(old):
+    module = importlib.import_module(old)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError, match="no attribute 'Groth17Prover'"):
+            module.Groth17Prover  # noqa: B018
