@@ -85,7 +85,7 @@ class MockProver(JobProofs):
     several worker threads prove in parallel.
     """
 
-    proof_size = PROOF_SIZE
+    proof_size: int | None = PROOF_SIZE
 
     zk_mode = ZkMode.MOCK
 

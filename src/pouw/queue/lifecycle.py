@@ -309,13 +309,13 @@ def step(rec: Life, event: Event, now: int, *, max_attempts: int) -> Step:
                 return Step(status, status)
             if rec.deadline_ms < now:
                 return _expire(rec, now)
-            worker = rec.worker_id
+            holder = rec.worker_id or ""
             return _give_back(
                 rec,
-                f"lease lapsed on worker {worker}",
+                f"lease lapsed on worker {rec.worker_id}",
                 now,
                 max_attempts,
-                ((worker or "", "lapsed"),),
+                ((holder, "lapsed"),),
             )
         case Release(error):
             check_transition(rec.job_id, status, _P)

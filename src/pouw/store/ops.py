@@ -162,7 +162,20 @@ class SqliteOps:
         holders = frozenset(
             w for (w,) in db.execute("SELECT worker_id FROM holders WHERE job_id = ?", (job_id,))
         )
-        return LifeRow(job_id, JobStatus(row[0]), *row[1:], holders=holders)
+        status, deadline, worker, attempts, lease_ms, avoid, avoid_until, proof, tier = row
+        return LifeRow(
+            job_id,
+            JobStatus(status),
+            deadline,
+            worker,
+            attempts,
+            lease_ms,
+            avoid,
+            avoid_until,
+            proof,
+            tier,
+            holders,
+        )
 
     def _apply(self, db: sqlite3.Connection, job_id: str, event: Event, now: int) -> Step:
         """Run the lifecycle rule for ``event`` on ``job_id`` and save its step.

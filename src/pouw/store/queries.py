@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from typing import Any
 
 from ..job import ProofJob
 from ..queue.base import WORKER_COUNTERS, JobRecord, QueueStats
@@ -52,7 +53,8 @@ class SqliteQueries(SqliteOps):
         limit: int = 100,
         after_seq: int = 0,
     ) -> list[JobRecord]:
-        where, args = ["seq > ?"], [after_seq]  # type: list[str], list[Any]
+        where: list[str] = ["seq > ?"]
+        args: list[Any] = [after_seq]
         if status is not None:
             where.append("status = ?")
             args.append(JobStatus(status).value)
