@@ -2,9 +2,10 @@
 
 One lock guards everything; each operation is a handful of dict and deque
 steps, so the lock is held for about a microsecond. The hand-off to local
-worker threads does not go through this lock's waiting: the node pushes job
-ids through the lock-free :class:`~pouw.queue.RingBuffer` and workers only
-touch the store to record status changes.
+worker threads does not go through this lock's waiting: a job enqueued with
+``local=True`` skips the pending order, the node pushes the :class:`ProofJob`
+object itself through the lock-free :class:`~pouw.queue.RingBuffer`, and the
+workers only touch the store to record status changes.
 
 Paged reads (``list_jobs``, ``dead_letters``) answer from ordered
 per-(status, tier) indexes (:mod:`pouw.queue.memory_index`) in O(log n +
