@@ -56,3 +56,40 @@ def test_accepted_intents_are_in_the_file_until_executed(tmp_path):
     third = node(tmp_path, durable=True)
     assert third.waiting_intents == 0 and len(third.ledger) == 10
     third.close()
+
+
+def test_submitting_while_the_pipeline_runs_never_deadlocks(tmp_path):
+    # the pipeline holds the store's lock (a batch) when it takes an intent; a
+    # submitter that held the node's lock around its durable write waited for
+    # the store while the pipeline waited for it
+    import threading
+
+    ctx = node(tmp_path, durable=True, state={"accounts": 64})
+    intents = list(generate_intents(1200, n_accounts=64))
+    stop = threading.Event()
+    pipeline = threading.Thread(target=ctx.serve_intents, args=(stop, 0.001), daemon=True)
+    pipeline.start()
+
+    def submit(part):
+        for intent in part:
+            ctx.submit_intent(intent)
+
+    submitters = [
+        threading.Thread(target=submit, args=(intents[i::3],), daemon=True) for i in range(3)
+    ]
+    for t in submitters:
+        t.start()
+    for t in submitters:
+        t.join(120)
+    try:
+        assert not any(t.is_alive() for t in submitters), "a submitter is stuck"
+        for _ in range(12000):  # at most ~120 s; no assert on time
+            if len(ctx.ledger) == len(intents) or not pipeline.is_alive():
+                break
+            stop.wait(0.01)
+        assert len(ctx.ledger) == len(intents) and ctx.waiting_intents == 0
+    finally:
+        stop.set()
+        pipeline.join(10)
+        if not pipeline.is_alive():  # a deadlocked pipeline holds the store: leave it
+            ctx.close()

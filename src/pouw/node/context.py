@@ -73,6 +73,7 @@ class NodeContext:
         #: taken once (an identical bad-nonce replay would make an identical job)
         self._known: set[str] = {e.intent_id for e in ledger.entries}
         self._lock = threading.Lock()
+        self._intake_lock = threading.Lock()
         self.proofs_verified = 0  # inline and workers=0 proofs; the pool counts its own
         self.intents_processed = 0
         self._room = 0  # jobs the store surely still takes (see process_next_intent)
@@ -145,7 +146,11 @@ class NodeContext:
         batch = list(intents)
         for intent in batch:
             intent.validate()
-        with self._lock:
+        # one submitter at a time (the check against known ids and the write go
+        # together); the pipeline's lock is taken only for the hand-over, never
+        # around the store: the pipeline holds the store's lock (a batch) when
+        # it takes an intent, so holding ours around the store could deadlock
+        with self._intake_lock:
             fresh: dict[str, Intent] = {}
             for intent in batch:
                 intent_id = intent.intent_id
@@ -156,13 +161,14 @@ class NodeContext:
             with self.job_queue.batch():
                 self.ledger_store.accept([(i, t.to_dict()) for i, t in fresh.items()])
             self._known.update(fresh)
-            self._intents.extend(fresh.values())
-            self._intent_ready.notify()
+            with self._lock:
+                self._intents.extend(fresh.values())
+                self._intent_ready.notify()
         return len(fresh)
 
     def restore_waiting(self, intents: Iterable[Intent]) -> None:
         """Queue intents accepted before a restart (already in the store)."""
-        with self._lock:
+        with self._intake_lock, self._lock:
             for intent in intents:
                 if intent.intent_id not in self._known:
                     self._known.add(intent.intent_id)
