@@ -60,8 +60,6 @@ class LedgerStore(Protocol):
 
     def rows(self) -> list[LedgerRow]: ...
 
-    def has_job(self, job_id: str) -> bool: ...
-
     def accept(self, intents: list[tuple[str, dict[str, Any]]]) -> None:
         """Record accepted intents ``(intent_id, intent)`` until their entries are written."""
         ...
@@ -91,9 +89,6 @@ class NoLedgerStore:
 
     def rows(self) -> list[LedgerRow]:
         return []
-
-    def has_job(self, job_id: str) -> bool:
-        return False
 
     def accept(self, intents: list[tuple[str, dict[str, Any]]]) -> None:
         return None
@@ -161,11 +156,6 @@ class SqliteLedgerStore:
                 "(SELECT height FROM ledger_jobs WHERE job_id = ?)",
                 (bytes(proof), job_id),
             )
-
-    def has_job(self, job_id: str) -> bool:
-        with self._store.transaction() as db:
-            row = db.execute("SELECT 1 FROM ledger_jobs WHERE job_id = ?", (job_id,)).fetchone()
-        return row is not None
 
     def rows(self) -> list[LedgerRow]:
         """Every entry, by height. A row that is not what this module wrote raises
