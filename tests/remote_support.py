@@ -16,7 +16,7 @@ import httpx
 from pouw.node import NodeContext
 from pouw.remote.app import create_app
 from pouw.remote.auth import hash_token
-from pouw.remote.serving import bind_socket
+from pouw.remote.serving import bind_socket, uvicorn_config
 
 TOKENS = {"w1": "pouw_token-of-w1", "w2": "pouw_token-of-w2", "w3": "pouw_token-of-w3"}
 
@@ -35,16 +35,21 @@ def auth(worker: str) -> dict[str, str]:
 
 
 class LiveServer:
-    """uvicorn serving ``create_app(ctx)`` in a thread, on a real loopback socket."""
+    """uvicorn serving ``create_app(ctx)`` in a thread, on a real loopback socket,
+    configured as ``pouw node --listen`` configures it."""
 
-    def __init__(self, ctx: NodeContext, background: bool = True) -> None:
+    def __init__(
+        self, ctx: NodeContext, background: bool = True, header_timeout_s: float = 10.0
+    ) -> None:
         import uvicorn
 
         self.ctx = ctx
         self.sock = bind_socket("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(ctx, background=background, sweep_s=0.05)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False))
+        config = uvicorn_config(app, header_timeout_s=header_timeout_s, log_level="error")
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )

@@ -40,7 +40,7 @@ from ..queue import JobUnavailable, LeaseLost, NotHolder, SubmitResult
 from ..queue.base import JobRecord
 from ..status import JobStatus, JobTier
 from .auth import TokenChecker
-from .bodies import JSON, MAX_NESTING, OCTETS, parse_enum, parse_object, proof_from
+from .bodies import JSON, MAX_NESTING, OCTETS, media_type, parse_enum, parse_object, proof_from
 from .errors import ApiError, error_response
 from .limits import RateLimiter
 from .metrics import Metrics
@@ -127,7 +127,7 @@ class _Api:
                 raise ApiError(413, "body_too_large", f"the body limit is {self.max_body} bytes")
             chunks.append(chunk)
         raw = b"".join(chunks)
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype = media_type(request.headers.get("content-type", ""))
         if not raw and not ctype:
             return "", raw
         if ctype not in types:
@@ -355,7 +355,7 @@ class _Api:
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document())
+        return JSONResponse(openapi_document(accounts=self.max_account))
 
 
 def _guard(
@@ -375,7 +375,12 @@ def _guard(
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(ApiError(exc.status_code, code, str(exc.detail)))
+    headers = dict(exc.headers or {})  # a 405's Allow (RFC 9110 15.5.6) among them
+    message = str(exc.detail)
+    if "Allow" in headers:
+        headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
+        message = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+    return error_response(ApiError(exc.status_code, code, message), headers)
 
 
 def create_app(ctx: NodeContext, *, background: bool = True, sweep_s: float = 0.2) -> Starlette:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -20,11 +21,13 @@ class ApiError(Exception):
         self.extra = extra
 
 
-def error_response(err: ApiError) -> JSONResponse:
+def error_response(err: ApiError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """The answer for ``err``, with ``headers`` (a 405's ``Allow``, say) and the
+    ones its status calls for."""
     body: dict[str, Any] = {"error": {"code": err.code, "message": err.message, **err.extra}}
-    headers = {}
+    out = dict(headers or {})
     if err.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        out["WWW-Authenticate"] = "Bearer"
     if "retry_after_s" in err.extra:
-        headers["Retry-After"] = str(max(1, int(err.extra["retry_after_s"] + 0.999)))
-    return JSONResponse(body, status_code=err.status, headers=headers)
+        out["Retry-After"] = str(max(1, int(err.extra["retry_after_s"] + 0.999)))
+    return JSONResponse(body, status_code=err.status, headers=out)

@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 document of the API, kept here and committed as docs/openapi.json.
 
 ``python -m pouw.remote.openapi > docs/openapi.json`` regenerates the file;
-tests check that the served document, this one and the committed file agree.
+tests check that the served document, this one and the committed file agree
+(a node serves its own account bound, which is the default's unless its
+``state.depth`` differs).
 """
 
 from __future__ import annotations
@@ -9,9 +11,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["openapi_document"]
+from ..isa import U64_MAX
+from ..node.config import NodeConfig
+
+__all__ = ["openapi_document", "DEFAULT_ACCOUNTS"]
+
+DEFAULT_ACCOUNTS = 1 << NodeConfig.state_depth  #: accounts of a node with the default state.depth
+_U32_MAX = (1 << 32) - 1  # a transfer's sender and recipient are u32 (node.intents.Transfer)
 
 _ERR = {"$ref": "#/components/responses/Error"}
+#: The answers whose causes are worth listing once, for every operation.
+_SHARED = {
+    400: {"$ref": "#/components/responses/BadRequest"},
+    415: {"$ref": "#/components/responses/UnsupportedMediaType"},
+}
+_INTEGER_ONLY = (
+    "an integer literal: 563, not 563.0 or 5.63e2 (JSON Schema counts those as integers; "
+    "this API refuses them)"
+)
 _AUTH: list[dict[str, list[str]]] = [{"bearer": []}]
 _JOB_ID = {
     "name": "job_id",
@@ -30,7 +47,15 @@ def _ok(ref: str, desc: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): _ERR for c in codes}
+    return {str(c): _SHARED.get(c, _ERR) for c in sorted(set(codes))}
+
+
+def _int(minimum: int, maximum: int | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer", "minimum": minimum}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    schema["description"] = _INTEGER_ONLY
+    return schema
 
 
 def _worker_op(
@@ -47,8 +72,10 @@ def _worker_op(
     return op
 
 
-def openapi_document() -> dict[str, Any]:
-    """The document (a fresh dict each call)."""
+def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
+    """The document (a fresh dict each call) for a node of ``accounts`` accounts
+    (``2 ** state.depth``: a transfer's sender and recipient are below it)."""
+    account_max = min(accounts, _U32_MAX + 1) - 1
     job = {
         "type": "object",
         "required": ["job_id", "tier", "status", "attempts", "trace_hash"],
@@ -104,12 +131,12 @@ def openapi_document() -> dict[str, Any]:
         "required": ["sender", "recipient", "amount", "nonce"],
         "properties": {
             "type": {"const": "transfer"},
-            "sender": {"type": "integer", "minimum": 0},
-            "recipient": {"type": "integer", "minimum": 0},
-            "amount": {"type": "integer", "minimum": 0},
-            "nonce": {"type": "integer", "minimum": 0},
-            "gas_limit": {"type": "integer", "minimum": 0},
-            "gas_price": {"type": "integer", "minimum": 0},
+            "sender": _int(0, account_max),
+            "recipient": _int(0, account_max),
+            "amount": _int(0, U64_MAX),
+            "nonce": _int(0, U64_MAX),
+            "gas_limit": _int(0, U64_MAX),
+            "gas_price": _int(0, U64_MAX),
         },
         "additionalProperties": False,
     }
@@ -133,8 +160,12 @@ def openapi_document() -> dict[str, Any]:
                                     ]
                                 },
                                 "tier": {"enum": ["micro", "macro", "full"]},
-                                "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
-                                "cursor": {"type": ["string", "null"]},
+                                "limit": _int(1, 1000),
+                                "cursor": {
+                                    "type": ["string", "null"],
+                                    "pattern": "^[0-9]{1,18}$",
+                                    "description": "the next_cursor of a previous page",
+                                },
                             },
                         }
                     ),
@@ -155,7 +186,7 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "type": "object",
                             "properties": {
-                                "wait_ms": {"type": "integer", "minimum": 0, "maximum": 30000},
+                                "wait_ms": _int(0, 30000),
                                 "tier": {"enum": ["micro", "macro", "full"]},
                             },
                         }
@@ -180,6 +211,7 @@ def openapi_document() -> dict[str, Any]:
                 "Claim this pending job with a lease",
                 {"type": "object"},
                 _ok("ClaimedJob", "claimed"),
+                400,
             ),
         },
         "/pouw/jobs/{job_id}/heartbeat": {
@@ -198,6 +230,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ),
                 },
+                400,
             ),
         },
         "/pouw/jobs/{job_id}/fail": {
@@ -345,7 +378,13 @@ def openapi_document() -> dict[str, Any]:
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "pouw node API", "version": "1"},
+        "info": {
+            "title": "pouw node API",
+            "version": "1",
+            "description": "JSON bodies are UTF-8 (RFC 8259): another charset, declared or "
+            "detected, is a 415. Integers are integer literals: 563.0 is refused where an "
+            'integer is expected. Errors are {"error": {"code", "message"}}.',
+        },
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -379,7 +418,21 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {
                     "description": "a machine-readable error",
                     **_json({"$ref": "#/components/schemas/Error"}),
-                }
+                },
+                "BadRequest": {
+                    "description": "the body is refused: not JSON, not UTF-8 text, a byte "
+                    "order mark (bad_json); nested deeper than 32 levels (bad_json); a number "
+                    "of more than 100 digits (number_too_long); a field out of its schema, such "
+                    "as a float where an integer is expected (bad_request; in an intent, 422 "
+                    "bad_intent); a malformed proof (bad_proof_shape)",
+                    **_json({"$ref": "#/components/schemas/Error"}),
+                },
+                "UnsupportedMediaType": {
+                    "description": "a Content-Type the operation does not take "
+                    "(unsupported_media_type), or a JSON body that is not UTF-8: a UTF-16 or "
+                    "UTF-32 body, or a charset parameter other than utf-8 (unsupported_charset)",
+                    **_json({"$ref": "#/components/schemas/Error"}),
+                },
             },
         },
     }

@@ -1,4 +1,8 @@
-"""Serving the API: bind, announce the real address, run uvicorn until a signal."""
+"""Serving the API: bind, announce the real address, run uvicorn until a signal.
+
+uvicorn runs with :mod:`pouw.remote.header_deadline`'s protocol: a client must
+send each request's headers within ``server.header_timeout_ms`` or be dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..node import NodeContext
 from .app import create_app
 
-__all__ = ["serve", "bind_socket"]
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["serve", "bind_socket", "uvicorn_config"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -43,7 +50,9 @@ def serve(ctx: NodeContext, host: str, port: int, *, announce: TextIO = sys.stdo
     sock = bind_socket(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
-    config = uvicorn.Config(create_app(ctx), log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn_config(
+        create_app(ctx), header_timeout_s=ctx.config.header_timeout_ms / 1000, lifespan="on"
+    )
 
     class _Server(uvicorn.Server):
         # our handlers, not uvicorn's: uvicorn re-raises the signal after its
@@ -64,3 +73,14 @@ def serve(ctx: NodeContext, host: str, port: int, *, announce: TextIO = sys.stdo
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def uvicorn_config(app: Any, *, header_timeout_s: float, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for ``app``: the header deadline, no access log, warnings
+    only; ``options`` (any of ``uvicorn.Config``'s) override the last two."""
+    import uvicorn
+
+    from .header_deadline import with_header_deadline
+
+    settings: dict[str, Any] = {"log_level": "warning", "access_log": False, **options}
+    return uvicorn.Config(app, http=with_header_deadline(header_timeout_s), **settings)
