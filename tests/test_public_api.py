@@ -23,6 +23,7 @@ def test_top_level_names():
         PoUwMode,
         ProofError,
         ProofJob,
+        QueueClosed,
         QueueFull,
         QueueStats,
         TraceError,
@@ -33,6 +34,7 @@ def test_top_level_names():
         "InvalidTransition",
         "DuplicateJob",
         "QueueFull",
+        "QueueClosed",
         "TraceError",
         "ProofError",
         "ConfigError",
@@ -56,14 +58,26 @@ def test_store_protocol_is_separate_from_the_memory_backend():
     assert isinstance(pouw.JobQueue(), pouw.JobStore)
 
 
-def test_ring_buffer_is_the_compiled_class_itself():
+def test_ring_buffer_is_the_compiled_class_naming_pouws_errors():
     from pouw._native.ring import RingBuffer as native
+    from pouw.errors import QueueClosed, QueueFull
     from pouw.queue import RingBuffer
 
-    assert RingBuffer is native
-    assert RingBuffer.__module__ == "pouw._native.ring"
-    # an extension type, not a Python class wrapping one (Py_TPFLAGS_HEAPTYPE unset)
-    assert not RingBuffer.__flags__ & (1 << 9)
+    # a subclass that only names the errors: every method is the extension's own
+    # (no Python wrapper in between), and the instances carry no __dict__
+    assert issubclass(RingBuffer, native) and RingBuffer.__slots__ == ()
+    assert set(vars(RingBuffer)) <= {
+        "__module__",
+        "__doc__",
+        "__slots__",
+        "__init_subclass__",
+        "__parameters__",
+        "__orig_bases__",
+        "__final__",
+        "_closed_error",
+        "_full_error",
+    }
+    assert (RingBuffer._closed_error, RingBuffer._full_error) == (QueueClosed, QueueFull)
 
 
 def test_node_and_prover_names():

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the static view of the lazy names below
         JobNotFound,
         PouwError,
         ProofError,
+        QueueClosed,
         QueueFull,
         TraceError,
     )
@@ -52,6 +53,7 @@ __all__ = [
     "InvalidTransition",
     "DuplicateJob",
     "QueueFull",
+    "QueueClosed",
     "TraceError",
     "ProofError",
     "ConfigError",
@@ -69,6 +71,7 @@ _LAZY = {
             "JobNotFound",
             "PouwError",
             "ProofError",
+            "QueueClosed",
             "QueueFull",
             "TraceError",
         ),

@@ -8,6 +8,7 @@ __all__ = [
     "InvalidTransition",
     "DuplicateJob",
     "QueueFull",
+    "QueueClosed",
     "TraceError",
     "ProofError",
     "ConfigError",
@@ -36,6 +37,14 @@ class DuplicateJob(PouwError):
 
 class QueueFull(PouwError):
     """The queue or ring buffer is at capacity."""
+
+
+# A subclass of QueueFull for one release (0.1 -> 0.2), then of PouwError alone:
+# until now a closed ring raised QueueFull("ring buffer is closed"), so code that
+# stops on ``except QueueFull`` (pouw.worker's pool among it) would otherwise miss
+# the closed case and crash instead. Catch QueueClosed to tell the two apart.
+class QueueClosed(QueueFull):
+    """The ring buffer is closed: nothing more can be pushed (pops still drain it)."""
 
 
 class TraceError(PouwError, ValueError):

@@ -1,4 +1,8 @@
-"""pouw._native.ring.RingBuffer: the contract, its reject twins, and concurrency.
+"""The compiled ring: the contract, its reject twins, and concurrency.
+
+Most tests run on the public face, :class:`pouw.queue.RingBuffer`: a subclass of
+the kernel ``pouw._native.ring.RingBuffer`` whose methods are the kernel's own and
+that only names pouw's errors; the kernel's built-in errors are tested at the end.
 
 Wall-clock assertions only bound waits from below (a wait did happen); upper
 bounds are generous so a loaded CI machine cannot fail them.
@@ -20,8 +24,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pouw._native.ring import RingBuffer
-from pouw.errors import PouwError, QueueFull
+from pouw._native import ring as kernel
+from pouw.errors import PouwError, QueueClosed, QueueFull
+from pouw.queue import RingBuffer
 
 
 class Token:
@@ -91,9 +96,14 @@ def test_capacity_rejects_non_positive_huge_or_non_integers(bad):
         RingBuffer(bad)
 
 
-def test_is_the_compiled_final_class():
-    assert RingBuffer.__module__ == "pouw._native.ring"
-    assert not isinstance(RingBuffer.try_push, types.FunctionType)
+def test_is_the_compiled_class_with_its_own_methods_and_final():
+    assert RingBuffer.__module__ == "pouw.queue.ring"
+    assert RingBuffer.__mro__[1] is kernel.RingBuffer
+    for name in ("try_push", "try_pop", "push_many", "pop_many", "push", "pop", "close"):
+        method = getattr(RingBuffer, name)
+        assert method is getattr(kernel.RingBuffer, name), name  # no Python wrapper
+        assert not isinstance(method, types.FunctionType)
+    assert RingBuffer.__slots__ == ()  # no per-instance dict
     with pytest.raises(TypeError):
         type("Sub", (RingBuffer,), {})
 
@@ -375,7 +385,7 @@ def test_close_rejects_pushes_and_drains_pops():
     rb.close()  # idempotent
     assert rb.closed
     for push in (rb.try_push, rb.push, lambda x: rb.push_many([x])):
-        with pytest.raises(QueueFull, match="closed"):
+        with pytest.raises(QueueClosed, match="closed"):
             push(9)
     assert rb.pop() == 1
     assert rb.pop_many(1) == [2]
@@ -400,9 +410,9 @@ def test_close_wakes_blocked_consumers_and_producers():
     def producer():
         try:
             full.push("y")
-        except QueueFull:
+        except QueueClosed:
             with lock:
-                outcomes.append(("push", "QueueFull"))
+                outcomes.append(("push", "QueueClosed"))
 
     threads = [run_thread(consumer) for _ in range(3)] + [run_thread(producer) for _ in range(2)]
     time.sleep(0.1)
@@ -410,7 +420,7 @@ def test_close_wakes_blocked_consumers_and_producers():
     full.close()
     for t in threads:
         t.finish(timeout=10)
-    assert sorted(outcomes) == [("pop", None)] * 3 + [("push", "QueueFull")] * 2
+    assert sorted(outcomes) == [("pop", None)] * 3 + [("push", "QueueClosed")] * 2
     assert full.pop_many(4) == ["x", "x"]
 
 
@@ -579,3 +589,33 @@ def test_pop_many_waiting_list_is_invisible_to_the_gc():
     t.join()
     rb.push("x")
     assert rb.pop_many(8, timeout=0.1) == ["x"]
+
+
+# ---- the errors: pouw's on the face, built-ins in the kernel ---------------------
+
+
+def test_closed_is_queue_closed_still_a_queue_full_for_one_release():
+    assert issubclass(QueueClosed, QueueFull) and issubclass(QueueClosed, PouwError)
+    rb = RingBuffer(2)
+    rb.close()
+    with pytest.raises(QueueFull):  # what older callers catch keeps working
+        rb.push(1, timeout=0)
+    full = full_ring()
+    with pytest.raises(QueueFull) as info:  # a timeout on an open ring is not "closed"
+        full.push(3, timeout=0)
+    assert type(info.value) is QueueFull
+
+
+def test_the_kernel_alone_raises_builtins():
+    rb = kernel.RingBuffer(2)
+    assert rb.push_many([1, 2]) == 2
+    with pytest.raises(TimeoutError, match="still full") as info:
+        rb.push(3, timeout=0)
+    assert not isinstance(info.value, PouwError)
+    rb.close()
+    for push in (rb.try_push, rb.push, lambda x: rb.push_many([x])):
+        with pytest.raises(ValueError, match="closed") as info:
+            push(9)
+        assert not isinstance(info.value, PouwError)
+    assert rb.pop_many(4) == [1, 2]
+    assert kernel.RingBuffer[int].__origin__ is kernel.RingBuffer

@@ -45,14 +45,19 @@ cdef extern from "ring.h" nogil:
     int64_t pouw_ring_monotonic_ns() noexcept
 
 
-@cython.final
+# Not final: the typed face (pouw.queue.RingBuffer) subclasses it to name pouw's
+# errors.  The helpers are final, so calls to them stay direct C calls.
 cdef class RingBuffer:
     # Owns the ring memory (PyMem_Malloc) and one reference per stored item.
     cdef pouw_ring *_ring
     cdef Py_ssize_t _capacity
 
     # Helpers with the GIL held; see ring.pyx for their contracts.
+    @cython.final
     cdef list _take(self, Py_ssize_t m, void *first)
+    @cython.final
     cdef list _take_into(self, list result, Py_ssize_t m, void *first)
+    @cython.final
     cdef int _wait_push(self, void *item, int64_t deadline) except -1
+    @cython.final
     cdef void *_wait_pop(self, int64_t deadline) except? NULL

@@ -1,13 +1,19 @@
 """Type stubs for the compiled module ``pouw._native.ring`` (see ring.pyx)."""
 
 from collections.abc import Iterable
-from typing import Generic, TypeVar, final
+from typing import ClassVar, Generic, TypeVar
 
 _T = TypeVar("_T")
 
-@final
 class RingBuffer(Generic[_T]):
-    """A bounded lock-free multi-producer multi-consumer FIFO of objects (never None)."""
+    """A bounded lock-free multi-producer multi-consumer FIFO of objects (never None).
+
+    Subclassed only by the typed face, pouw.queue.RingBuffer, which sets the two
+    error types below to pouw's QueueClosed and QueueFull.
+    """
+
+    _closed_error: ClassVar[type[Exception]]
+    _full_error: ClassVar[type[Exception]]
 
     def __init__(self, capacity: int) -> None: ...
     @property

@@ -5,20 +5,22 @@ over C11 atomics, so correctness never depends on the GIL.  This module only
 handles Python's side of each item -- one strong reference held per stored
 item -- and turns blocking waits into short GIL-free slices that check for
 signals in between, so Ctrl-C interrupts a blocked ``push`` or ``pop``.
+
+Like every kernel it imports no Python layer of pouw: a push that finds the
+ring closed raises ``ValueError``, one still full when its timeout passes
+raises ``TimeoutError``, each read from a class attribute that the typed
+face, ``pouw.queue.RingBuffer`` (a subclass), sets to pouw's ``QueueClosed``
+and ``QueueFull``.  Public face: pouw.queue.
 """
 
 cimport cython
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.list cimport PyList_New
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.number cimport PyNumber_Index
 from cpython.ref cimport Py_DECREF, Py_INCREF, PyObject, Py_XDECREF, Py_XINCREF
 from cpython.sequence cimport PySequence_Fast
 from libc.stdint cimport int64_t
-
-from operator import index as _index
-from types import GenericAlias
-
-from pouw.errors import QueueFull
 
 cdef extern from *:
     """
@@ -28,6 +30,8 @@ cdef extern from *:
     object pouw_ring_steal(void *p)
 
 cdef extern from "Python.h":
+    # types.GenericAlias(origin, args), for RingBuffer[T] in annotations.
+    object Py_GenericAlias(object origin, object args)
     void PyObject_GC_UnTrack(void *op)
     void PyObject_GC_Track(void *op)
     # Steals the reference to item (which the list slot then owns).
@@ -60,11 +64,6 @@ cdef int64_t _deadline(object timeout) except -2:
     return pouw_ring_monotonic_ns() + <int64_t>(t * 1e9)
 
 
-cdef inline object _closed_error():
-    return QueueFull("ring buffer is closed")
-
-
-@cython.final
 cdef class RingBuffer:
     """RingBuffer(capacity)
 
@@ -84,19 +83,30 @@ cdef class RingBuffer:
     return ``None`` for "nothing", so every push method rejects ``None`` with
     ``TypeError``.  The ring keeps a strong reference to each stored item and
     hands it back on pop; items left at destruction are released.  The ring
-    is not tracked by the cyclic garbage collector, so an item that refers
-    back to its own ring keeps both alive.
+    does not show its items to the cyclic garbage collector, so an item that
+    refers back to its own ring keeps both alive.
+
+    A push on a closed ring raises ``_closed_error`` (``ValueError`` here) and
+    a blocking push still full at its timeout raises ``_full_error``
+    (``TimeoutError`` here): the subclass ``pouw.queue.RingBuffer`` sets them
+    to ``QueueClosed`` and ``QueueFull``.  No method is meant to be
+    overridden: the kernel's C methods are the face's, with no Python frame
+    in between.
 
     Pushes and pops are lock-free; only the blocking ``push``/``pop`` (and
     ``pop_many`` with a timeout) sleep, without the GIL, and they wake in
     slices of at most 50 ms to deliver signals such as ``KeyboardInterrupt``.
     """
 
+    # Read only when raising (type lookups, never on the fast paths).
+    _closed_error = ValueError
+    _full_error = TimeoutError
+
     def __cinit__(self, capacity):
         if isinstance(capacity, bool):
             raise ValueError(f"capacity must be an integer >= 1, not {capacity!r}")
         try:
-            requested = _index(capacity)
+            requested = PyNumber_Index(capacity)
         except TypeError:
             raise ValueError(
                 f"capacity must be an integer >= 1, not {type(capacity).__name__}"
@@ -130,7 +140,9 @@ cdef class RingBuffer:
         PyMem_Free(self._ring)
         self._ring = NULL
 
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item):
+        return Py_GenericAlias(cls, item)
 
     @property
     def capacity(self):
@@ -154,13 +166,13 @@ cdef class RingBuffer:
     def try_push(self, item):
         """Store ``item`` if there is room; return whether it was stored.
 
-        Raises ``TypeError`` for ``None`` and :class:`pouw.errors.QueueFull`
-        if the ring is closed.
+        Raises ``TypeError`` for ``None`` and ``_closed_error``
+        (:class:`pouw.errors.QueueClosed` on the face) if the ring is closed.
         """
         if item is None:
             raise TypeError("RingBuffer cannot store None (pop returns None for 'empty')")
         if pouw_ring_is_closed(self._ring):
-            raise _closed_error()
+            raise self._closed_error("ring buffer is closed")
         Py_INCREF(item)  # the ring's reference; taken before others can pop it
         if pouw_ring_try_push(self._ring, <void *>item):
             return True
@@ -181,8 +193,8 @@ cdef class RingBuffer:
         result.  A list or tuple is used as is; any other iterable is first
         read to the end into a list, so pass a list if you need the items that
         did not fit.  If any item is ``None`` nothing is stored and
-        ``TypeError`` is raised; a closed ring raises
-        :class:`pouw.errors.QueueFull`.
+        ``TypeError`` is raised; a closed ring raises ``_closed_error``
+        (:class:`pouw.errors.QueueClosed` on the face).
         """
         seq = PySequence_Fast(items, "push_many() needs an iterable")
         cdef Py_ssize_t n, i, done = 0
@@ -198,7 +210,7 @@ cdef class RingBuffer:
                         f"RingBuffer cannot store None (item {i}); nothing was pushed"
                     )
             if pouw_ring_is_closed(self._ring):
-                raise _closed_error()
+                raise self._closed_error("ring buffer is closed")
             while done < n:
                 k = pouw_ring_claim_push(self._ring, <size_t>(n - done), &pos)
                 if k == 0:
@@ -225,7 +237,7 @@ cdef class RingBuffer:
         if isinstance(max_items, bool):
             raise ValueError("max_items must be an integer >= 0")
         try:
-            wanted = _index(max_items)
+            wanted = PyNumber_Index(max_items)
         except TypeError:
             raise ValueError("max_items must be an integer >= 0") from None
         if wanted < 0:
@@ -288,8 +300,9 @@ cdef class RingBuffer:
         """Store ``item``, waiting for room.
 
         ``timeout`` is in seconds; ``None`` waits as long as needed.  Raises
-        :class:`pouw.errors.QueueFull` when the timeout passes first or the
-        ring is (or gets) closed, ``TypeError`` for ``None`` and
+        ``_full_error`` (:class:`pouw.errors.QueueFull` on the face) when the
+        timeout passes first, ``_closed_error`` (:class:`pouw.errors.QueueClosed`)
+        when the ring is (or gets) closed, ``TypeError`` for ``None`` and
         ``ValueError`` for a negative timeout.  The wait releases the GIL and
         can be interrupted by signals.
         """
@@ -297,7 +310,7 @@ cdef class RingBuffer:
             raise TypeError("RingBuffer cannot store None (pop returns None for 'empty')")
         cdef int64_t deadline = _deadline(timeout)
         if pouw_ring_is_closed(self._ring):
-            raise _closed_error()
+            raise self._closed_error("ring buffer is closed")
         cdef int status
         Py_INCREF(item)
         if pouw_ring_try_push(self._ring, <void *>item):
@@ -311,8 +324,8 @@ cdef class RingBuffer:
             return
         Py_DECREF(item)
         if status == POUW_RING_CLOSED:
-            raise _closed_error()
-        raise QueueFull(f"ring buffer still full after {timeout} s")
+            raise self._closed_error("ring buffer is closed")
+        raise self._full_error(f"ring buffer still full after {timeout} s")
 
     def pop(self, timeout=None):
         """Remove and return the oldest item, waiting for one.

@@ -8,7 +8,6 @@
   the node to its local worker threads.
 """
 
-from .._native import missing_extension
 from .base import (
     JobRecord,
     JobStore,
@@ -19,11 +18,7 @@ from .base import (
     SubmitResult,
 )
 from .memory import JobQueue
-
-try:
-    from .._native.ring import RingBuffer
-except ImportError as exc:  # pragma: no cover - a broken build, not a fallback
-    raise missing_extension("ring", exc) from exc
+from .ring import RingBuffer
 
 __all__ = [
     "JobStore",
