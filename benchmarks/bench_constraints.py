@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 
 from pouw._native import merkle as native_merkle
-from pouw._native.constraints import check_trace
 from pouw._reference.constraints import check_trace as reference_check
 from pouw.node import AccountState, Executor, generate_intents
+from pouw.prover.check import check_trace
 from pouw.trace import ExecutionTrace
 
 DEPTH = 20

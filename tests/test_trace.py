@@ -88,8 +88,12 @@ def test_isa_header_and_python_agree():
         "TRACE_KIND_INTENT",
         "TRACE_KIND_BATCH",
         "STEP_FIXED",
+        "INTENT_DOMAIN",
     ):
         assert c[name] == getattr(isa, name), name
+    head = isa.encode_program(0, 0, 0, 0, ())
+    assert c["PROGRAM_HEAD"] == len(head)
+    assert c["BODY_OP_SIZE"] == len(isa.encode_program(0, 0, 0, 0, [(3, 0, 0)])) - len(head)
     assert c["step_size"] == [isa.step_size(d) for d in range(1, 33)]
     widths = [1, 1, 4, 8, 8, 8, 32, 8, 8, 8, 8, 32 * 20, 32]
     assert c["col_widths"] == widths and sum(widths) == isa.step_size(20) == 766
@@ -411,3 +415,73 @@ def test_trace_cannot_be_initialised_twice():
         trace.__init__(trace.to_bytes())
     blank = ExecutionTrace.__new__(ExecutionTrace)  # never initialised: safe to look at
     assert blank.nbytes == 0
+
+
+# -- the kernel and its face ------------------------------------------------------
+
+
+def test_the_kernel_raises_value_errors_the_face_trace_errors():
+    from pouw._native import trace as kernel
+
+    data = make_trace(n=3, depth=4, seed=3).to_bytes()
+    for bad in (data[:-1], b"XXXX" + data[4:], b""):
+        with pytest.raises(ValueError) as raw:
+            kernel.ExecutionTrace.from_bytes(bad)
+        assert type(raw.value) is ValueError  # no pouw layer below the face
+        with pytest.raises(TraceError) as typed:
+            ExecutionTrace.from_bytes(bad)
+        assert typed.value.args == raw.value.args
+        with pytest.raises(TraceError):
+            ExecutionTrace(bad)
+    with pytest.raises(TypeError):  # a wrong type stays a TypeError on both
+        ExecutionTrace.from_bytes("PWTR")
+    with pytest.raises(TraceError, match="depth"):
+        ExecutionTrace.from_columns(
+            depth=0, kind=1, coinbase=0, pre_root=bytes(32), intent_id=bytes(32),
+            **random_columns(1, 1),
+        )  # fmt: skip
+    with pytest.raises(TraceError, match="at least one"):
+        ExecutionTrace.concat([])
+
+
+def test_the_face_is_the_kernel_class_plus_hashing():
+    import pickle
+
+    from pouw._native import trace as kernel
+
+    t = make_trace(n=5, depth=4, seed=5)
+    assert type(t) is ExecutionTrace and isinstance(t, kernel.ExecutionTrace)
+    raw = kernel.ExecutionTrace.from_bytes(t.to_bytes())
+    assert type(raw) is kernel.ExecutionTrace and raw == t and hash(raw) == hash(t)
+    assert not hasattr(raw, "trace_hash") and not hasattr(raw, "intent_ids")  # no BLAKE3 below
+    back = pickle.loads(pickle.dumps(t))
+    assert type(back) is ExecutionTrace and back == t
+    assert back.trace_hash == t.trace_hash == blake3(t.to_bytes()).hexdigest()
+    with pytest.raises(TypeError):
+        type("Sub", (ExecutionTrace,), {})
+
+
+def test_kernel_preimages_hash_to_the_intent_ids():
+    from pouw._native import trace as kernel
+
+    body = [(3, 2, 10), (4, 5, 10)]
+    cols = intent_columns(2, 7, 50000, 3, body)
+    t = kernel.ExecutionTrace.from_columns(
+        depth=4, kind=1, coinbase=0, pre_root=bytes(32), intent_id="00" * 32, **cols
+    )
+    program = isa.encode_program(2, 7, 50000, 3, body)
+    assert t._intent_preimages() == [isa.INTENT_DOMAIN + program]
+    seen = []
+
+    def batch_id(preimages):
+        seen.append(preimages)
+        return b"\x42" * 32
+
+    u = kernel.ExecutionTrace.from_columns(
+        depth=4, kind=1, coinbase=0, pre_root=t.post_root, intent_id="00" * 32, **cols
+    )
+    batch = kernel.ExecutionTrace._concat([t, u], batch_id)
+    assert seen == [[isa.INTENT_DOMAIN + program] * 2]
+    assert batch.intent_id == "42" * 32 and batch.kind == isa.TRACE_KIND_BATCH
+    with pytest.raises(TypeError, match="32 bytes"):
+        kernel.ExecutionTrace._concat([t], lambda _: b"short")

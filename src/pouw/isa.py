@@ -36,6 +36,7 @@ __all__ = [
     "encode_program",
     "intent_id",
     "batch_id",
+    "batch_digest",
 ]
 
 
@@ -126,12 +127,18 @@ def intent_id(
 
 def batch_id(intent_ids: Iterable[str | bytes]) -> str:
     """A batch's id: BLAKE3 of ``b"pouw.batch.v1" || the 32-byte ids in order``, 64 hex digits."""
-    parts = [BATCH_DOMAIN]
+    parts = []
     for iid in intent_ids:
         raw = bytes.fromhex(iid) if isinstance(iid, str) else bytes(iid)
         if len(raw) != 32:
             raise ValueError(f"an intent id is 32 bytes (64 hex digits), got {iid!r}")
         parts.append(raw)
-    if len(parts) == 1:
+    if not parts:
         raise ValueError("a batch holds at least one intent")
-    return blake3(b"".join(parts)).hexdigest()
+    return batch_digest(parts).hex()
+
+
+def batch_digest(ids: Iterable[bytes]) -> bytes:
+    """:func:`batch_id` as 32 raw bytes, of raw 32-byte ids the caller vouches for
+    (the trace face and the constraint check, which compute them)."""
+    return blake3(BATCH_DOMAIN + b"".join(ids)).digest()

@@ -1,5 +1,9 @@
 """The constraint checker (native kernel) against the plain-Python oracle.
 
+"native" is the kernel with its face, :func:`pouw.prover.check.check_trace`: the
+kernel checks every rule but the two about ids, for which it hands back the
+intents' id pre-images, and the face hashes them (kernels import no ``blake3``).
+
 Valid traces come from the real executor (every status path) and from a tiny
 spec-following builder below (the paths the node never takes: CREDIT
 overflow, a batch of hand-picked programs). Every accept has reject twins:
@@ -16,16 +20,17 @@ from blake3 import blake3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pouw._native import constraints as native
+from pouw._native import merkle as native_merkle
+from pouw._reference import constraints as reference
 from pouw.errors import TraceError
-from pouw.isa import Op, StepStatus, batch_id, intent_id
+from pouw.isa import INTENT_DOMAIN, Op, StepStatus, batch_id, intent_id
 from pouw.merkle import SparseMerkleTree, leaf_hash
+from pouw.prover.check import check_trace, check_traces
 from pouw.prover.rules import Rule
 from pouw.trace import COLUMNS
 
-native = pytest.importorskip("pouw._native.constraints")
-from pouw._reference import constraints as reference  # noqa: E402
-
-CHECKERS = {"native": native.check_trace, "reference": reference.check_trace}
+CHECKERS = {"native": check_trace, "reference": reference.check_trace}
 U64 = (1 << 64) - 1
 N = Op.NONCE
 COLS = COLUMNS  # the encoding's column order
@@ -545,14 +550,39 @@ def test_buffer_types_and_strides():
     import numpy as np
 
     for buf in (good, bytearray(good), memoryview(good), np.frombuffer(good, np.uint8)):
-        assert native.check_trace(buf) == (True, -1, 0)
+        assert check_trace(buf) == (True, -1, 0)
     strided = np.repeat(np.frombuffer(good, np.uint8), 2)[::2]  # the same bytes, stride 2
     with pytest.raises(ValueError):
-        native.check_trace(strided)
+        check_trace(strided)
     with pytest.raises(TypeError):
-        native.check_trace(None)
+        check_trace(None)
     with pytest.raises(TypeError):
-        native.check_trace("PWTR")
+        check_trace("PWTR")
+
+
+def test_the_kernel_hands_the_id_rules_to_the_face(spec_traces, executed):
+    """The kernel passes a trace whose header id is wrong and returns the pre-images;
+    the face hashes them and refuses it (no ``blake3`` below the face)."""
+    from pouw.trace import ExecutionTrace
+
+    single = first_with(executed, (Op.REWARD, StepStatus.OK))
+    batch = base_traces(spec_traces, executed)["exec_batch"]
+    for data, rule in ((single, Rule.INTENT_ID), (batch, Rule.BATCH_ID)):
+        ok, step, code, (kind, header_id, preimages) = native.check_trace(data)
+        assert (ok, step, code) == (True, -1, 0) and header_id == data[48:80]
+        assert all(p.startswith(INTENT_DOMAIN) for p in preimages)
+        digests = [blake3(p).digest() for p in preimages]
+        # the trace kernel writes the same pre-images (its own code, not constraints.h)
+        assert [d.hex() for d in digests] == ExecutionTrace.from_bytes(data).intent_ids()
+        if kind == 1:
+            assert digests == [header_id]
+        else:
+            assert batch_id(digests) == header_id.hex()
+        bad = bytearray(data)
+        bad[79] ^= 1
+        assert native.check_trace(bytes(bad))[:3] == (True, -1, 0)  # the kernel's part holds
+        assert check_trace(bytes(bad)) == (False, -1, rule)  # the face's does not
+    assert native.check_trace(b"PWTR") == (False, -1, Rule.MALFORMED, None)
 
 
 def test_rule_tables_agree():
@@ -616,9 +646,9 @@ def test_every_header_byte_is_bound(flip_targets):
                 try:
                     ExecutionTrace.from_bytes(bytes(bad))
                 except TraceError:
-                    assert native.check_trace(bytes(bad)) == (False, -1, Rule.MALFORMED)
+                    assert check_trace(bytes(bad)) == (False, -1, Rule.MALFORMED)
                     continue
-                assert not native.check_trace(bytes(bad))[0], (pos, mask)
+                assert not check_trace(bytes(bad))[0], (pos, mask)
 
 
 def test_threads_check_concurrently(executed):
@@ -629,16 +659,14 @@ def test_threads_check_concurrently(executed):
 
     good = ExecutionTrace.concat(executed).to_bytes()
     bad = tamper(good, 5, gas_left=1)
-    want = {good: native.check_trace(good), bad: native.check_trace(bad)}
+    want = {good: check_trace(good), bad: check_trace(bad)}
     assert want[good][0] and not want[bad][0]
     with ThreadPoolExecutor(4) as pool:
         jobs = [good, bad] * 8
-        assert list(pool.map(native.check_trace, jobs)) == [want[d] for d in jobs]
+        assert list(pool.map(check_trace, jobs)) == [want[d] for d in jobs]
 
 
 # --- the Merkle folds on every kernel this host runs (csrc/pw_fold_simd.h) ------
-
-native_merkle = pytest.importorskip("pouw._native.merkle")
 
 
 @pytest.fixture(params=native_merkle.simd_levels())
@@ -658,7 +686,7 @@ def same_on_every_kernel(data: bytes) -> tuple:
     key = blake3(data).digest()
     if key not in _REFERENCE_ANSWERS:
         _REFERENCE_ANSWERS[key] = tuple(reference.check_trace(data))
-    got = tuple(native.check_trace(data))
+    got = tuple(check_trace(data))
     assert got == _REFERENCE_ANSWERS[key], (got, _REFERENCE_ANSWERS[key])
     return got
 
@@ -688,8 +716,7 @@ def test_every_fold_kernel_gives_the_same_answers(simd, spec_traces, executed):
 
 
 def test_check_traces_batch_matches_one_by_one():
-    from pouw._native.constraints import check_trace as one
-    from pouw._native.constraints import check_traces as many
+    one, many = check_trace, check_traces
     from pouw.node.executor import Executor
     from pouw.node.intents import generate_intents
     from pouw.node.state import AccountState

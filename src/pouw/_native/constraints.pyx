@@ -2,8 +2,10 @@
 
 The C checker (``csrc/constraints.h``) reads the canonical trace bytes in
 place, without the GIL, and writes each intent's id pre-image into a buffer
-owned here; this module then hashes the pre-images with the ``blake3`` package
-(with the GIL) and compares them with the header's ``intent_id``.
+owned here; this module hands the pre-images back.  Hashing them (BLAKE3 of
+variable length, the ``blake3`` package) and comparing them with the header's
+``intent_id`` -- the rules ``INTENT_ID`` and ``BATCH_ID`` -- is the face's
+part (``pouw.prover.check``): kernels import only C and numpy.
 
 Nothing here raises for bad trace bytes: malformed framing is the rule
 ``MALFORMED``; the caller (``pouw.prover``) turns a failure into an exception.
@@ -11,8 +13,6 @@ Nothing here raises for bad trace bytes: malformed framing is the rule
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-
-from blake3 import blake3 as _blake3
 
 from .merkle cimport simd_level_code
 
@@ -23,10 +23,7 @@ cdef extern from "constraints.h" nogil:
     enum:
         PW_CK_OK
         PW_CK_MALFORMED
-        PW_CK_INTENT_ID
-        PW_CK_BATCH_ID
         PW_CK_N_RULES
-        PW_TRACE_KIND_INTENT
         PW_HDR_INTENT_ID
 
     const char *pw_ck_rule_name[]
@@ -50,8 +47,6 @@ RULE_NAMES = tuple(pw_ck_rule_name[i].decode("ascii") for i in range(PW_CK_N_RUL
 #: One-line statement of each rule, by code.
 RULE_TEXTS = tuple(pw_ck_rule_text[i].decode("ascii") for i in range(PW_CK_N_RULES))
 
-_BATCH_DOMAIN = b"pouw.batch.v1"
-
 
 def preimage_capacity(size_t n_steps):
     """Bytes the checker may write for the intent-id pre-images of an ``n_steps`` trace."""
@@ -69,30 +64,23 @@ def check_trace(data):
 
     Returns
     -------
-    (ok, step, rule) : tuple[bool, int, int]
-        ``(True, -1, 0)`` for a valid trace; otherwise the first failing step
+    (ok, step, rule, ids) : tuple[bool, int, int, tuple | None]
+        ``(False, step, rule, None)`` when a rule fails: the first failing step
         (``-1`` for the header) and the rule's code (an index of
-        :data:`RULE_NAMES`).
+        :data:`RULE_NAMES`).  ``(True, -1, 0, (kind, header_id, preimages))``
+        when every rule checked here holds: the trace's kind, the header's
+        32-byte ``intent_id`` and the intents' id pre-images (bytes, in order),
+        which the caller hashes to check ``INTENT_ID`` (kind 1) or ``BATCH_ID``.
     """
     if data is None:
         raise TypeError("check_trace: data is None")
     return check_traces((data,))[0]
 
 
-cdef object _ids_result(const uint8_t *pre, const uint64_t *off, uint32_t n_intents, int kind,
-                        bytes header_id):
-    """Hash the intent-id pre-images (with the GIL) and compare with the header's id."""
+cdef list _preimages(const uint8_t *pre, const uint64_t *off, uint32_t n_intents):
+    """The intent-id pre-images the checker wrote, as bytes (GIL held)."""
     cdef uint32_t j
-    if kind == PW_TRACE_KIND_INTENT:
-        if _blake3((<char *>pre)[off[0]:off[1]]).digest() != header_id:
-            return (False, -1, PW_CK_INTENT_ID)
-    else:
-        batch = _blake3(_BATCH_DOMAIN)
-        for j in range(n_intents):
-            batch.update(_blake3((<char *>pre)[off[j]:off[j + 1]]).digest())
-        if batch.digest() != header_id:
-            return (False, -1, PW_CK_BATCH_ID)
-    return (True, -1, PW_CK_OK)
+    return [(<char *>pre)[off[j]:off[j + 1]] for j in range(n_intents)]
 
 
 ctypedef struct _job:
@@ -113,7 +101,7 @@ def check_traces(traces):
 
     A worker that proves a batch of jobs hands the GIL back once per batch
     instead of once per trace, which matters when another thread (the node's
-    executor) wants it too. Returns one ``(ok, step, rule)`` per trace, in order.
+    executor) wants it too. Returns one ``(ok, step, rule, ids)`` per trace, in order.
     """
     cdef list views = list(traces)
     cdef list held = []  # the acquired buffers, released when this list goes
@@ -174,13 +162,14 @@ def check_traces(traces):
                                            &jobs[i].kind)
         for i in range(n):
             if jobs[i].rule == PW_CK_MALFORMED and jobs[i].pre_cap == 0:
-                results[i] = (False, -1, PW_CK_MALFORMED)
+                results[i] = (False, -1, PW_CK_MALFORMED, None)
             elif jobs[i].rule != PW_CK_OK:
-                results[i] = (False, jobs[i].step, jobs[i].rule)
+                results[i] = (False, jobs[i].step, jobs[i].rule, None)
             else:
                 header_id = (<char *>jobs[i].buf)[PW_HDR_INTENT_ID:PW_HDR_INTENT_ID + 32]
-                results[i] = _ids_result(jobs[i].pre, jobs[i].off, jobs[i].n_intents,
-                                         jobs[i].kind, header_id)
+                results[i] = (True, -1, PW_CK_OK, (
+                    jobs[i].kind, header_id,
+                    _preimages(jobs[i].pre, jobs[i].off, jobs[i].n_intents)))
         return results
     finally:
         PyMem_Free(jobs)

@@ -24,7 +24,6 @@ from libc.stdint cimport uint64_t
 
 from .field cimport backend_code
 
-import threading
 
 __all__ = [
     "MAX_LOG",
@@ -121,7 +120,8 @@ cdef class Twiddles:
 
 
 cdef dict _cache = {}
-cdef object _lock = threading.Lock()
+# Guards _cache; waiting for it releases the GIL (Cython's lock, no threading import).
+cdef cython.pymutex _lock
 
 
 def twiddles(int log_size):

@@ -47,6 +47,10 @@ cdef extern from "pw_isa.h" nogil:
         PW_N_COLS
 
     const char *PW_TRACE_MAGIC
+    const char *PW_INTENT_DOMAIN
+    unsigned int PW_INTENT_DOMAIN_LEN
+    int PW_PROGRAM_HEAD
+    int PW_BODY_OP_SIZE
     unsigned int PW_INTRINSIC_GAS
     unsigned int PW_DEBIT_GAS
     unsigned int PW_CREDIT_GAS

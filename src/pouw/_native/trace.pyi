@@ -1,20 +1,27 @@
 """Type stubs of pouw._native.trace (see pouw.trace)."""
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 COLUMNS: tuple[str, ...]
 
+_Self = TypeVar("_Self", bound=ExecutionTrace)
+
 class ExecutionTrace:
+    """Subclassed only by the face, pouw.trace.ExecutionTrace (TraceError, BLAKE3)."""
+
+    #: What malformed input raises: ValueError here, TraceError on the face.
+    _error: ClassVar[type[Exception]]
+
     def __init__(self, data: bytes | bytearray | memoryview) -> None: ...
     @classmethod
-    def from_bytes(cls, data: bytes | bytearray | memoryview) -> ExecutionTrace: ...
+    def from_bytes(cls: type[_Self], data: bytes | bytearray | memoryview) -> _Self: ...
     @classmethod
     def from_columns(
-        cls,
+        cls: type[_Self],
         *,
         depth: int,
         kind: int,
@@ -34,12 +41,15 @@ class ExecutionTrace:
         nonce_after: npt.ArrayLike,
         path: npt.ArrayLike,
         root_after: npt.ArrayLike,
-    ) -> ExecutionTrace: ...
+    ) -> _Self: ...
     @classmethod
-    def concat(cls, traces: Iterable[ExecutionTrace]) -> ExecutionTrace: ...
+    def _concat(
+        cls: type[_Self],
+        traces: Iterable[ExecutionTrace],
+        batch_id: Callable[[list[bytes]], bytes],
+    ) -> _Self: ...
+    def _intent_preimages(self) -> list[bytes]: ...
     def to_bytes(self) -> bytes: ...
-    @property
-    def trace_hash(self) -> str: ...
     @property
     def intent_id(self) -> str: ...
     @property
@@ -61,7 +71,6 @@ class ExecutionTrace:
     def __hash__(self) -> int: ...
     def column(self, name: str) -> np.ndarray[Any, Any]: ...
     def columns(self) -> dict[str, np.ndarray[Any, Any]]: ...
-    def intent_ids(self) -> list[str]: ...
     @property
     def op(self) -> npt.NDArray[np.uint8]: ...
     @property

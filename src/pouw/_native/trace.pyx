@@ -8,6 +8,15 @@ encoding); the column arrays are ``np.frombuffer`` views of it, made on first
 use, so decoding costs one header check and, for a non-``bytes`` input, one
 copy.  The decoder trusts nothing: every header field and the exact length
 are checked before anything is allocated.
+
+Like every kernel this module imports only C and numpy, and nothing here
+hashes.  Malformed input raises the class's ``_error``, plain ``ValueError``
+(``TypeError`` for a wrong type); the face, ``pouw.trace.ExecutionTrace``, is
+a subclass that sets ``_error`` to ``TraceError`` -- so the kernel's own C
+methods raise pouw's error, with no Python frame on the decode path -- and
+adds what needs BLAKE3: ``trace_hash``, ``intent_ids`` and ``concat`` (the
+batch id), from the intents' id pre-images that this module writes
+(``_intent_preimages``).
 """
 
 cimport cython
@@ -20,9 +29,6 @@ from .pw_hash cimport pw_load32_le, pw_load64_le, pw_store32_le
 from .pw_isa cimport *
 
 import numpy as np
-from blake3 import blake3 as _blake3
-
-from pouw.errors import TraceError
 
 __all__ = ["ExecutionTrace", "COLUMNS"]
 
@@ -38,8 +44,6 @@ _DTYPES = (
     np.dtype("<u8"), np.dtype("u1"), np.dtype("u1"),
 )
 _COL_INDEX = {name: i for i, name in enumerate(COLUMNS)}
-_INTENT_DOMAIN = b"pouw.intent.v1"
-_BATCH_DOMAIN = b"pouw.batch.v1"
 
 # header check results
 cdef enum:
@@ -89,39 +93,44 @@ cdef int check_header(const uint8_t *p, size_t length, header_t *h) noexcept nog
     return HDR_OK
 
 
-cdef object header_error(int code, const uint8_t *p, size_t length, header_t *h):
+cdef str header_error(int code, const uint8_t *p, size_t length, header_t *h):
+    """The message of a failed check_header."""
     if code == HDR_SHORT:
-        return TraceError(f"trace truncated: {length} bytes, the header alone is {PW_HEADER_SIZE}")
+        return (f"trace truncated: {length} bytes, the header alone is {PW_HEADER_SIZE}")
     if code == HDR_MAGIC:
-        return TraceError(f"not a trace: magic {bytes(p[:4])!r}, expected b'PWTR'")
+        return (f"not a trace: magic {bytes(p[:4])!r}, expected b'PWTR'")
     if code == HDR_VERSION:
-        return TraceError(f"unsupported trace version {p[4] | (p[5] << 8)} (this build reads {PW_TRACE_VERSION})")
+        return (f"unsupported trace version {p[4] | (p[5] << 8)} (this build reads {PW_TRACE_VERSION})")
     if code == HDR_DEPTH:
-        return TraceError(f"trace depth {h.depth} is not in {PW_MIN_DEPTH}..{PW_MAX_DEPTH}")
+        return (f"trace depth {h.depth} is not in {PW_MIN_DEPTH}..{PW_MAX_DEPTH}")
     if code == HDR_KIND:
-        return TraceError(f"trace kind {h.kind} is neither 1 (intent) nor 2 (batch)")
+        return (f"trace kind {h.kind} is neither 1 (intent) nor 2 (batch)")
     if code == HDR_N_STEPS:
-        return TraceError(f"trace n_steps {h.n_steps} is not in 1..{PW_MAX_STEPS}")
+        return (f"trace n_steps {h.n_steps} is not in 1..{PW_MAX_STEPS}")
     if code == HDR_COINBASE:
-        return TraceError(f"trace coinbase {h.coinbase} does not fit depth {h.depth}")
+        return (f"trace coinbase {h.coinbase} does not fit depth {h.depth}")
     what = "truncated" if length < h.expected_len else "has trailing bytes"
-    return TraceError(f"trace {what}: {length} bytes, expected exactly {h.expected_len} "
-                      f"for {h.n_steps} steps at depth {h.depth}")
+    return (f"trace {what}: {length} bytes, expected exactly {h.expected_len} "
+            f"for {h.n_steps} steps at depth {h.depth}")
 
 
-@cython.final
 cdef class ExecutionTrace:
     """ExecutionTrace(data): a decoded, immutable execution trace.
 
-    Built by ``from_bytes`` (untrusted input), ``from_columns`` or ``concat``;
+    Built by ``from_bytes`` (untrusted input), ``from_columns`` or ``_concat``;
     the executor makes them.  Equality and hashing are by canonical bytes.
     Column properties are read-only numpy views into those bytes.
+
+    Not final: the face ``pouw.trace.ExecutionTrace`` subclasses it (errors
+    and hashing, see the module docstring); the classmethods build ``cls``.
     """
+
+    # What malformed input raises (looked up only when raising).
+    _error = ValueError
 
     cdef bytes _data
     cdef int _depth, _kind
     cdef uint32_t _n, _coinbase
-    cdef object _hash      # cached trace_hash (str) or None
     cdef object _iid       # cached intent_id (str) or None
     cdef list _cols        # cached column views (None until made)
 
@@ -135,6 +144,7 @@ cdef class ExecutionTrace:
 
     # -- construction ----------------------------------------------------------
 
+    @cython.final
     cdef int _set(self, object data) except -1:
         cdef header_t h
         cdef Py_buffer view
@@ -144,7 +154,8 @@ cdef class ExecutionTrace:
         if type(data) is bytes:
             code = check_header(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), &h)
             if code != HDR_OK:
-                raise header_error(code, <const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), &h)
+                raise self._error(header_error(code, <const uint8_t *>PyBytes_AS_STRING(data),
+                                               PyBytes_GET_SIZE(data), &h))
             self._data = data
         else:
             if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -152,11 +163,12 @@ cdef class ExecutionTrace:
             try:
                 PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
             except BufferError as exc:
-                raise TraceError(f"trace data is not a contiguous buffer: {exc}") from None
+                raise self._error(f"trace data is not a contiguous buffer: {exc}") from None
             try:
                 code = check_header(<const uint8_t *>view.buf, <size_t>view.len, &h)
                 if code != HDR_OK:
-                    raise header_error(code, <const uint8_t *>view.buf, <size_t>view.len, &h)
+                    raise self._error(header_error(code, <const uint8_t *>view.buf,
+                                                   <size_t>view.len, &h))
                 self._data = PyBytes_FromStringAndSize(<const char *>view.buf, view.len)
             finally:
                 PyBuffer_Release(&view)
@@ -164,16 +176,15 @@ cdef class ExecutionTrace:
         self._kind = h.kind
         self._n = h.n_steps
         self._coinbase = h.coinbase
-        self._hash = None
         self._iid = None
         self._cols = None
         return 0
 
     @classmethod
     def from_bytes(cls, data):
-        """Decode untrusted ``bytes``/``bytearray``/``memoryview``; raises TraceError if the
+        """Decode untrusted ``bytes``/``bytearray``/``memoryview``; raises ``_error`` if the
         header or length is wrong (before allocating anything), TypeError for other types."""
-        cdef ExecutionTrace t = ExecutionTrace.__new__(ExecutionTrace)
+        cdef ExecutionTrace t = cls.__new__(cls)
         t._set(data)
         return t
 
@@ -187,21 +198,22 @@ cdef class ExecutionTrace:
         Only the encoding is checked (header fields, shapes, integer ranges); whether
         the steps obey the VM's rules is the constraint checker's business.
         """
+        err = cls._error
         if not isinstance(depth, int) or not PW_MIN_DEPTH <= depth <= PW_MAX_DEPTH:
-            raise TraceError(f"depth must be an integer in 1..32, got {depth!r}")
+            raise err(f"depth must be an integer in 1..32, got {depth!r}")
         if kind not in (PW_TRACE_KIND_INTENT, PW_TRACE_KIND_BATCH):
-            raise TraceError(f"kind must be 1 (intent) or 2 (batch), got {kind!r}")
+            raise err(f"kind must be 1 (intent) or 2 (batch), got {kind!r}")
         if not isinstance(coinbase, int) or not 0 <= coinbase < (1 << depth):
-            raise TraceError(f"coinbase must be an account index below 2^{depth}, got {coinbase!r}")
+            raise err(f"coinbase must be an account index below 2^{depth}, got {coinbase!r}")
         if not isinstance(pre_root, bytes) or len(pre_root) != 32:
-            raise TraceError("pre_root must be 32 bytes")
-        iid = _id_bytes(intent_id)
+            raise err("pre_root must be 32 bytes")
+        iid = _id_bytes(intent_id, err)
         cols = (op, status, account, arg0, arg1, gas_left, owner, balance_before, nonce_before,
                 balance_after, nonce_after, path, root_after)
         n = len(op) if hasattr(op, "__len__") else -1
         if not 1 <= n <= PW_MAX_STEPS:
-            raise TraceError(f"a trace has 1..{PW_MAX_STEPS} steps, got {n}")
-        arrays = [_as_column(COLUMNS[c], cols[c], _DTYPES[c], _shape(c, n, depth)) for c in range(PW_N_COLS)]
+            raise err(f"a trace has 1..{PW_MAX_STEPS} steps, got {n}")
+        arrays = [_as_column(err, COLUMNS[c], cols[c], _DTYPES[c], _shape(c, n, depth)) for c in range(PW_N_COLS)]
         cdef size_t total = pw_trace_size(n, depth), off = PW_HEADER_SIZE
         out = PyBytes_FromStringAndSize(NULL, total)
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
@@ -213,42 +225,47 @@ cdef class ExecutionTrace:
             if mv.shape[0]:
                 memcpy(p + off, &mv[0], mv.shape[0])
             off += mv.shape[0]
-        return ExecutionTrace.from_bytes(out)
+        cdef ExecutionTrace t = cls.__new__(cls)
+        t._set(out)
+        return t
 
     @classmethod
-    def concat(cls, traces):
+    def _concat(cls, traces, batch_id):
         """One batch trace (kind 2) of ``traces`` in order: same depth, each ``pre_root``
-        equal to the previous ``post_root``; the id is the batch id of all their intents'
-        ids, recomputed from the steps.
+        equal to the previous ``post_root``; the id is ``batch_id(preimages)``, where
+        ``preimages`` lists the id pre-images of all their intents, recomputed from the
+        steps, and the callable (the face's BLAKE3) returns the 32-byte batch id.
 
         Coinbase: the traces that have a REWARD step must agree on it, and those without
         one must have coinbase 0 (the spec's rule); the batch's is the agreed one, or 0
-        when no trace has a REWARD step.  TraceError otherwise."""
+        when no trace has a REWARD step.  ``_error`` otherwise."""
+        err = cls._error
         parts = list(traces)
         if not parts:
-            raise TraceError("concat needs at least one trace")
+            raise err("concat needs at least one trace")
         cdef ExecutionTrace first, t, prev = None, paid = None
         for k, t in enumerate(parts):  # raises TypeError for a non-trace
             if prev is not None:
                 if t._depth != prev._depth:
-                    raise TraceError(f"concat: trace {k} has depth {t._depth}, trace 0 has {prev._depth}")
+                    raise err(f"concat: trace {k} has depth {t._depth}, trace 0 has {prev._depth}")
                 if t.pre_root != prev.post_root:
-                    raise TraceError("concat: a trace's pre_root is not the previous trace's post_root")
+                    raise err("concat: a trace's pre_root is not the previous trace's post_root")
             if t._has_reward():
                 if paid is not None and t._coinbase != paid._coinbase:
-                    raise TraceError(f"concat: trace {k} pays REWARD to coinbase {t._coinbase}, "
+                    raise err(f"concat: trace {k} pays REWARD to coinbase {t._coinbase}, "
                                      f"an earlier trace to {paid._coinbase}")
                 paid = t
             elif t._coinbase != 0:
-                raise TraceError(f"concat: trace {k} has no REWARD step but coinbase {t._coinbase} "
+                raise err(f"concat: trace {k} has no REWARD step but coinbase {t._coinbase} "
                                  "(must be 0)")
             prev = t
         first = parts[0]
         cdef size_t n = sum((<ExecutionTrace>t)._n for t in parts)
         if n > PW_MAX_STEPS:
-            raise TraceError(f"concat: {n} steps exceed MAX_STEPS ({PW_MAX_STEPS})")
-        ids = b"".join(b for t in parts for b in (<ExecutionTrace>t)._intent_id_bytes())
-        bid = _blake3(_BATCH_DOMAIN + ids).digest()
+            raise err(f"concat: {n} steps exceed MAX_STEPS ({PW_MAX_STEPS})")
+        bid = batch_id([b for t in parts for b in (<ExecutionTrace>t)._preimages(err)])
+        if not isinstance(bid, bytes) or len(bid) != 32:
+            raise TypeError("concat: batch_id() must return 32 bytes")
         cdef int depth = first._depth, c
         out = PyBytes_FromStringAndSize(NULL, pw_trace_size(n, depth))
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
@@ -264,23 +281,18 @@ cdef class ExecutionTrace:
                 src_off = pw_col_offset(c, t._n, depth)
                 memcpy(p + off, PyBytes_AS_STRING(t._data) + src_off, t._n * w)
                 off += t._n * w
-        return ExecutionTrace.from_bytes(out)
+        cdef ExecutionTrace batch = cls.__new__(cls)
+        batch._set(out)
+        return batch
 
     def __reduce__(self):
-        return (ExecutionTrace, (self._data,))
+        return (type(self), (self._data,))
 
     # -- header ------------------------------------------------------------------
 
     def to_bytes(self):
         """The canonical encoding (the same object every time; immutable)."""
         return self._data
-
-    @property
-    def trace_hash(self):
-        """BLAKE3 of the canonical bytes (the blake3 package), 64 lowercase hex digits (cached)."""
-        if self._hash is None:
-            self._hash = _blake3(self._data).hexdigest()
-        return self._hash
 
     @property
     def intent_id(self):
@@ -338,6 +350,7 @@ cdef class ExecutionTrace:
 
     # -- columns -----------------------------------------------------------------
 
+    @cython.final
     cdef object _column(self, int c):
         if self._cols is None:
             self._cols = [None] * PW_N_COLS
@@ -393,13 +406,20 @@ cdef class ExecutionTrace:
 
     # -- intents -----------------------------------------------------------------
 
+    @cython.final
     cdef bint _has_reward(self) noexcept:
         """Whether any step's op is REWARD (a scan of the n-byte op column)."""
         cdef const char *op = PyBytes_AS_STRING(self._data) + pw_col_offset(PW_COL_OP, self._n, self._depth)
         return memchr(op, PW_OP_REWARD, self._n) != NULL
 
-    cdef list _intent_id_bytes(self):
-        """The 32-byte ids of the intents in this trace, recomputed from the steps."""
+    def _intent_preimages(self):
+        """The id pre-images (``PW_INTENT_DOMAIN || program``) of the intents in this
+        trace, in order, recomputed from their NONCE, FEE and body steps; ``_error``
+        if the steps are not a sequence of whole intents.  The face hashes them."""
+        return self._preimages(self._error)
+
+    @cython.final
+    cdef list _preimages(self, object err):
         cdef const uint8_t *base = <const uint8_t *>PyBytes_AS_STRING(self._data)
         cdef size_t n = self._n
         cdef int d = self._depth
@@ -408,19 +428,20 @@ cdef class ExecutionTrace:
         cdef const uint8_t *a0 = base + pw_col_offset(PW_COL_ARG0, n, d)
         cdef const uint8_t *a1 = base + pw_col_offset(PW_COL_ARG1, n, d)
         cdef size_t i = 0, start, j, nb
-        cdef bytearray pre
+        cdef bytes pre
         cdef uint8_t *q
+        cdef uint8_t *body
         out = []
         while i < n:
             start = i
             if op[i] != PW_OP_NONCE or i + 1 >= n or op[i + 1] != PW_OP_FEE:
-                raise TraceError(f"step {i}: an intent starts with NONCE then FEE")
+                raise err(f"step {i}: an intent starts with NONCE then FEE")
             i += 2
             while i < n and (op[i] == PW_OP_DEBIT or op[i] == PW_OP_CREDIT):
                 i += 1
             nb = i - start - 2
             if nb == 0:
-                raise TraceError(f"step {i}: an intent has at least one body op")
+                raise err(f"step {i}: an intent has at least one body op")
             while i < n and op[i] == PW_OP_UNDO:
                 i += 1
             if i < n and op[i] == PW_OP_REFUND:
@@ -428,40 +449,39 @@ cdef class ExecutionTrace:
             if i < n and op[i] == PW_OP_REWARD:
                 i += 1
             if i < n and op[i] != PW_OP_NONCE:
-                raise TraceError(f"step {i}: op {op[i]} where the next intent's NONCE belongs")
-            pre = bytearray(14 + 32 + 13 * nb)
-            q = <uint8_t *><char *>pre
-            memcpy(q, b"pouw.intent.v1", 14)
-            memcpy(q + 14, acct + 4 * start, 4)            # sender u32
-            memcpy(q + 18, a0 + 8 * start, 8)              # nonce u64
-            memcpy(q + 26, a0 + 8 * (start + 1), 8)        # gas_limit u64
-            memcpy(q + 34, a1 + 8 * (start + 1), 8)        # gas_price u64
-            pw_store32_le(q + 42, <uint32_t>nb)
-            for j in range(nb):
-                q[46 + 13 * j] = op[start + 2 + j]
-                memcpy(q + 47 + 13 * j, acct + 4 * (start + 2 + j), 4)
-                memcpy(q + 51 + 13 * j, a0 + 8 * (start + 2 + j), 8)
-            out.append(_blake3(pre).digest())
+                raise err(f"step {i}: op {op[i]} where the next intent's NONCE belongs")
+            # a new bytes object is ours to fill until it is returned
+            pre = PyBytes_FromStringAndSize(
+                NULL, PW_INTENT_DOMAIN_LEN + PW_PROGRAM_HEAD + PW_BODY_OP_SIZE * nb)
+            q = <uint8_t *>PyBytes_AS_STRING(pre)
+            memcpy(q, PW_INTENT_DOMAIN, PW_INTENT_DOMAIN_LEN)
+            q += PW_INTENT_DOMAIN_LEN
+            memcpy(q, acct + 4 * start, 4)                 # sender u32
+            memcpy(q + 4, a0 + 8 * start, 8)               # nonce u64
+            memcpy(q + 12, a0 + 8 * (start + 1), 8)        # gas_limit u64
+            memcpy(q + 20, a1 + 8 * (start + 1), 8)        # gas_price u64
+            pw_store32_le(q + 28, <uint32_t>nb)            # n_body u32
+            body = q + PW_PROGRAM_HEAD
+            for j in range(nb):                            # op u8, account u32, arg0 u64
+                body[PW_BODY_OP_SIZE * j] = op[start + 2 + j]
+                memcpy(body + PW_BODY_OP_SIZE * j + 1, acct + 4 * (start + 2 + j), 4)
+                memcpy(body + PW_BODY_OP_SIZE * j + 5, a0 + 8 * (start + 2 + j), 8)
+            out.append(pre)
         return out
 
-    def intent_ids(self):
-        """The ids of the intents in this trace (hex), recomputed from their NONCE, FEE and
-        body steps; TraceError if the steps are not a sequence of whole intents."""
-        return [b.hex() for b in self._intent_id_bytes()]
 
-
-cdef bytes _id_bytes(object intent_id):
+cdef bytes _id_bytes(object intent_id, object err):
     if isinstance(intent_id, str):
         try:
             raw = bytes.fromhex(intent_id)
         except ValueError:
-            raise TraceError("intent_id must be 64 hex digits") from None
+            raise err("intent_id must be 64 hex digits") from None
     elif isinstance(intent_id, bytes):
         raw = intent_id
     else:
-        raise TraceError("intent_id must be a hex str or 32 bytes")
+        raise err("intent_id must be a hex str or 32 bytes")
     if len(raw) != 32:
-        raise TraceError("intent_id must be 32 bytes (64 hex digits)")
+        raise err("intent_id must be 32 bytes (64 hex digits)")
     return raw
 
 
@@ -473,16 +493,16 @@ cdef tuple _shape(int c, Py_ssize_t n, int depth):
     return (n,)
 
 
-cdef object _as_column(str name, object values, object dtype, tuple shape):
+cdef object _as_column(object err, str name, object values, object dtype, tuple shape):
     a = np.asarray(values)
     if a.shape != shape:
-        raise TraceError(f"column {name}: shape {a.shape}, expected {shape}")
+        raise err(f"column {name}: shape {a.shape}, expected {shape}")
     if a.dtype.kind not in "ui":
-        raise TraceError(f"column {name}: dtype {a.dtype} is not an integer type")
+        raise err(f"column {name}: dtype {a.dtype} is not an integer type")
     if a.size:
         hi = (1 << (8 * dtype.itemsize)) - 1
         if (a.dtype.kind == "i" and int(a.min()) < 0) or int(a.max()) > hi:
-            raise TraceError(f"column {name}: values must be in [0, {hi}]")
+            raise err(f"column {name}: values must be in [0, {hi}]")
     return np.ascontiguousarray(a, dtype=dtype)
 
 
@@ -498,6 +518,9 @@ def _isa_constants():
         "DEBIT_GAS": PW_DEBIT_GAS,
         "CREDIT_GAS": PW_CREDIT_GAS,
         "TRACE_MAGIC": <bytes>PW_TRACE_MAGIC,
+        "INTENT_DOMAIN": PW_INTENT_DOMAIN[:PW_INTENT_DOMAIN_LEN],
+        "PROGRAM_HEAD": PW_PROGRAM_HEAD,
+        "BODY_OP_SIZE": PW_BODY_OP_SIZE,
         "TRACE_VERSION": PW_TRACE_VERSION,
         "HEADER_SIZE": PW_HEADER_SIZE,
         "MAX_STEPS": PW_MAX_STEPS,

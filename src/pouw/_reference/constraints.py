@@ -3,7 +3,8 @@
 Written from the specification, independently of ``_native/csrc/constraints.h``:
 the hashes come from the ``blake3`` package's keyed mode, the integers are
 Python ints, the intent program is rebuilt as a list of steps. It has the
-native kernel's signature and results, ``check_trace(data) -> (ok, step, rule)``,
+signature and results of the native check's face (:func:`pouw.prover.check.check_trace`,
+the kernel plus the id hashing), ``check_trace(data) -> (ok, step, rule)``,
 and checks in the same documented order (see :mod:`pouw.prover.rules`), so the
 two name the same step and rule for any input. Slow; for tests and debugging,
 never a fallback.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from blake3 import blake3
 
+from ..isa import BATCH_DOMAIN, INTENT_DOMAIN
 from ..prover.rules import HEADER_STEP, Rule
 
 __all__ = ["check_trace", "leaf_hash", "node_hash", "fold_path"]
@@ -85,7 +87,7 @@ class _Intent:
     stage: str = "fee"  # fee, body1, body, undo, reward, done
 
     def preimage(self) -> bytes:
-        out = b"pouw.intent.v1" + struct.pack(
+        out = INTENT_DOMAIN + struct.pack(
             "<IQQQI", self.sender, self.nonce, self.gas_limit, self.gas_price, len(self.body)
         )
         for s in self.body:
@@ -167,7 +169,7 @@ def check_trace(data: bytes) -> tuple[bool, int, int]:
     if kind == 1:
         if ids[0] != header_id:
             return (False, HEADER_STEP, int(Rule.INTENT_ID))
-    elif blake3(b"pouw.batch.v1" + b"".join(ids)).digest() != header_id:
+    elif blake3(BATCH_DOMAIN + b"".join(ids)).digest() != header_id:
         return (False, HEADER_STEP, int(Rule.BATCH_ID))
     return (True, HEADER_STEP, int(Rule.OK))
 

@@ -119,12 +119,11 @@ static const char *const pw_ck_rule_text[PW_CK_N_RULES] = {
 
 /* ---- pre-image buffer sizes ---- */
 
-#define PW_CK_INTENT_DOMAIN "pouw.intent.v1"
-#define PW_CK_INTENT_DOMAIN_LEN 14u
-/* domain || sender u32 || nonce u64 || gas_limit u64 || gas_price u64 || n_body u32 */
-#define PW_CK_INTENT_HEAD (PW_CK_INTENT_DOMAIN_LEN + 4u + 8u + 8u + 8u + 4u)
+/* domain || sender u32 || nonce u64 || gas_limit u64 || gas_price u64 || n_body u32
+ * (pw_isa.h) */
+#define PW_CK_INTENT_HEAD (PW_INTENT_DOMAIN_LEN + PW_PROGRAM_HEAD)
 /* op u8 || account u32 || arg0 u64 per body op */
-#define PW_CK_BODY_ENTRY 13u
+#define PW_CK_BODY_ENTRY PW_BODY_OP_SIZE
 
 /* An intent spans at least 3 steps (NONCE, FEE, one body op), so a trace of n
  * steps holds k <= n/3 whole intents whose pre-images take
@@ -300,14 +299,14 @@ static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_
     if ((size_t)*k + 2u > off_cap || need > pre_cap - *pre_len) return -1;
     off[*k] = *pre_len;
     p = pre + *pre_len;
-    memcpy(p, PW_CK_INTENT_DOMAIN, PW_CK_INTENT_DOMAIN_LEN);
-    p += PW_CK_INTENT_DOMAIN_LEN;
+    memcpy(p, PW_INTENT_DOMAIN, PW_INTENT_DOMAIN_LEN);
+    p += PW_INTENT_DOMAIN_LEN;
     pw_store32_le(p, s->sender);
     pw_store64_le(p + 4, PW_CK_U64(v, PW_COL_ARG0, s->nonce_step));
     pw_store64_le(p + 12, PW_CK_U64(v, PW_COL_ARG0, s->fee_step));
     pw_store64_le(p + 20, PW_CK_U64(v, PW_COL_ARG1, s->fee_step));
     pw_store32_le(p + 28, n_body);
-    p += 32;
+    p += PW_PROGRAM_HEAD;
     for (j = s->body_start; j < end; j++, p += PW_CK_BODY_ENTRY) {
         p[0] = PW_CK_U8(v, PW_COL_OP, j);
         pw_store32_le(p + 1, PW_CK_U32(v, PW_COL_ACCOUNT, j));

@@ -51,6 +51,18 @@ enum {
 /* bytes per step = PW_STEP_FIXED + 32 * depth */
 #define PW_STEP_FIXED 126u
 
+/* An intent's id is BLAKE3(PW_INTENT_DOMAIN || program), where the program is
+ * sender u32 || nonce u64 || gas_limit u64 || gas_price u64 || n_body u32 (the
+ * head) then op u8 || account u32 || arg0 u64 per body op, all little-endian
+ * (pouw.isa.encode_program).  C only writes these pre-images; the hashing, and
+ * the batch id's domain, live in Python (pouw.isa), as BLAKE3 of variable
+ * length is not reimplemented here (see pw_hash.h). */
+#define PW_INTENT_DOMAIN "pouw.intent.v1"
+#define PW_INTENT_DOMAIN_LEN 14u
+#define PW_PROGRAM_HEAD 32
+#define PW_BODY_OP_SIZE 13
+_Static_assert(sizeof(PW_INTENT_DOMAIN) - 1 == PW_INTENT_DOMAIN_LEN, "PW_INTENT_DOMAIN_LEN");
+
 /* header field offsets */
 #define PW_HDR_MAGIC 0
 #define PW_HDR_VERSION 4

@@ -6,7 +6,8 @@
  * caller to hold the only reference for the duration of the call and never
  * touch a Python object, so they run without the GIL.
  *
- * Programs are read in the intent-id encoding (pouw.isa.encode_program):
+ * Programs are read in the intent-id encoding (pouw.isa.encode_program; sizes
+ * PW_PROGRAM_HEAD and PW_BODY_OP_SIZE in pw_isa.h):
  *   sender u32 | nonce u64 | gas_limit u64 | gas_price u64 | n_body u32 |
  *   n_body * (op u8 | account u32 | arg0 u64), all little-endian.
  * pw_vm_check validates a buffer of them before anything runs, so execution
@@ -23,8 +24,6 @@
 #include "pw_smt.h"
 
 #define PW_ACCOUNT_SIZE 48
-#define PW_PROGRAM_HEAD 32
-#define PW_BODY_OP_SIZE 13
 #define PW_U64_MAX UINT64_MAX
 
 /* ---- the step rule (a pure function; also exposed for tests) ---- */
