@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from blake3 import blake3
 
 from .errors import TraceError
-from .status import JobTier
+from .status import TIER_CODES, JobTier, parse_enum
 
 if TYPE_CHECKING:
     from .trace import ExecutionTrace
@@ -28,23 +28,12 @@ __all__ = ["ProofJob", "compute_job_id", "now_ms"]
 
 _JOB_DOMAIN = b"pouw.job.v1\x00"
 _U64_MAX = (1 << 64) - 1
-_TIER_CODE = {JobTier.MICRO: 1, JobTier.MACRO: 2, JobTier.FULL: 3}
-_TIER_BYTE = {tier: bytes((code,)) for tier, code in _TIER_CODE.items()}
-_TIERS = {t.value: t for t in JobTier}
+_TIER_BYTE = {tier: bytes((code,)) for tier, code in TIER_CODES.items()}
 
 
 def now_ms() -> int:
     """Wall-clock milliseconds since the Unix epoch (what deadlines are measured in)."""
     return time.time_ns() // 1_000_000
-
-
-def _tier(value: JobTier | str) -> JobTier:
-    if value.__class__ is JobTier:
-        return value
-    try:
-        return _TIERS[value] if isinstance(value, str) else JobTier(value)
-    except (KeyError, ValueError):
-        raise ValueError(f"tier: expected one of 'micro', 'macro', 'full', got {value!r}") from None
 
 
 def compute_job_id(trace_hash: str, tier: JobTier | str, intent_id: str, fee_budget: int) -> str:
@@ -53,7 +42,7 @@ def compute_job_id(trace_hash: str, tier: JobTier | str, intent_id: str, fee_bud
     ``trace_hash`` and ``intent_id`` are 64 hex digits (32 bytes); ``fee_budget``
     is a u64. The encoding is fixed-width, so no two inputs share one.
     """
-    tier = _tier(tier)
+    tier = parse_enum(JobTier, tier, "tier")
     try:
         th = bytes.fromhex(trace_hash)
         iid = bytes.fromhex(intent_id)
@@ -131,7 +120,7 @@ class ProofJob:
         job_id: str | None = None,
         check_trace: bool = True,
     ) -> None:
-        tier = _tier(tier)
+        tier = parse_enum(JobTier, tier, "tier")
         expected = compute_job_id(trace_hash, tier, intent_id, fee_budget)
         if job_id is not None and job_id != expected:
             raise ValueError(f"job_id {job_id!r} does not match its contents ({expected})")
@@ -168,7 +157,7 @@ class ProofJob:
         if not isinstance(ttl_ms, int) or ttl_ms < 0:
             raise ValueError(f"ttl_ms must be a non-negative integer, got {ttl_ms!r}")
         if tier.__class__ is not JobTier:
-            tier = _tier(tier)
+            tier = parse_enum(JobTier, tier, "tier")
         if fee_budget.__class__ is not int or not 0 <= fee_budget <= _U64_MAX:
             _check_fee(fee_budget)
         trace_hash = trace.trace_hash

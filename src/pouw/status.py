@@ -6,13 +6,17 @@ so ``PoUwMode("local") is PoUwMode.LOCAL``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from types import MappingProxyType
+from typing import TypeVar
 
 from .errors import InvalidTransition
 
 __all__ = [
     "JobStatus",
     "JobTier",
+    "TIER_CODES",
     "PoUwMode",
     "ZkMode",
     "ALLOWED_TRANSITIONS",
@@ -49,6 +53,13 @@ class JobTier(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: Each tier's one-byte code in binary encodings: the job id (pouw.job) and the mock
+#: proof (pouw.prover.mock). Fixed: changing a code changes every job id.
+TIER_CODES: Mapping[JobTier, int] = MappingProxyType(
+    {JobTier.MICRO: 1, JobTier.MACRO: 2, JobTier.FULL: 3}
+)
 
 
 class PoUwMode(str, Enum):
@@ -107,10 +118,22 @@ def check_transition(
     raise InvalidTransition(f"job {job_id}: cannot move from {old.value} to {new.value}")
 
 
-def parse_enum(enum_type: type[Enum], value: object, what: str) -> Enum:
-    """Accept an enum member or its config word; anything else is a ``ValueError`` naming ``what``."""
-    if isinstance(value, enum_type):
+_E = TypeVar("_E", bound=Enum)
+
+
+def parse_enum(enum_type: type[_E], value: object, what: str) -> _E:
+    """Accept an enum member or its config word; anything else is a ``ValueError`` naming ``what``.
+
+    The one place text becomes a :class:`JobTier`, :class:`JobStatus`,
+    :class:`PoUwMode` or :class:`ZkMode`: ``parse_enum(JobTier, "macro", "tier")``.
+    A member or a known word costs one dict look-up (job construction calls it).
+    """
+    if value.__class__ is enum_type:
         return value
+    try:
+        return enum_type._value2member_map_[value]  # type: ignore[return-value]
+    except (KeyError, TypeError):  # unknown or unhashable: let the enum decide
+        pass
     try:
         return enum_type(value)
     except ValueError:

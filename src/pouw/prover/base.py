@@ -66,7 +66,7 @@ class Prover(Protocol):
 
 def parse_tier(tier: JobTier | str) -> JobTier:
     """``tier`` as a :class:`JobTier`; ValueError naming the choices otherwise."""
-    return parse_enum(JobTier, tier, "tier")  # type: ignore[return-value]
+    return parse_enum(JobTier, tier, "tier")
 
 
 class JobProofs:

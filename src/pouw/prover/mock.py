@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from blake3 import blake3
 
-from ..status import JobTier, ZkMode
+from ..status import TIER_CODES, JobTier, ZkMode
 from .base import JobProofs, parse_tier
 from .check import check_trace, require_valid
 
@@ -46,7 +46,6 @@ TAG_KEY = blake3(b"pouw.mock-proof.tag.v1").digest()
 
 _HEAD = struct.Struct("<4sHB32s32s32s32s")  # everything the tag covers
 PROOF_SIZE = _HEAD.size + 32
-_TIER_CODE = {JobTier.MICRO: 1, JobTier.MACRO: 2, JobTier.FULL: 3}
 _NO_JOB = bytes(32)
 
 
@@ -70,7 +69,7 @@ def _roots(data: bytes) -> tuple[bytes, bytes]:
 def _body(tier: JobTier, job: bytes, trace_hash: bytes, data: bytes) -> bytes:
     pre_root, post_root = _roots(data)
     return _HEAD.pack(
-        PROOF_MAGIC, PROOF_VERSION, _TIER_CODE[tier], job, trace_hash, pre_root, post_root
+        PROOF_MAGIC, PROOF_VERSION, TIER_CODES[tier], job, trace_hash, pre_root, post_root
     )
 
 
