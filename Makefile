@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: venv compile debug test test-installed bench lint clean
+.PHONY: venv compile debug sanitize test test-installed bench lint clean
 
 venv:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ compile:
 # Bounds checks on, -O0 -g, C asserts kept.
 debug:
 	POUW_DEBUG=1 $(PY) setup.py build_ext --inplace -q --force
+
+# ASan + UBSan build of the kernels (into build/sanitize; src/ is left alone) and the
+# kernel tests on it with libasan preloaded. CI runs it after the suite (.ci/run).
+sanitize:
+	PY=$(PY) bash .ci/sanitize
 
 # Tests against the in-place build.
 test:

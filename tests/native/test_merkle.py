@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pouw import merkle
+from pouw._native import merkle as native_merkle
 from pouw._reference import merkle as ref
 
 U64 = st.integers(0, (1 << 64) - 1)
@@ -201,7 +202,7 @@ def test_depth_32_extremes():
 
 # --- many folds at once (csrc/pw_fold_simd.h), on every kernel this host runs -----
 
-native_merkle = pytest.importorskip("pouw._native.merkle")
+
 LEVELS = native_merkle.simd_levels()
 
 

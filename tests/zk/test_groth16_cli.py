@@ -131,7 +131,7 @@ def test_solidity_and_calldata(tmp_path, capsys):
     assert _run(capsys, "calldata", tmp_path / "bad.json", VECTORS / "proof.json")[0] == 2
 
 
-# ---------------------------------------------------------------- the real command (needs the hook)
+# ---------------------------------------------------------------- the real command (pouw.cli hooks it in)
 
 
 def _pouw_env() -> dict[str, str]:
@@ -142,23 +142,6 @@ def _pouw_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
-def _pouw_hooks_groth16() -> bool:
-    res = subprocess.run(
-        [sys.executable, "-m", "pouw", "groth16", "--help"],
-        capture_output=True,
-        text=True,
-        env=_pouw_env(),
-    )
-    return res.returncode == 0
-
-
-needs_hook = pytest.mark.skipif(
-    not _pouw_hooks_groth16(),
-    reason="pouw.cli does not hook in the 'groth16' command",
-)
-
-
-@needs_hook
 def test_python_m_pouw_groth16_verify(tmp_path):
     for public, code, out in (
         (VECTORS / "public.json", 0, "OK"),
@@ -183,7 +166,6 @@ def test_python_m_pouw_groth16_verify(tmp_path):
         assert res.returncode == code and res.stdout.startswith(out), res.stderr
 
 
-@needs_hook
 def test_python_m_pouw_groth16_prove(tmp_path):
     shutil.copy(ZKEY, tmp_path / "k.zkey")
     res = subprocess.run(

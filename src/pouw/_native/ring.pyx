@@ -64,6 +64,11 @@ cdef int64_t _deadline(object timeout) except -2:
     return pouw_ring_monotonic_ns() + <int64_t>(t * 1e9)
 
 
+cdef object _closed(RingBuffer rb):
+    """The error of a push on a closed ring: the class's ``_closed_error``."""
+    return rb._closed_error("ring buffer is closed")
+
+
 cdef class RingBuffer:
     """RingBuffer(capacity)
 
@@ -172,7 +177,7 @@ cdef class RingBuffer:
         if item is None:
             raise TypeError("RingBuffer cannot store None (pop returns None for 'empty')")
         if pouw_ring_is_closed(self._ring):
-            raise self._closed_error("ring buffer is closed")
+            raise _closed(self)
         Py_INCREF(item)  # the ring's reference; taken before others can pop it
         if pouw_ring_try_push(self._ring, <void *>item):
             return True
@@ -210,7 +215,7 @@ cdef class RingBuffer:
                         f"RingBuffer cannot store None (item {i}); nothing was pushed"
                     )
             if pouw_ring_is_closed(self._ring):
-                raise self._closed_error("ring buffer is closed")
+                raise _closed(self)
             while done < n:
                 k = pouw_ring_claim_push(self._ring, <size_t>(n - done), &pos)
                 if k == 0:
@@ -310,7 +315,7 @@ cdef class RingBuffer:
             raise TypeError("RingBuffer cannot store None (pop returns None for 'empty')")
         cdef int64_t deadline = _deadline(timeout)
         if pouw_ring_is_closed(self._ring):
-            raise self._closed_error("ring buffer is closed")
+            raise _closed(self)
         cdef int status
         Py_INCREF(item)
         if pouw_ring_try_push(self._ring, <void *>item):
@@ -324,7 +329,7 @@ cdef class RingBuffer:
             return
         Py_DECREF(item)
         if status == POUW_RING_CLOSED:
-            raise self._closed_error("ring buffer is closed")
+            raise _closed(self)
         raise self._full_error(f"ring buffer still full after {timeout} s")
 
     def pop(self, timeout=None):
