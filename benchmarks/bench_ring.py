@@ -19,7 +19,7 @@ import threading
 
 import pytest
 
-from pouw._native.ring import RingBuffer
+from pouw.queue import RingBuffer
 
 PAIRS = 10_000  # push+pop pairs per benchmark call
 BATCH = 64  # items per push_many/pop_many

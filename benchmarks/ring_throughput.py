@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from pouw._native.ring import RingBuffer
+from pouw.queue import RingBuffer
 
 PAIRS = 1_000_000  # try_push+try_pop pairs per timed run
 BATCH = 64  # items per push_many/pop_many call
