@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..status import PoUwMode, ZkMode
+from ..status import PoUwMode, ZkMode, parse_enum
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -196,18 +196,16 @@ def _int_in(lo: int, hi: int) -> Any:
 
 def _pouw_mode(key: str, value: Any) -> PoUwMode:
     try:
-        return PoUwMode(value)
-    except ValueError:
-        raise ConfigError(
-            f"{key}: expected 'disabled', 'local' or 'remote', got {value!r}"
-        ) from None
+        return parse_enum(PoUwMode, value, key)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _zk_mode(key: str, value: Any) -> ZkMode:
     try:
-        mode = ZkMode(value)
-    except ValueError:
-        raise ConfigError(f"{key}: expected 'mock' or 'groth16', got {value!r}") from None
+        mode = parse_enum(ZkMode, value, key)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if mode is ZkMode.GROTH16:
         raise ConfigError(
             f"{key}: 'groth16' is not available for node traces yet: the Groth16 circuits "

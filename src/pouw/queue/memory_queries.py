@@ -8,7 +8,7 @@ from collections import OrderedDict, deque
 
 from ..errors import JobNotFound
 from ..job import ProofJob
-from ..status import JobStatus, JobTier
+from ..status import JobStatus, JobTier, parse_enum
 from .base import JobRecord, QueueStats
 from .memory_index import StatusIndex
 
@@ -79,8 +79,8 @@ class MemoryQueries:
         O(log n + limit) under the lock (plus at most ``DIRTY_MAX`` catch-up
         steps of the index): see :mod:`pouw.queue.memory_index`.
         """
-        status = None if status is None else JobStatus(status)
-        tier = None if tier is None else JobTier(tier)
+        status = None if status is None else parse_enum(JobStatus, status, "status")
+        tier = None if tier is None else parse_enum(JobTier, tier, "tier")
         with self._lock:
             self._index.flush()
             recs = self._index.select(status, tier, after_seq, limit)

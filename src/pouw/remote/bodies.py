@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import status
 from ..status import JobStatus, JobTier
 from .errors import ApiError
 
@@ -138,10 +139,9 @@ def parse_enum(kind: type[JobStatus] | type[JobTier], value: object, name: str) 
     if value is None:
         return None
     try:
-        return kind(value)
-    except ValueError:
-        words = ", ".join(m.value for m in kind)
-        raise ApiError(400, "bad_request", f"{name} must be one of {words}") from None
+        return status.parse_enum(kind, value, name)
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
 
 
 def proof_from(ctype: str, raw: bytes) -> bytes:

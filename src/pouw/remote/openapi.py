@@ -354,9 +354,19 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                 },
                 "responses": {
                     "202": {
-                        "description": "accepted for processing",
+                        "description": "accepted for processing: written to the node's store "
+                        "(a durable node) before this answer, executed in order; an intent the "
+                        "node already holds (in its ledger or waiting) is skipped and counted "
+                        "in duplicates, so a retry is harmless",
                         **_json(
-                            {"type": "object", "properties": {"accepted": {"type": "integer"}}}
+                            {
+                                "type": "object",
+                                "required": ["accepted", "duplicates"],
+                                "properties": {
+                                    "accepted": {"type": "integer"},
+                                    "duplicates": {"type": "integer"},
+                                },
+                            }
                         ),
                     },
                     **_errors(400, 413, 415, 422, 429),

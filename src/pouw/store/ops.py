@@ -18,7 +18,7 @@ from ..errors import JobNotFound
 from ..job import ProofJob
 from ..queue.base import JobRecord
 from ..queue.lifecycle import Event, Expire, Lapse, Quarantine, Step, step
-from ..status import JobStatus, JobTier
+from ..status import JobStatus, JobTier, parse_enum
 from .schema import JOB_COLUMNS, DamagedJob, job_from_row, record_from_row
 
 __all__ = ["SqliteOps", "LifeRow", "outcome"]
@@ -243,7 +243,7 @@ class SqliteOps:
             args += [worker_id, now]
         if tier is not None:
             where.append("tier = ?")
-            args.append(JobTier(tier).value)
+            args.append(parse_enum(JobTier, tier, "tier").value)
         sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
         while True:
             row = db.execute(sql, args).fetchone()

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..job import ProofJob
 from ..queue.base import WORKER_COUNTERS, JobRecord, QueueStats
-from ..status import JobStatus, JobTier
+from ..status import JobStatus, JobTier, parse_enum
 from .ops import SqliteOps
 from .schema import JOB_COLUMNS, record_from_row
 
@@ -57,10 +57,10 @@ class SqliteQueries(SqliteOps):
         args: list[Any] = [after_seq]
         if status is not None:
             where.append("status = ?")
-            args.append(JobStatus(status).value)
+            args.append(parse_enum(JobStatus, status, "status").value)
         if tier is not None:
             where.append("tier = ?")
-            args.append(JobTier(tier).value)
+            args.append(parse_enum(JobTier, tier, "tier").value)
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
