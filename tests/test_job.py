@@ -122,6 +122,12 @@ def test_constructor_checks_consistency():
         ProofJob(**{**kw, "trace_data": b"abd"})
     with pytest.raises(ValueError):
         ProofJob(**{**kw, "deadline_ms": 4})
+    # times from an untrusted claim answer: integers only (a float once passed)
+    for bad in (10.0, 1.5e12, True, "10", -1, 1 << 64, None):
+        with pytest.raises(ValueError, match="deadline_ms"):
+            ProofJob(**{**kw, "deadline_ms": bad})
+        with pytest.raises(ValueError, match="created_at_ms"):
+            ProofJob(**{**kw, "created_at_ms": bad})
 
 
 def test_get_trace_refuses_garbage():

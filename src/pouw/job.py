@@ -124,6 +124,10 @@ class ProofJob:
         expected = compute_job_id(trace_hash, tier, intent_id, fee_budget)
         if job_id is not None and job_id != expected:
             raise ValueError(f"job_id {job_id!r} does not match its contents ({expected})")
+        for name, ms in (("created_at_ms", created_at_ms), ("deadline_ms", deadline_ms)):
+            # a claim answer from a node is untrusted: 1.5e12 or True is not a time
+            if ms.__class__ is not int or not 0 <= ms <= _U64_MAX:
+                raise ValueError(f"{name} must be an integer in [0, 2^64), got {ms!r}")
         if deadline_ms < created_at_ms:
             raise ValueError("deadline_ms is before created_at_ms")
         trace_data = bytes(trace_data)
