@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -83,9 +84,20 @@ def test_a_lease_still_running_survives_a_restart(tmp_path, clock):
     s2.close()
 
 
+class _Entry:
+    """What the ledger store reads of a ledger entry and its intent."""
+
+    def __init__(self, height: int, job) -> None:
+        self.height, self.intent_id = height, job.intent_id
+        self.meta = SimpleNamespace(job_ids=[job.job_id], proof=None, zk_mode="mock")
+
+    def to_dict(self) -> dict:
+        return {"height": self.height, "post_root": "", "proven": False}
+
+
 def _append(ledger: SqliteLedgerStore, store: SqliteJobQueue, height: int, job) -> None:
     with store.batch():  # what the node does: the entry and its job in one transaction
-        ledger.append(height, job.intent_id, {}, {"post_root": ""}, "mock", [job.job_id], None)
+        ledger.append(_Entry(height, job), SimpleNamespace(to_dict=dict))
         store.enqueue(job)
 
 

@@ -245,22 +245,7 @@ class NodeContext:
         entry = self.ledger.append(result, job_ids, zk_mode=zk_word, proof=proof)
         try:
             with self.job_queue.batch():
-                self.ledger_store.append(
-                    entry.height,
-                    result.intent_id,
-                    intent.to_dict(),
-                    {
-                        "height": entry.height,
-                        "intent_id": result.intent_id,
-                        "status": result.status.value,
-                        "fee_charged": result.gas_summary.fee_charged,
-                        "post_root": result.post_root.hex(),
-                        "job_ids": job_ids,
-                    },
-                    zk_word,
-                    job_ids,
-                    proof,
-                )
+                self.ledger_store.append(entry, intent)
                 if job is not None:
                     # with a pool, its ring is the job's one way to a worker
                     self.job_queue.enqueue(job, local=self.pool is not None)

@@ -21,6 +21,8 @@ from ..errors import PouwError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..store import SqliteJobQueue
+    from .intents import Intent
+    from .ledger import LedgerEntry
 
 __all__ = ["LedgerStore", "NoLedgerStore", "SqliteLedgerStore", "LedgerRow"]
 
@@ -45,16 +47,9 @@ _DDL = (
 class LedgerStore(Protocol):
     """The durable side of the node's ledger (called inside the job store's batch)."""
 
-    def append(
-        self,
-        height: int,
-        intent_id: str,
-        intent: dict[str, Any],
-        entry: dict[str, Any],
-        zk_mode: str,
-        job_ids: list[str],
-        proof: bytes | None,
-    ) -> None: ...
+    def append(self, entry: LedgerEntry, intent: Intent) -> None:
+        """Write ``entry`` (just appended in memory) and the intent it executed."""
+        ...
 
     def attach_proof(self, job_id: str, proof: bytes) -> None: ...
 
@@ -72,16 +67,7 @@ class LedgerStore(Protocol):
 class NoLedgerStore:
     """An in-memory node's ledger store: nothing is written, nothing is replayed."""
 
-    def append(
-        self,
-        height: int,
-        intent_id: str,
-        intent: dict[str, Any],
-        entry: dict[str, Any],
-        zk_mode: str,
-        job_ids: list[str],
-        proof: bytes | None,
-    ) -> None:
+    def append(self, entry: LedgerEntry, intent: Intent) -> None:
         return None
 
     def attach_proof(self, job_id: str, proof: bytes) -> None:
@@ -106,27 +92,28 @@ class SqliteLedgerStore:
             for statement in _DDL:
                 db.execute(statement)
 
-    def append(
-        self,
-        height: int,
-        intent_id: str,
-        intent: dict[str, Any],
-        entry: dict[str, Any],
-        zk_mode: str,
-        job_ids: list[str],
-        proof: bytes | None,
-    ) -> None:
+    def append(self, entry: LedgerEntry, intent: Intent) -> None:
+        summary = entry.to_dict()
+        del summary["proven"]  # the proof column says it
+        height, job_ids, proof = entry.height, entry.meta.job_ids, entry.meta.proof
         with self._store.transaction() as db:
             db.execute(
                 "INSERT INTO ledger (height, intent_id, intent, entry, zk_mode, proof) "
                 "VALUES (?,?,?,?,?,?)",
-                (height, intent_id, json.dumps(intent), json.dumps(entry), zk_mode, proof),
+                (
+                    height,
+                    entry.intent_id,
+                    json.dumps(intent.to_dict()),
+                    json.dumps(summary),
+                    entry.meta.zk_mode,
+                    proof,
+                ),
             )
             db.executemany(
                 "INSERT INTO ledger_jobs (job_id, height) VALUES (?, ?)",
                 [(job_id, height) for job_id in job_ids],
             )
-            db.execute("DELETE FROM intake WHERE intent_id = ?", (intent_id,))
+            db.execute("DELETE FROM intake WHERE intent_id = ?", (entry.intent_id,))
 
     def accept(self, intents: list[tuple[str, dict[str, Any]]]) -> None:
         with self._store.transaction() as db:
