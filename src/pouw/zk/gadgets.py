@@ -17,7 +17,14 @@ gadget                 constraints  what it proves
 :func:`select`         1 (+1)       ``out = cond ? a : b`` (and ``cond`` boolean)
 :func:`inverse`        1            ``x · inv = 1``, so ``x ≠ 0``
 :func:`assert_nonzero` 1            ``x ≠ 0`` (via :func:`inverse`)
+:func:`poseidon`       3 per S-box  ``out = Poseidon(inputs)``, circomlib's (240 for 2 inputs)
+:func:`merkle_root`    242 a level  the root of a leaf and its path (241 if bits are boolean)
+:func:`merkle_update`  483 a level  the roots before and after one leaf changes
 =====================  ===========  ==============================================
+
+The hash gadgets live in :mod:`pouw.zk.gadgets_poseidon` (the count for every
+width: :func:`~pouw.zk.gadgets_poseidon.poseidon_constraints`) and
+:mod:`pouw.zk.gadgets_merkle`, and are re-exported here.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from .constraint_system import (
     as_lc,
 )
 from .field import R
+from .gadgets_merkle import merkle_root, merkle_update
+from .gadgets_poseidon import poseidon
 
 __all__ = [
     "boolean",
@@ -44,6 +53,9 @@ __all__ = [
     "select",
     "inverse",
     "assert_nonzero",
+    "poseidon",
+    "merkle_root",
+    "merkle_update",
 ]
 
 #: Widest unique decomposition: 2^253 < R < 2^254, so 253 bits never wrap modulo R.
