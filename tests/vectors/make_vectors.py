@@ -1,16 +1,18 @@
-"""Write the self-describing vectors fields.json, curves.json and traces.json.
+"""Write the self-describing vectors fields.json, curves.json, traces.json and poseidon.json.
 
 Every expected value comes from an implementation independent of pouw's kernels
 (Python ints for Fr and Fq, py_ecc.optimized_bn128 for G1, G2 and the pairing,
 the blake3 package for ids and hashes, pouw._reference for the VM and the trace
-constraints); pouw is asserted to agree before anything is written. Inputs come
+constraints, light-poseidon for Poseidon up to 12 inputs and pouw._reference
+beyond); pouw is asserted to agree before anything is written. Inputs come
 from fixed labels, so a rerun writes identical files. From the repository root::
 
     .venv/bin/python tests/vectors/make_vectors.py           # (re)write the files
     .venv/bin/python tests/vectors/make_vectors.py --check   # compare them, write nothing
 
-One module a file: gen_fields.py, gen_curves.py, gen_traces.py (gen_common.py
-holds what they share).  tests/test_vectors.py checks pouw against the files.
+One module a file: gen_fields.py, gen_curves.py, gen_traces.py, gen_poseidon.py
+(gen_common.py holds what they share).  tests/test_vectors.py checks pouw against
+the files (tests/test_vectors_poseidon.py against poseidon.json).
 """
 
 from __future__ import annotations
@@ -26,9 +28,15 @@ if str(HERE) not in sys.path:  # the gen_* modules beside this file, however it 
 from gen_common import REGEN, render  # noqa: E402
 from gen_curves import curves_doc  # noqa: E402
 from gen_fields import fields_doc  # noqa: E402
+from gen_poseidon import poseidon_doc  # noqa: E402
 from gen_traces import traces_doc  # noqa: E402
 
-DOCS = {"fields.json": fields_doc, "curves.json": curves_doc, "traces.json": traces_doc}
+DOCS = {
+    "fields.json": fields_doc,
+    "curves.json": curves_doc,
+    "traces.json": traces_doc,
+    "poseidon.json": poseidon_doc,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
