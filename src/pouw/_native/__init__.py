@@ -16,6 +16,7 @@ NATIVE_MODULES = (
     "pairing",
     "ntt",
     "msm",
+    "poseidon",
     "groth16",
 )
 

@@ -92,3 +92,9 @@ cdef int backend_code() noexcept nogil
 # kernel's limbs); TypeError/ValueError naming `name` otherwise.  Shared by the
 # field, curve and MSM modules.
 cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1
+
+
+# out and src (nbytes each) are one buffer (allowed when exact_ok) or disjoint;
+# ValueError naming `name` otherwise.  Shared by the field and Poseidon modules.
+cdef int check_alias(const void *out, const void *src, size_t nbytes, bint exact_ok,
+                     str name) except -1

@@ -90,18 +90,32 @@ BN_TARGET_IFMA static inline void bn_ifma_to52(const __m512i L[4], __m512i X[5],
     X[4] = _mm512_srli_epi64(L[3], 16 - s);
 }
 
-/* Eight products; a, b, out point at 8 rows each. */
-BN_TARGET_IFMA static inline void bn_ifma_mul8(const __m512i P[5], __m512i pinv, const uint64_t *a,
-                                              const uint64_t *b, uint64_t *out) {
+/* ---- register-level primitives: 8 lanes, 5 x 52-bit limbs, Montgomery radix 2^260.
+ * Kernels that keep elements in vectors across many products (the Poseidon
+ * batch) use these directly; bn_ifma_mul8 below is them between loads and stores.
+ * "Normalised" limbs are each below 2^52 (the value then is below 2^260). */
+
+/* The modulus as 5 broadcast 52-bit limbs, and -1/p mod 2^52. */
+BN_TARGET_IFMA static inline void bn_ifma_modulus(const bn_field *F, __m512i P[5], __m512i *pinv) {
+    const uint64_t *p = F->p;
+    P[0] = _mm512_set1_epi64((long long)(p[0] & BN_M52));
+    P[1] = _mm512_set1_epi64((long long)(((p[0] >> 52) | (p[1] << 12)) & BN_M52));
+    P[2] = _mm512_set1_epi64((long long)(((p[1] >> 40) | (p[2] << 24)) & BN_M52));
+    P[3] = _mm512_set1_epi64((long long)(((p[2] >> 28) | (p[3] << 36)) & BN_M52));
+    P[4] = _mm512_set1_epi64((long long)(p[3] >> 16));
+    *pinv = _mm512_set1_epi64((long long)(F->pinv & BN_M52));
+}
+
+/* Z := A * B / 2^260 mod p, lanewise, normalised, and below A*B/2^260 + p (not
+ * reduced: below 2p whenever A*B < p * 2^260, e.g. A < 2^258 and B < 4p).  A and
+ * B normalised; Z may alias neither.  CIOS, one 52-bit digit of A per step. */
+BN_TARGET_IFMA static inline void bn_ifma_montmul(const __m512i P[5], __m512i pinv,
+                                                  const __m512i A[5], const __m512i B[5],
+                                                  __m512i Z[5]) {
     const __m512i m52 = _mm512_set1_epi64((long long)BN_M52);
     const __m512i zero = _mm512_setzero_si512();
-    __m512i L[4], A[5], B[5], z[6], m, d[5], borrow;
-    __mmask8 keep;
+    __m512i z[6], m;
     int i, j;
-    bn_ifma_load8(a, L);
-    bn_ifma_to52(L, A, 1);
-    bn_ifma_load8(b, L);
-    bn_ifma_to52(L, B, 0);
     for (j = 0; j < 6; j++) z[j] = zero;
     for (i = 0; i < 5; i++) {
         for (j = 0; j < 5; j++) {
@@ -118,39 +132,56 @@ BN_TARGET_IFMA static inline void bn_ifma_mul8(const __m512i P[5], __m512i pinv,
         for (j = 0; j < 5; j++) z[j] = z[j + 1];
         z[5] = zero;
     }
-    /* normalise to 52-bit limbs (the value is < 1.25p < 2^255) */
+    /* normalise to 52-bit limbs (the accumulators hold up to ~57 bits) */
     for (j = 0; j < 4; j++) {
         z[j + 1] = _mm512_add_epi64(z[j + 1], _mm512_srli_epi64(z[j], 52));
-        z[j] = _mm512_and_si512(z[j], m52);
+        Z[j] = _mm512_and_si512(z[j], m52);
     }
-    /* d = z - p; keep z where that borrows */
-    borrow = zero;
+    Z[4] = z[4];
+}
+
+/* Z := Z - p where Z >= p, for normalised Z < 2p: canonical afterwards. */
+BN_TARGET_IFMA static inline void bn_ifma_reduce(const __m512i P[5], __m512i Z[5]) {
+    const __m512i m52 = _mm512_set1_epi64((long long)BN_M52);
+    __m512i d[5], borrow = _mm512_setzero_si512();
+    __mmask8 keep;
+    int j;
     for (j = 0; j < 5; j++) {
-        d[j] = _mm512_sub_epi64(_mm512_sub_epi64(z[j], P[j]), borrow);
+        d[j] = _mm512_sub_epi64(_mm512_sub_epi64(Z[j], P[j]), borrow);
         borrow = _mm512_srli_epi64(d[j], 63);
         d[j] = _mm512_and_si512(d[j], m52);
     }
-    keep = _mm512_test_epi64_mask(borrow, borrow);
-    for (j = 0; j < 5; j++) z[j] = _mm512_mask_blend_epi64(keep, d[j], z[j]);
-    /* 5 x 52 -> 4 x 64 */
-    L[0] = _mm512_or_si512(z[0], _mm512_slli_epi64(z[1], 52));
-    L[1] = _mm512_or_si512(_mm512_srli_epi64(z[1], 12), _mm512_slli_epi64(z[2], 40));
-    L[2] = _mm512_or_si512(_mm512_srli_epi64(z[2], 24), _mm512_slli_epi64(z[3], 28));
-    L[3] = _mm512_or_si512(_mm512_srli_epi64(z[3], 36), _mm512_slli_epi64(z[4], 16));
+    keep = _mm512_test_epi64_mask(borrow, borrow); /* Z < p: keep Z */
+    for (j = 0; j < 5; j++) Z[j] = _mm512_mask_blend_epi64(keep, d[j], Z[j]);
+}
+
+/* 5 normalised 52-bit limbs (value < 2^256) -> 4 x 64-bit limbs. */
+BN_TARGET_IFMA static inline void bn_ifma_from52(const __m512i Z[5], __m512i L[4]) {
+    L[0] = _mm512_or_si512(Z[0], _mm512_slli_epi64(Z[1], 52));
+    L[1] = _mm512_or_si512(_mm512_srli_epi64(Z[1], 12), _mm512_slli_epi64(Z[2], 40));
+    L[2] = _mm512_or_si512(_mm512_srli_epi64(Z[2], 24), _mm512_slli_epi64(Z[3], 28));
+    L[3] = _mm512_or_si512(_mm512_srli_epi64(Z[3], 36), _mm512_slli_epi64(Z[4], 16));
+}
+
+/* Eight products; a, b, out point at 8 rows each. */
+BN_TARGET_IFMA static inline void bn_ifma_mul8(const __m512i P[5], __m512i pinv, const uint64_t *a,
+                                              const uint64_t *b, uint64_t *out) {
+    __m512i L[4], A[5], B[5], Z[5];
+    bn_ifma_load8(a, L);
+    bn_ifma_to52(L, A, 1); /* 16a < 2^258, b < p: Z < 1.25p */
+    bn_ifma_load8(b, L);
+    bn_ifma_to52(L, B, 0);
+    bn_ifma_montmul(P, pinv, A, B, Z);
+    bn_ifma_reduce(P, Z);
+    bn_ifma_from52(Z, L);
     bn_ifma_store8(out, L);
 }
 
 BN_TARGET_IFMA static size_t bn_mul_batch_ifma(const bn_field *F, size_t n, uint64_t *out,
                                                const uint64_t *a, const uint64_t *b) {
-    const uint64_t *p = F->p;
-    __m512i P[5];
-    const __m512i pinv = _mm512_set1_epi64((long long)(F->pinv & BN_M52));
+    __m512i P[5], pinv;
     size_t i, whole = n & ~(size_t)7;
-    P[0] = _mm512_set1_epi64((long long)(p[0] & BN_M52));
-    P[1] = _mm512_set1_epi64((long long)(((p[0] >> 52) | (p[1] << 12)) & BN_M52));
-    P[2] = _mm512_set1_epi64((long long)(((p[1] >> 40) | (p[2] << 24)) & BN_M52));
-    P[3] = _mm512_set1_epi64((long long)(((p[2] >> 28) | (p[3] << 36)) & BN_M52));
-    P[4] = _mm512_set1_epi64((long long)(p[3] >> 16));
+    bn_ifma_modulus(F, P, &pinv);
     for (i = 0; i < whole; i += 8) bn_ifma_mul8(P, pinv, a + 4 * i, b + 4 * i, out + 4 * i);
     return whole;
 }
