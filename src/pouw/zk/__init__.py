@@ -12,6 +12,8 @@
   :func:`intt`, coset variants, in-place variants, :class:`Domain`).
 - :mod:`pouw.zk.pairing`: the optimal ate pairing (``pairing``,
   :func:`pairing_check`, :class:`Fq12`, :class:`G2Prepared`).
+- :mod:`pouw.zk.poseidon`: circomlib's Poseidon hash over Fr (``poseidon``,
+  :func:`poseidon_batch`); its constants in :mod:`pouw.zk.poseidon_params`.
 - :mod:`pouw.zk.r1cs`: rank-1 constraint systems in circom's wire order
   (:class:`~pouw.zk.r1cs.R1CS`).
 - :mod:`pouw.zk.groth16`: the Groth16 proving system (``setup``, ``prove``,
@@ -23,11 +25,12 @@
   ``.zkey`` (``read_r1cs``, ``read_wtns``, ``read_zkey``, every point validated)
   and the snarkjs JSON and Solidity exports.
 
-The attributes ``pouw.zk.ntt`` and ``pouw.zk.pairing`` are the modules, so
-``pouw.zk.pairing.pairing_check`` and ``pouw.zk.ntt.ntt`` work whatever was
-imported first.  The two functions named like their modules are reached
-through them: ``pouw.zk.ntt.ntt`` / ``from pouw.zk.ntt import ntt`` and
-``pouw.zk.pairing.pairing`` / ``from pouw.zk.pairing import pairing``.  (Until
+The attributes ``pouw.zk.ntt``, ``pouw.zk.pairing`` and ``pouw.zk.poseidon``
+are the modules, so ``pouw.zk.pairing.pairing_check`` and ``pouw.zk.ntt.ntt``
+work whatever was imported first.  The three functions named like their
+modules are reached through them: ``pouw.zk.ntt.ntt`` / ``from pouw.zk.ntt
+import ntt``, ``pouw.zk.pairing.pairing`` / ``from pouw.zk.pairing import
+pairing`` and ``from pouw.zk.poseidon import poseidon``.  (Until
 this release ``from pouw.zk import ntt, pairing`` gave the functions, and the
 modules were out of reach; see CHANGELOG.md.)  Every other name in
 ``__all__`` is re-exported here: ``from pouw.zk import pairing_check, ntt_inplace``.
@@ -85,6 +88,7 @@ if TYPE_CHECKING:  # the static view of the lazy names below
         root_of_unity,
     )
     from .pairing import Fq12, G2Prepared, pairing_check
+    from .poseidon import poseidon_batch
 __all__ = [
     "ConstraintSystem",
     "G1_GENERATOR",
@@ -133,6 +137,7 @@ __all__ = [
     "g2_msm",
     "G1MSMContext",
     "G2MSMContext",
+    "poseidon_batch",
 ]
 
 #: Public name -> the module that defines it, imported on first access (PEP 562):
@@ -185,6 +190,7 @@ _LAZY = {
     "Fq12": ".pairing",
     "G2Prepared": ".pairing",
     "pairing_check": ".pairing",
+    "poseidon_batch": ".poseidon",
 }
 
 #: Submodules reachable as attributes after a bare ``import pouw.zk``
@@ -201,6 +207,7 @@ _SUBMODULES = frozenset(
         "ntt",
         "pairing",
         "points",
+        "poseidon",
         "r1cs",
     }
 )

@@ -20,18 +20,23 @@
  * bn254_field_ifma.h's register primitives).  bn_psd_prepare fills both from
  * the canonical integers once; the caller owns the memory.
  *
- * Paths, all on the field kernel's multiply and the backend the caller passes
+ * Paths, all on the field kernel's arithmetic and the backend the caller passes
  * (pouw._native.field's backend_code()):
- *   portable / ADX  one state at a time with bn_mul_at (bn_psd_permute_at);
- *   IFMA            bn_psd_hash_batch: 8 rows at once, one per lane, the whole
- *                   permutation in 52-bit limb vectors (bn_ifma_montmul);
+ *   portable / ADX  one state at a time with bn_mul_at (bn_psd_permute_at), every
+ *                   element canonical (< p) after every operation;
+ *   IFMA            bn_psd_hash_batch only: 8 rows at once, one per lane, the
+ *                   whole permutation in 52-bit limb vectors with lazy reduction
+ *                   (sums of products with one Montgomery reduction each,
+ *                   bn254_field_ifma.h; bounds below), canonical at the output;
  *                   single permutations on this backend use ADX, as the field does.
- * Elements are canonical (< p) between operations on every path, so the paths
- * agree bit for bit.
+ * Every path computes the same field elements, so the outputs agree bit for bit.
  *
- * Cost per permutation, in field multiplies: full rounds 3t + t^2 each (x^5 =
+ * Cost per permutation, in field products: full rounds 3t + t^2 each (x^5 =
  * x (x^2)^2, a dense mix), partial rounds 3 + t + (t - 1) each (the sparse mix).
- * t = 3: 8 * 18 + 57 * 8 = 600.
+ * t = 3: 8 * 18 + 57 * 8 = 600.  Interleaving rows on the scalar paths was
+ * measured and dropped: independent ADX multiplies run no faster than a chain
+ * of them on the reference machine (the multiply is throughput bound), and two
+ * IFMA groups of 8 interleaved ran no faster than one.
  *
  * Nothing allocates, fails or touches Python: every function may run without
  * the GIL.  Not constant time in the IFMA tail handling (row counts are public);
@@ -45,6 +50,24 @@
 #include <string.h>
 
 #include "bn254_field.h"
+
+/* The permutation is bound by these field helpers: in this translation unit
+ * they are always inlined (GCC otherwise keeps the multiply a call: ~8% of a
+ * hash).  Redeclarations only add the attribute. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BN_PSD_ALWAYS_INLINE __attribute__((always_inline))
+#if BN_HAVE_ADX_ASM
+static inline void bn_mul_adx_raw(const uint64_t *, uint64_t[4], const uint64_t[4],
+                                  const uint64_t[4]) BN_PSD_ALWAYS_INLINE;
+#endif
+static inline void bn_mul_adx(const bn_field *, uint64_t[4], const uint64_t[4],
+                              const uint64_t[4]) BN_PSD_ALWAYS_INLINE;
+static inline void bn_mul_portable(const bn_field *, uint64_t[4], const uint64_t[4],
+                                   const uint64_t[4]) BN_PSD_ALWAYS_INLINE;
+static inline void bn_mul_at(int, const bn_field *, uint64_t[4], const uint64_t[4],
+                             const uint64_t[4]) BN_PSD_ALWAYS_INLINE;
+#undef BN_PSD_ALWAYS_INLINE
+#endif
 
 enum { BN_PSD_MAX_T = 17 };
 
@@ -123,6 +146,44 @@ static inline ptrdiff_t bn_psd_prepare(int backend, size_t count, uint64_t *mont
 
 #define BN_PSD_INLINE static inline __attribute__((always_inline))
 
+/* r := a + b in Fr, canonical in and out: bn_add's result.  On x86-64 as four
+ * add/adc, a trial subtraction of p and four cmov (bn_add's masked select
+ * compiles to ~50 cycles of SSE moves here; this is ~6). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+BN_PSD_INLINE void bn_psd_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], s0, s1, s2, s3;
+    __asm__("addq %[b0], %[t0]\n\t"
+            "adcq %[b1], %[t1]\n\t"
+            "adcq %[b2], %[t2]\n\t"
+            "adcq %[b3], %[t3]\n\t" /* a + b < 2p < 2^255: no carry out */
+            "movq %[t0], %[s0]\n\t"
+            "movq %[t1], %[s1]\n\t"
+            "movq %[t2], %[s2]\n\t"
+            "movq %[t3], %[s3]\n\t"
+            "subq %[p0], %[s0]\n\t"
+            "sbbq %[p1], %[s1]\n\t"
+            "sbbq %[p2], %[s2]\n\t"
+            "sbbq %[p3], %[s3]\n\t"
+            "cmovcq %[t0], %[s0]\n\t" /* borrow: the sum was below p already */
+            "cmovcq %[t1], %[s1]\n\t"
+            "cmovcq %[t2], %[s2]\n\t"
+            "cmovcq %[t3], %[s3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [s0] "=&r"(s0),
+              [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3)
+            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [p0] "m"(BN_FR.p[0]),
+              [p1] "m"(BN_FR.p[1]), [p2] "m"(BN_FR.p[2]), [p3] "m"(BN_FR.p[3])
+            : "cc");
+    r[0] = s0;
+    r[1] = s1;
+    r[2] = s2;
+    r[3] = s3;
+}
+#else
+BN_PSD_INLINE void bn_psd_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    bn_add(&BN_FR, r, a, b);
+}
+#endif
+
 /* x := x^5 = x * (x^2)^2. */
 BN_PSD_INLINE void bn_psd_sbox(int backend, uint64_t x[4]) {
     uint64_t x2[4], x4[4];
@@ -140,7 +201,7 @@ BN_PSD_INLINE void bn_psd_full_round(int backend, int t, uint64_t s[][4], const 
     int i, j;
     for (i = 0; i < t; i++) {
         bn_psd_sbox(backend, s[i]);
-        if (c) bn_add(F, u[i], s[i], c + 4 * i);
+        if (c) bn_psd_add(u[i], s[i], c + 4 * i);
         else bn_copy(u[i], s[i]);
     }
     for (i = 0; i < t; i++) {
@@ -148,7 +209,7 @@ BN_PSD_INLINE void bn_psd_full_round(int backend, int t, uint64_t s[][4], const 
         bn_mul_at(backend, F, acc, row, u[0]);
         for (j = 1; j < t; j++) {
             bn_mul_at(backend, F, tmp, row + 4 * j, u[j]);
-            bn_add(F, acc, acc, tmp);
+            bn_psd_add(acc, acc, tmp);
         }
         bn_copy(s[i], acc);
     }
@@ -161,7 +222,7 @@ BN_PSD_INLINE void bn_psd_permute_with(int backend, const bn_psd *P, uint64_t s[
     const uint64_t *m = P->m;
     uint64_t first[4], tmp[4];
     int i, j, r;
-    for (i = 0; i < t; i++) bn_add(F, s[i], s[i], m + 4 * (P->initial + (size_t)i));
+    for (i = 0; i < t; i++) bn_psd_add(s[i], s[i], m + 4 * (P->initial + (size_t)i));
     for (r = 0; r < f1; r++)
         bn_psd_full_round(backend, t, s, m + 4 * (P->full_first + (size_t)r * t), m + 4 * P->mds);
     bn_psd_full_round(backend, t, s, m + 4 * P->pre_partial, m + 4 * P->dense);
@@ -169,13 +230,13 @@ BN_PSD_INLINE void bn_psd_permute_with(int backend, const bn_psd *P, uint64_t s[
         const uint64_t *row = m + 4 * (P->sparse_row + (size_t)r * t);
         const uint64_t *col = m + 4 * (P->sparse_col + (size_t)r * (t - 1));
         bn_psd_sbox(backend, s[0]);
-        bn_add(F, s[0], s[0], m + 4 * (P->partial + (size_t)r));
+        bn_psd_add(s[0], s[0], m + 4 * (P->partial + (size_t)r));
         bn_mul_at(backend, F, first, row, s[0]);
         for (j = 1; j < t; j++) {
             bn_mul_at(backend, F, tmp, row + 4 * j, s[j]);
-            bn_add(F, first, first, tmp);
+            bn_psd_add(first, first, tmp);
             bn_mul_at(backend, F, tmp, col + 4 * (j - 1), s[0]);
-            bn_add(F, s[j], s[j], tmp);
+            bn_psd_add(s[j], s[j], tmp);
         }
         bn_copy(s[0], first);
     }
@@ -215,120 +276,137 @@ static inline void bn_psd_hash_ints(int backend, const bn_psd *P, uint64_t *s) {
 
 #if BN_HAVE_IFMA
 
-typedef struct { __m512i l[5]; } bn_psd_v; /* one element per lane, normalised 52-bit limbs */
+/* Elements live in 52-bit limb vectors (one state per lane) in the radix-2^260
+ * Montgomery form, reduced lazily: every product is a sum of products with one
+ * Montgomery reduction (bn_ifma_mac/sqr_acc/redc), below (sum)/2^260 + p, and
+ * no step subtracts p; only the output is made canonical.  Bounds, with the
+ * constants canonical (< p) and 2^260 > 84p: an S-box input below 21p gives
+ * x^2 < 6.3p, x^4 < 1.5p, x^5 < 1.4p; a mix of t <= 17 terms below 2.4p
+ * (x^5 plus a constant) gives < 1.5p; in the partial rounds s[0] < 2.4p, each
+ * col product adds < 1.03p to s[j], and every BN_PSD_RENORM rounds s[j] is
+ * brought back below 1.5p (a product by one), so s[j] < 18p and the row mix
+ * < 4.4p throughout. */
+
+#define BN_PSD_RENORM 16
+
+typedef struct { __m512i l[5]; } bn_psd_v; /* one element of 8 states, one per lane */
 
 typedef struct {
     __m512i P[5], pinv;
+    uint64_t one[5]; /* 1 in the IFMA form: 2^260 mod p */
 } bn_psd_vctx;
 
-/* r := a * b, canonical (a, b canonical; r may alias either). */
-BN_TARGET_IFMA static inline void bn_psd_vmul(const bn_psd_vctx *c, bn_psd_v *r, const bn_psd_v *a,
-                                              const bn_psd_v *b) {
-    __m512i Z[5];
-    int j;
-    bn_ifma_montmul(c->P, c->pinv, a->l, b->l, Z);
-    bn_ifma_reduce(c->P, Z);
-    for (j = 0; j < 5; j++) r->l[j] = Z[j];
+/* K := the constant k (5 limbs of the IFMA form) in every lane. */
+#define BN_PSD_BCAST(K, k)                                                                         \
+    do {                                                                                           \
+        int q_;                                                                                    \
+        for (q_ = 0; q_ < 5; q_++) (K)[q_] = _mm512_set1_epi64((long long)(k)[q_]);               \
+    } while (0)
+
+BN_TARGET_IFMA static inline void bn_psd_vzero(__m512i z[10]) {
+    int i;
+    for (i = 0; i < 10; i++) z[i] = _mm512_setzero_si512();
 }
 
-/* r := a * k for a constant k (5 limbs of the IFMA form, the same in every lane). */
+/* z += a * k for a constant k. */
+BN_TARGET_IFMA static inline void bn_psd_vmack(__m512i z[10], const bn_psd_v *a, const uint64_t *k) {
+    __m512i K[5];
+    BN_PSD_BCAST(K, k);
+    bn_ifma_mac(z, a->l, K);
+}
+
+/* r := a * k. */
 BN_TARGET_IFMA static inline void bn_psd_vmulk(const bn_psd_vctx *c, bn_psd_v *r, const bn_psd_v *a,
                                                const uint64_t *k) {
-    __m512i K[5], Z[5];
+    __m512i z[10];
+    bn_psd_vzero(z);
+    bn_psd_vmack(z, a, k);
+    bn_ifma_redc(c->P, c->pinv, z, r->l);
+}
+
+/* r := sum_j a[j] k[j] for n elements a and n consecutive constants k (r may be a). */
+BN_TARGET_IFMA static inline void bn_psd_vdotk(const bn_psd_vctx *c, bn_psd_v *r, int n,
+                                               const bn_psd_v *a, const uint64_t *k) {
+    __m512i z[10];
     int j;
-    for (j = 0; j < 5; j++) K[j] = _mm512_set1_epi64((long long)k[j]);
-    bn_ifma_montmul(c->P, c->pinv, a->l, K, Z);
-    bn_ifma_reduce(c->P, Z);
-    for (j = 0; j < 5; j++) r->l[j] = Z[j];
+    bn_psd_vzero(z);
+    for (j = 0; j < n; j++) bn_psd_vmack(z, &a[j], k + 5 * j);
+    bn_ifma_redc(c->P, c->pinv, z, r->l);
 }
 
-/* r := a + b, canonical: limbwise sum (< 2p), one carry pass, one conditional subtraction. */
-BN_TARGET_IFMA static inline void bn_psd_vadd_limbs(const bn_psd_vctx *c, bn_psd_v *r,
-                                                    const bn_psd_v *a, const __m512i b[5]) {
-    const __m512i m52 = _mm512_set1_epi64((long long)0xFFFFFFFFFFFFFULL);
-    __m512i z[5];
-    int j;
-    for (j = 0; j < 5; j++) z[j] = _mm512_add_epi64(a->l[j], b[j]);
-    for (j = 0; j < 4; j++) {
-        z[j + 1] = _mm512_add_epi64(z[j + 1], _mm512_srli_epi64(z[j], 52));
-        z[j] = _mm512_and_si512(z[j], m52);
-    }
-    bn_ifma_reduce(c->P, z);
-    for (j = 0; j < 5; j++) r->l[j] = z[j];
-}
-
-BN_TARGET_IFMA static inline void bn_psd_vadd(const bn_psd_vctx *c, bn_psd_v *r, const bn_psd_v *a,
-                                              const bn_psd_v *b) {
-    bn_psd_vadd_limbs(c, r, a, b->l);
-}
-
-BN_TARGET_IFMA static inline void bn_psd_vaddk(const bn_psd_vctx *c, bn_psd_v *r, const bn_psd_v *a,
-                                               const uint64_t *k) {
-    __m512i K[5];
-    int j;
-    for (j = 0; j < 5; j++) K[j] = _mm512_set1_epi64((long long)k[j]);
-    bn_psd_vadd_limbs(c, r, a, K);
-}
-
+/* x := x^5 = x (x^2)^2. */
 BN_TARGET_IFMA static inline void bn_psd_vsbox(const bn_psd_vctx *c, bn_psd_v *x) {
-    bn_psd_v x2, x4;
-    bn_psd_vmul(c, &x2, x, x);
-    bn_psd_vmul(c, &x4, &x2, &x2);
-    bn_psd_vmul(c, x, &x4, x);
+    __m512i z[10], x2[5], x4[5];
+    bn_psd_vzero(z);
+    bn_ifma_sqr_acc(z, x->l);
+    bn_ifma_redc(c->P, c->pinv, z, x2);
+    bn_psd_vzero(z);
+    bn_ifma_sqr_acc(z, x2);
+    bn_ifma_redc(c->P, c->pinv, z, x4);
+    bn_psd_vzero(z);
+    bn_ifma_mac(z, x4, x->l);
+    bn_ifma_redc(c->P, c->pinv, z, x->l);
+}
+
+/* r := a + k (normalised, not reduced). */
+BN_TARGET_IFMA static inline void bn_psd_vaddk(bn_psd_v *r, const bn_psd_v *a, const uint64_t *k) {
+    __m512i K[5];
+    BN_PSD_BCAST(K, k);
+    bn_ifma_add_norm(a->l, K, r->l);
 }
 
 /* s := A (sbox(s) + k) with A and k in the IFMA form (k NULL: none). */
 BN_TARGET_IFMA static inline void bn_psd_vfull_round(const bn_psd_vctx *c, int t, bn_psd_v *s,
                                                      const uint64_t *k, const uint64_t *A) {
-    bn_psd_v u[BN_PSD_MAX_T], acc, tmp;
-    int i, j;
+    bn_psd_v u[BN_PSD_MAX_T];
+    int i;
     for (i = 0; i < t; i++) {
         bn_psd_vsbox(c, &s[i]);
-        if (k) bn_psd_vaddk(c, &u[i], &s[i], k + 5 * i);
+        if (k) bn_psd_vaddk(&u[i], &s[i], k + 5 * i);
         else u[i] = s[i];
     }
-    for (i = 0; i < t; i++) {
-        const uint64_t *row = A + 5 * (size_t)t * i;
-        bn_psd_vmulk(c, &acc, &u[0], row);
-        for (j = 1; j < t; j++) {
-            bn_psd_vmulk(c, &tmp, &u[j], row + 5 * j);
-            bn_psd_vadd(c, &acc, &acc, &tmp);
-        }
-        s[i] = acc;
-    }
+    for (i = 0; i < t; i++) bn_psd_vdotk(c, &s[i], t, u, A + 5 * (size_t)t * i);
 }
 
-/* The permutation of 8 states at once (IFMA form, canonical, in place). */
+/* The permutation of 8 states at once (IFMA form, lazily reduced, in place). */
 BN_TARGET_IFMA static void bn_psd_vpermute(const bn_psd_vctx *c, const bn_psd *P, bn_psd_v *s) {
     const int t = P->t, f1 = P->rf / 2 - 1;
     const uint64_t *v = P->v;
-    bn_psd_v first, tmp;
-    int i, j, r;
-    for (i = 0; i < t; i++) bn_psd_vaddk(c, &s[i], &s[i], v + 5 * (P->initial + (size_t)i));
+    __m512i z[10], w[10];
+    int i, j, q, r;
+    for (i = 0; i < t; i++) bn_psd_vaddk(&s[i], &s[i], v + 5 * (P->initial + (size_t)i));
     for (r = 0; r < f1; r++)
         bn_psd_vfull_round(c, t, s, v + 5 * (P->full_first + (size_t)r * t), v + 5 * P->mds);
     bn_psd_vfull_round(c, t, s, v + 5 * P->pre_partial, v + 5 * P->dense);
     for (r = 0; r < P->rp; r++) {
         const uint64_t *row = v + 5 * (P->sparse_row + (size_t)r * t);
         const uint64_t *col = v + 5 * (P->sparse_col + (size_t)r * (t - 1));
+        /* the row's terms of s[1..] first: they do not wait for the S-box */
+        bn_psd_vzero(z);
+        for (j = 1; j < t; j++) bn_psd_vmack(z, &s[j], row + 5 * j);
         bn_psd_vsbox(c, &s[0]);
-        bn_psd_vaddk(c, &s[0], &s[0], v + 5 * (P->partial + (size_t)r));
-        bn_psd_vmulk(c, &first, &s[0], row);
+        bn_psd_vaddk(&s[0], &s[0], v + 5 * (P->partial + (size_t)r));
+        bn_psd_vmack(z, &s[0], row);
         for (j = 1; j < t; j++) {
-            bn_psd_vmulk(c, &tmp, &s[j], row + 5 * j);
-            bn_psd_vadd(c, &first, &first, &tmp);
-            bn_psd_vmulk(c, &tmp, &s[0], col + 5 * (j - 1));
-            bn_psd_vadd(c, &s[j], &s[j], &tmp);
+            /* s[j] + col s[0] in one reduction: s[j] enters at digit 5 (times 2^260) */
+            for (q = 0; q < 5; q++) {
+                w[q] = _mm512_setzero_si512();
+                w[5 + q] = s[j].l[q];
+            }
+            bn_psd_vmack(w, &s[0], col + 5 * (j - 1));
+            bn_ifma_redc(c->P, c->pinv, w, s[j].l);
+            if (r % BN_PSD_RENORM == BN_PSD_RENORM - 1) bn_psd_vmulk(c, &s[j], &s[j], c->one);
         }
-        s[0] = first;
+        bn_ifma_redc(c->P, c->pinv, z, s[0].l);
     }
     for (r = 0; r < f1; r++)
         bn_psd_vfull_round(c, t, s, v + 5 * (P->full_last + (size_t)r * t), v + 5 * P->mds);
     bn_psd_vfull_round(c, t, s, NULL, v + 5 * P->mds);
 }
 
-/* out[i0 .. i0+rows) := Poseidon of rows i0.. of the k = t - 1 columns (rows <= 8;
- * a short group runs in zero-padded lanes whose results are dropped). */
+/* out[i0 .. i0+rows) := Poseidon of rows i0.. of the t - 1 columns (rows <= 8;
+ * a short group runs zero-padded lanes whose results are dropped).  to260 and
+ * to256: 2^264 and 2^256 mod p, the radix conversions, as 52-bit limbs. */
 BN_TARGET_IFMA static void bn_psd_hash8_ifma(const bn_psd_vctx *c, const bn_psd *P,
                                              const uint64_t *const *cols, size_t i0, size_t rows,
                                              uint64_t *out, const uint64_t to260[5],
@@ -336,7 +414,7 @@ BN_TARGET_IFMA static void bn_psd_hash8_ifma(const bn_psd_vctx *c, const bn_psd 
     bn_psd_v s[BN_PSD_MAX_T];
     uint64_t pad[32];
     __m512i L[4];
-    int j, q;
+    int j;
     memset(&s[0], 0, sizeof s[0]);
     for (j = 1; j < P->t; j++) {
         const uint64_t *src = cols[j - 1] + 4 * i0;
@@ -346,17 +424,18 @@ BN_TARGET_IFMA static void bn_psd_hash8_ifma(const bn_psd_vctx *c, const bn_psd 
             src = pad;
         }
         bn_ifma_load8(src, L);
-        bn_ifma_to52(L, s[j].l, 0);       /* the integer x * 2^256 mod p */
-        bn_psd_vmulk(c, &s[j], &s[j], to260); /* * 2^264 / 2^260: x * 2^260 mod p */
+        bn_ifma_to52(L, s[j].l, 0);           /* the integer x * 2^256 mod p, < p */
+        bn_psd_vmulk(c, &s[j], &s[j], to260); /* * 2^264 / 2^260: x * 2^260 mod p, < 2p */
     }
     bn_psd_vpermute(c, P, s);
-    bn_psd_vmulk(c, &s[0], &s[0], to256); /* * 2^256 / 2^260: x * 2^256 mod p */
+    bn_psd_vmulk(c, &s[0], &s[0], to256); /* * 2^256 / 2^260: x * 2^256 mod p, < 2p */
+    bn_ifma_reduce(c->P, s[0].l);
     bn_ifma_from52(s[0].l, L);
     if (rows == 8) {
         bn_ifma_store8(out + 4 * i0, L);
     } else {
         bn_ifma_store8(pad, L);
-        for (q = 0; q < (int)rows; q++) memcpy(out + 4 * (i0 + q), pad + 4 * q, 32);
+        memcpy(out + 4 * i0, pad, 32 * rows);
     }
 }
 
@@ -369,7 +448,9 @@ BN_TARGET_IFMA static void bn_psd_hash_batch_ifma(const bn_psd *P, size_t n,
     bn_ifma_modulus(&BN_FR, c.P, &c.pinv);
     bn_copy(k, BN_FR.one);
     bn_psd_split52(to256, k); /* 2^256 mod p */
-    for (d = 0; d < 8; d++) bn_add(&BN_FR, k, k, k);
+    for (d = 0; d < 4; d++) bn_add(&BN_FR, k, k, k);
+    bn_psd_split52(c.one, k); /* 2^260 mod p */
+    for (d = 0; d < 4; d++) bn_add(&BN_FR, k, k, k);
     bn_psd_split52(to260, k); /* 2^264 mod p */
     for (i = 0; i < n; i += 8) bn_psd_hash8_ifma(&c, P, cols, i, n - i < 8 ? n - i : 8, out, to260, to256);
 }
