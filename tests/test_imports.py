@@ -143,6 +143,33 @@ def test_ntt_and_pairing_are_the_modules_whatever_is_used_first(first):
     )  # a failed assert in the child makes _loaded_after raise
 
 
+POSEIDON_FIRST_USES = {
+    "attribute": "import pouw.zk\npouw.zk.poseidon.poseidon",
+    "lazy name": "from pouw.zk import poseidon_batch\nimport pouw.zk",
+    "function": "from pouw.zk.poseidon import poseidon\nimport pouw.zk",
+}
+
+
+@pytest.mark.parametrize("first", POSEIDON_FIRST_USES.values(), ids=POSEIDON_FIRST_USES.keys())
+def test_poseidon_is_the_module_whatever_is_used_first(first):
+    _loaded_after(
+        f"""
+        {textwrap.indent(first, " " * 8).strip()}
+        import sys
+        import pouw.zk
+        from pouw.zk import poseidon_batch
+        from pouw.zk.poseidon import poseidon
+        assert pouw.zk.poseidon is sys.modules["pouw.zk.poseidon"]
+        assert pouw.zk.poseidon.poseidon is poseidon and callable(poseidon)
+        assert pouw.zk.poseidon.poseidon_batch is poseidon_batch
+        """
+    )  # a failed assert in the child makes _loaded_after raise
+
+
+def test_import_pouw_zk_defers_poseidon():
+    assert not {"pouw.zk.poseidon", "pouw.zk.poseidon_params"} & _loaded_after("import pouw.zk")
+
+
 def test_the_pairing_module_loads_on_first_use_of_the_attribute():
     loaded = _loaded_after("import pouw.zk\npouw.zk.pairing.pairing_check")
     assert "pouw.zk.pairing" in loaded

@@ -128,7 +128,9 @@ def test_batch_equals_single_at_every_length(backend, n):
 def test_backends_agree_bit_for_bit():
     results = {}
     before = kf.backend()
-    cols = {t: [FrArray.random(37, rng=10 * t + j).montgomery for j in range(t - 1)] for t in WIDTHS}
+    cols = {
+        t: [FrArray.random(37, rng=10 * t + j).montgomery for j in range(t - 1)] for t in WIDTHS
+    }
     try:
         for name in BACKENDS:
             kf._set_backend(name)

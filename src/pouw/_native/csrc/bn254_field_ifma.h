@@ -170,17 +170,17 @@ BN_TARGET_IFMA static inline void bn_ifma_mac(__m512i z[10], const __m512i A[5],
         }
 }
 
-/* z += A^2 (A normalised): the 10 cross products once, doubled, then the 5 squares. */
-BN_TARGET_IFMA static inline void bn_ifma_sqr_acc(__m512i z[10], const __m512i A[5]) {
-    __m512i c[10];
+/* z := A^2 (A normalised): the 10 cross products once, doubled, then the 5 squares
+ * (30 multiplies instead of 50). */
+BN_TARGET_IFMA static inline void bn_ifma_sqr(__m512i z[10], const __m512i A[5]) {
     int i, j;
-    for (i = 0; i < 10; i++) c[i] = _mm512_setzero_si512();
+    for (i = 0; i < 10; i++) z[i] = _mm512_setzero_si512();
     for (i = 0; i < 5; i++)
         for (j = i + 1; j < 5; j++) {
-            c[i + j] = _mm512_madd52lo_epu64(c[i + j], A[i], A[j]);
-            c[i + j + 1] = _mm512_madd52hi_epu64(c[i + j + 1], A[i], A[j]);
+            z[i + j] = _mm512_madd52lo_epu64(z[i + j], A[i], A[j]);
+            z[i + j + 1] = _mm512_madd52hi_epu64(z[i + j + 1], A[i], A[j]);
         }
-    for (i = 0; i < 10; i++) z[i] = _mm512_add_epi64(z[i], _mm512_add_epi64(c[i], c[i]));
+    for (i = 1; i < 10; i++) z[i] = _mm512_add_epi64(z[i], z[i]); /* z[0] has no cross term */
     for (i = 0; i < 5; i++) {
         z[2 * i] = _mm512_madd52lo_epu64(z[2 * i], A[i], A[i]);
         z[2 * i + 1] = _mm512_madd52hi_epu64(z[2 * i + 1], A[i], A[i]);

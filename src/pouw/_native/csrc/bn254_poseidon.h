@@ -278,7 +278,7 @@ static inline void bn_psd_hash_ints(int backend, const bn_psd *P, uint64_t *s) {
 
 /* Elements live in 52-bit limb vectors (one state per lane) in the radix-2^260
  * Montgomery form, reduced lazily: every product is a sum of products with one
- * Montgomery reduction (bn_ifma_mac/sqr_acc/redc), below (sum)/2^260 + p, and
+ * Montgomery reduction (bn_ifma_mac/sqr/redc), below (sum)/2^260 + p, and
  * no step subtracts p; only the output is made canonical.  Bounds, with the
  * constants canonical (< p) and 2^260 > 84p: an S-box input below 21p gives
  * x^2 < 6.3p, x^4 < 1.5p, x^5 < 1.4p; a mix of t <= 17 terms below 2.4p
@@ -337,11 +337,9 @@ BN_TARGET_IFMA static inline void bn_psd_vdotk(const bn_psd_vctx *c, bn_psd_v *r
 /* x := x^5 = x (x^2)^2. */
 BN_TARGET_IFMA static inline void bn_psd_vsbox(const bn_psd_vctx *c, bn_psd_v *x) {
     __m512i z[10], x2[5], x4[5];
-    bn_psd_vzero(z);
-    bn_ifma_sqr_acc(z, x->l);
+    bn_ifma_sqr(z, x->l);
     bn_ifma_redc(c->P, c->pinv, z, x2);
-    bn_psd_vzero(z);
-    bn_ifma_sqr_acc(z, x2);
+    bn_ifma_sqr(z, x2);
     bn_ifma_redc(c->P, c->pinv, z, x4);
     bn_psd_vzero(z);
     bn_ifma_mac(z, x4, x->l);
