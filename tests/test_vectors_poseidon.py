@@ -4,9 +4,9 @@ The file's expected values come from light-poseidon for 1..12 inputs and from
 pouw's reference alone for 13..16 (its "source" says why). Every vector is
 checked against pouw's textbook reference (pouw._reference.poseidon) and the
 optimised form (pouw.zk.poseidon_params.permute_optimized), one by one and as
-batches, every rejection with its exact exception type; the native
-pouw.zk.poseidon too once it exists; and the generator is rerun in memory to
-show the file is what it writes.
+batches, every rejection with its exact exception type (the native
+pouw.zk.poseidon: tests/zk/test_poseidon.py); and the generator is rerun in
+memory to show the file is what it writes.
 """
 
 from __future__ import annotations
@@ -169,5 +169,5 @@ def test_reference_batches():
         assert ref.poseidon_batch(columns(vs)) == [int(v["expected"]) for v in vs], n
 
 
-# The native kernel (pouw.zk.poseidon) is checked against this file by its own
-# tests when it lands (it is not in this tree yet, and a skip would hide that).
+# The native pouw.zk.poseidon is checked against this file, single and batch on
+# every multiply backend, by tests/zk/test_poseidon.py.

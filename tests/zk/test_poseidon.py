@@ -5,8 +5,11 @@ input has a rejected twin."""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +22,7 @@ from pouw.zk.field import FqArray, FrArray, R
 from pouw.zk.poseidon import poseidon, poseidon_batch
 
 BACKENDS = kf.backends()
+VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "poseidon.json"
 
 # The four vectors of issue 10 (circomlib's test/poseidoncircuit.js, circomlibjs's
 # test/poseidon.js; light-poseidon agrees), and circomlibjs's widest ones.
@@ -134,6 +138,30 @@ def test_constants_are_built_once_per_width_under_threads(monkeypatch):
     for th in threads:
         th.join()
     assert built == [2] and set(results) == {VECTORS[1][1]}
+
+
+def vector_file() -> list[dict]:
+    return json.loads(VECTOR_FILE.read_text())["vectors"]
+
+
+def test_vector_file_single_and_batch(backend):
+    """tests/vectors/poseidon.json: every accepted vector (n = 1..16), one by one
+    and as one batch per width; every rejection with its exact exception type."""
+    by_n: dict[int, list[dict]] = defaultdict(list)
+    for v in vector_file():
+        inputs = [int(x) for x in v["inputs"]]
+        if "reject" in v:
+            error = {"ValueError": ValueError}[v["pouw_error"]]
+            with pytest.raises(error) as info:
+                poseidon(inputs)
+            assert info.type is error, v["name"]
+            continue
+        assert poseidon(inputs) == int(v["expected"]), v["name"]
+        by_n[v["n"]].append(v)
+    assert sorted(by_n) == list(range(1, P.MAX_INPUTS + 1))
+    for n, vs in by_n.items():
+        cols = [FrArray.from_ints([int(v["inputs"][j]) for v in vs]) for j in range(n)]
+        assert poseidon_batch(cols).to_ints() == [int(v["expected"]) for v in vs], n
 
 
 # ---------------------------------------------------------------- rejected twins
