@@ -31,32 +31,7 @@
  * registers; here the select is four cmov and the sub's correction a mask. */
 static inline __attribute__((always_inline)) void bn_fq_add_fast(uint64_t r[4], const uint64_t a[4],
                                                                  const uint64_t b[4]) {
-    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], s0, s1, s2, s3;
-    __asm__("addq %[b0], %[t0]\n\t"
-            "adcq %[b1], %[t1]\n\t"
-            "adcq %[b2], %[t2]\n\t"
-            "adcq %[b3], %[t3]\n\t" /* a + b < 2q < 2^255: no carry out */
-            "movq %[t0], %[s0]\n\t"
-            "movq %[t1], %[s1]\n\t"
-            "movq %[t2], %[s2]\n\t"
-            "movq %[t3], %[s3]\n\t"
-            "subq %[p0], %[s0]\n\t"
-            "sbbq %[p1], %[s1]\n\t"
-            "sbbq %[p2], %[s2]\n\t"
-            "sbbq %[p3], %[s3]\n\t"
-            "cmovcq %[t0], %[s0]\n\t" /* borrow: the sum was already below q */
-            "cmovcq %[t1], %[s1]\n\t"
-            "cmovcq %[t2], %[s2]\n\t"
-            "cmovcq %[t3], %[s3]\n\t"
-            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [s0] "=&r"(s0),
-              [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3)
-            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [p0] "m"(BN_FQ.p[0]),
-              [p1] "m"(BN_FQ.p[1]), [p2] "m"(BN_FQ.p[2]), [p3] "m"(BN_FQ.p[3])
-            : "cc");
-    r[0] = s0;
-    r[1] = s1;
-    r[2] = s2;
-    r[3] = s3;
+    bn_add_fast(BN_FQ.p, r, a, b); /* bn254_field.h: four add/adc, four cmov */
 }
 static inline __attribute__((always_inline)) void bn_fq_sub_fast(uint64_t r[4], const uint64_t a[4],
                                                                  const uint64_t b[4]) {

@@ -146,43 +146,14 @@ static inline ptrdiff_t bn_psd_prepare(int backend, size_t count, uint64_t *mont
 
 #define BN_PSD_INLINE static inline __attribute__((always_inline))
 
-/* r := a + b in Fr, canonical in and out: bn_add's result.  On x86-64 as four
- * add/adc, a trial subtraction of p and four cmov: a chain of them measured 7
- * cycles each, bn_add's (its masked select compiles to SSE moves) 47. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* r := a + b in Fr, canonical in and out (the field's shared fast add). */
 BN_PSD_INLINE void bn_psd_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
-    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], s0, s1, s2, s3;
-    __asm__("addq %[b0], %[t0]\n\t"
-            "adcq %[b1], %[t1]\n\t"
-            "adcq %[b2], %[t2]\n\t"
-            "adcq %[b3], %[t3]\n\t" /* a + b < 2p < 2^255: no carry out */
-            "movq %[t0], %[s0]\n\t"
-            "movq %[t1], %[s1]\n\t"
-            "movq %[t2], %[s2]\n\t"
-            "movq %[t3], %[s3]\n\t"
-            "subq %[p0], %[s0]\n\t"
-            "sbbq %[p1], %[s1]\n\t"
-            "sbbq %[p2], %[s2]\n\t"
-            "sbbq %[p3], %[s3]\n\t"
-            "cmovcq %[t0], %[s0]\n\t" /* borrow: the sum was below p already */
-            "cmovcq %[t1], %[s1]\n\t"
-            "cmovcq %[t2], %[s2]\n\t"
-            "cmovcq %[t3], %[s3]\n\t"
-            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [s0] "=&r"(s0),
-              [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3)
-            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [p0] "m"(BN_FR.p[0]),
-              [p1] "m"(BN_FR.p[1]), [p2] "m"(BN_FR.p[2]), [p3] "m"(BN_FR.p[3])
-            : "cc");
-    r[0] = s0;
-    r[1] = s1;
-    r[2] = s2;
-    r[3] = s3;
-}
+#ifdef BN_FAST_ADD
+    bn_add_fast(BN_FR.p, r, a, b);
 #else
-BN_PSD_INLINE void bn_psd_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     bn_add(&BN_FR, r, a, b);
-}
 #endif
+}
 
 /* x := x^5 = x * (x^2)^2. */
 BN_PSD_INLINE void bn_psd_sbox(int backend, uint64_t x[4]) {
