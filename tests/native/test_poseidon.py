@@ -201,6 +201,8 @@ def test_hash_takes_ints_and_numpy_integers():
 def test_hash_rejects_what_is_not_a_field_element(value, error):
     with pytest.raises(error, match="input 1"):
         k.hash(constants(3), [1, value])
+    with pytest.raises(ValueError, match="input 1"):  # the issue: never in [0, r) -> ValueError
+        k.hash(constants(3), [1, value])
     assert k.hash(constants(3), [1, R - 1]) == expected((1, R - 1))  # the accepted twin
 
 

@@ -188,6 +188,8 @@ def test_rejects_integers_outside_0_to_r(value):
 def test_rejects_what_is_not_an_integer(value):
     with pytest.raises(TypeError, match="integer"):
         poseidon([value, 1])
+    with pytest.raises(ValueError, match="integer"):  # the contract: ValueError
+        poseidon([value, 1])
 
 
 def test_batch_rejects_columns_of_different_lengths():

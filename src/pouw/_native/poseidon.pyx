@@ -107,17 +107,23 @@ cdef class Constants:
 
 # ---------------------------------------------------------------- Python ints at the boundary
 
+class NotAnInteger(ValueError, TypeError):
+    """An input that is not an integer: a ValueError, as the contract says of every
+    input outside [0, r), and a TypeError, as Python says of a wrong type."""
+
+
 cdef int load_int(uint64_t *dst, object x, Py_ssize_t i) except -1:
-    """dst[0..4) := the limbs of input i, an integer in [0, r); TypeError/ValueError otherwise."""
+    """dst[0..4) := the limbs of input i, an integer in [0, r); ValueError otherwise
+    (NotAnInteger, also a TypeError, for a non-integer)."""
     cdef bytes b
     if type(x) is not int:
         if isinstance(x, bool):
-            raise TypeError(f"Poseidon input {i} must be an integer, not bool")
+            raise NotAnInteger(f"Poseidon input {i} must be an integer, not bool")
         try:
             x = PyNumber_Index(x)
         except TypeError:
-            raise TypeError(f"Poseidon input {i} must be an integer, "
-                            f"not {type(x).__name__}") from None
+            raise NotAnInteger(f"Poseidon input {i} must be an integer, "
+                               f"not {type(x).__name__}") from None
     try:
         b = int.to_bytes(x, 32, "little")
     except OverflowError:  # negative, or 2^256 and above

@@ -13,7 +13,8 @@ in :mod:`pouw._reference.poseidon` are the tests' oracle.
 
 Inputs are never reduced: an input must be an integer in ``[0, r)`` (a Python
 ``int`` or a numpy integer; ``bool`` is not one), else ``ValueError`` (out of
-range, or not 1..16 of them) or ``TypeError`` (not an integer).  An
+range, not 1..16 of them, or not an integer: that error is also a
+``TypeError``).  An
 :class:`~pouw.zk.field.FrArray` holds canonical elements only, so the batch
 form has nothing to check but the shapes.
 
@@ -99,7 +100,8 @@ def poseidon(inputs: Sequence[SupportsIndex]) -> int:
         If there are not 1..16 inputs, or an input is negative or not below ``r``
         (never reduced).
     TypeError
-        If an input is not an integer (a float, a string, ``bool``).
+        If an input is not an integer (a float, a string, ``bool``); the error is
+        a ``ValueError`` too (``NotAnInteger``).
     """
     values = inputs if type(inputs) is list or type(inputs) is tuple else list(inputs)
     n = len(values)
