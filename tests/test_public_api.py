@@ -237,3 +237,29 @@ def test_cli_argument_order(argv, usage, capsys):
         main([*argv, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert usage in text
+
+
+def test_issue_contract_names_of_the_house_and_poseidon():
+    import inspect
+
+    from pouw import QueueClosed, QueueFull
+    from pouw.node import NodeContext
+    from pouw.zk import gadgets, poseidon_batch
+    from pouw.zk.poseidon import poseidon
+
+    assert list(inspect.signature(NodeContext.accept_proof).parameters) == [
+        "self",
+        "job_id",
+        "worker",
+        "proof",
+    ]
+    assert issubclass(QueueClosed, QueueFull)  # one release of compatibility
+    for name, params in (
+        ("poseidon", ["cs", "inputs"]),
+        ("merkle_root", ["cs", "leaf", "index_bits", "siblings"]),
+        ("merkle_update", ["cs", "old_leaf", "new_leaf", "index_bits", "siblings"]),
+    ):
+        fn = getattr(gadgets, name)
+        assert list(inspect.signature(fn).parameters)[: len(params)] == params, name
+    assert list(inspect.signature(poseidon).parameters) == ["inputs"]
+    assert list(inspect.signature(poseidon_batch).parameters) == ["columns"]
