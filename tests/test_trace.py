@@ -43,10 +43,14 @@ def make_trace(n: int = 3, depth: int = 4, seed: int = 0, **header) -> Execution
     return ExecutionTrace.from_columns(**kw, **random_columns(n, depth, seed))
 
 
-def encode_reference(cols: dict, depth, kind, coinbase, pre_root, intent_id: bytes) -> bytes:
-    """The layout written out longhand with struct, independent of the kernel."""
+def encode_reference(
+    cols: dict, depth, kind, coinbase, pre_root, intent_id: bytes, hash_id: int = 0
+) -> bytes:
+    """The layout written out longhand with struct, independent of the kernel (version 2:
+    u8 version, u8 hash id)."""
     n = len(cols["op"])
-    out = [b"PWTR", struct.pack("<HBBII", 1, depth, kind, n, coinbase), pre_root, intent_id]
+    head = struct.pack("<BBBBII", 2, hash_id, depth, kind, n, coinbase)
+    out = [b"PWTR", head, pre_root, intent_id]
     fmt = {
         "op": "B",
         "status": "B",
@@ -209,7 +213,10 @@ def test_rejects_before_allocation():
         "truncated": good[:-1],
         "trailing": good + b"\x00",
         "magic": patched(good, 0, b"PWTX"),
-        "version": patched(good, 4, struct.pack("<H", 2)),
+        "version 3": patched(good, 4, b"\x03"),
+        "version 0": patched(good, 4, b"\x00"),
+        "hash id 2": patched(good, 5, b"\x02"),
+        "version 1 with a hash id": patched(good, 4, b"\x01\x01"),
         "depth 0": patched(good, 6, b"\x00"),
         "depth 33": patched(good, 6, b"\x21"),
         "depth changed": patched(good, 6, b"\x05"),

@@ -23,6 +23,10 @@ __all__ = [
     "STEP_FIXED",
     "TRACE_MAGIC",
     "TRACE_VERSION",
+    "TRACE_VERSIONS",
+    "STATE_HASHES",
+    "HASH_IDS",
+    "DEFAULT_HASH",
     "MIN_DEPTH",
     "MAX_DEPTH",
     "DEFAULT_DEPTH",
@@ -70,7 +74,14 @@ DEBIT_GAS = 5000
 CREDIT_GAS = 5000
 
 TRACE_MAGIC = b"PWTR"
-TRACE_VERSION = 1
+#: The version every trace is written in: a u8 version then the state hash id
+#: (version 1, still decoded, had a u16 version and always meant BLAKE3).
+TRACE_VERSION = 2
+TRACE_VERSIONS = (1, 2)
+#: The state tree's hashes, by id (the trace header's hash byte).
+STATE_HASHES = ("blake3", "poseidon")
+HASH_IDS = {name: i for i, name in enumerate(STATE_HASHES)}
+DEFAULT_HASH = "blake3"
 HEADER_SIZE = 80
 MAX_STEPS = 1 << 20
 MIN_DEPTH = 1

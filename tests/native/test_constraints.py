@@ -9,6 +9,11 @@ spec-following builder below (the paths the node never takes: CREDIT
 overflow, a batch of hand-picked programs). Every accept has reject twins:
 one tampered column, header field, step order or amount at a time, each
 refused by BOTH checkers with the same step and rule.
+
+Every test that takes traces runs on both state hashes (the ``state_hash``
+fixture): BLAKE3 (the spec builder writes version-1 traces there, so the old
+encoding stays checked) and Poseidon (version 2, smaller trees and streams:
+the oracle's Poseidon is the textbook rounds in Python).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pouw._native import constraints as native
+from pouw._native import field as native_field
 from pouw._native import merkle as native_merkle
 from pouw._reference import constraints as reference
 from pouw.errors import TraceError
@@ -31,6 +37,15 @@ from pouw.prover.rules import Rule
 from pouw.trace import COLUMNS
 
 CHECKERS = {"native": check_trace, "reference": reference.check_trace}
+HASHES = ("blake3", "poseidon")
+
+
+@pytest.fixture(scope="module", params=HASHES)
+def state_hash(request) -> str:
+    """The state hash of every trace a test gets from the fixtures below."""
+    return request.param
+
+
 U64 = (1 << 64) - 1
 N = Op.NONCE
 COLS = COLUMNS  # the encoding's column order
@@ -113,22 +128,24 @@ def ops(data: bytes) -> list[tuple[int, int]]:
 class SpecVM:
     """Executes intent programs exactly as docs/vm-and-trace.md says, at a small depth."""
 
-    def __init__(self, depth: int = 8, coinbase: int = 1) -> None:
-        self.depth, self.coinbase = depth, coinbase
-        self.tree = SparseMerkleTree(depth)
+    def __init__(self, depth: int = 8, coinbase: int = 1, hash: str = "blake3") -> None:
+        self.depth, self.coinbase, self.hash = depth, coinbase, hash
+        self.tree = SparseMerkleTree(depth, hash)
         self.acct: dict[int, list] = {}
 
     def put(self, i: int, balance: int, nonce: int = 0) -> None:
         owner = blake3(b"owner %d" % i).digest()
+        if self.hash == "poseidon":  # an owner is a field element there
+            owner = bytes([owner[0] & 0x1F]) + owner[1:]
         self.acct[i] = [owner, balance, nonce]
-        self.tree.set_leaf(i, leaf_hash(owner, balance, nonce))
+        self.tree.set_leaf(i, leaf_hash(owner, balance, nonce, self.hash))
 
     def _step(self, op, status, i, a0, a1, gas, bal=None, nonce=None) -> dict:
         owner, bb, nb = self.acct.setdefault(i, [bytes(32), 0, 0])
         path = self.tree.path(i)
         ba, na = (bb if bal is None else bal), (nb if nonce is None else nonce)
         self.acct[i][1:] = [ba, na]
-        self.tree.set_leaf(i, leaf_hash(owner, ba, na))
+        self.tree.set_leaf(i, leaf_hash(owner, ba, na, self.hash))
         values = (op, status, i, a0, a1, gas, owner, bb, nb, ba, na, path, self.tree.root)
         return dict(zip(COLS, values, strict=True))
 
@@ -183,13 +200,17 @@ class SpecVM:
         kind = kind or (1 if len(programs) == 1 else 2)
         hid = ids[0] if kind == 1 else batch_id(ids)
         coinbase = self.coinbase if any(s["op"] == Op.REWARD for s in steps) else 0
-        fields = (b"PWTR", 1, self.depth, kind, 0, coinbase, pre_root, bytes.fromhex(hid))
-        header = bytearray(struct.pack("<4sHBBII32s32s", *fields))
+        if self.hash == "blake3":  # version 1: what BLAKE3 traces were, still valid
+            fields = (b"PWTR", 1, self.depth, kind, 0, coinbase, pre_root, bytes.fromhex(hid))
+            header = bytearray(struct.pack("<4sHBBII32s32s", *fields))
+        else:  # version 2, hash id 1
+            head = (b"PWTR", 2, 1, self.depth, kind, 0, coinbase, pre_root, bytes.fromhex(hid))
+            header = bytearray(struct.pack("<4sBBBBII32s32s", *head))
         return join(header, steps)
 
 
-def spec_vm() -> SpecVM:
-    vm = SpecVM()
+def spec_vm(hash: str = "blake3") -> SpecVM:
+    vm = SpecVM(hash=hash)
     vm.put(1, 0)  # the coinbase
     vm.put(2, 10**12)
     vm.put(3, U64 - 10)  # a whale: credits overflow
@@ -236,8 +257,8 @@ SPEC_PROGRAMS = {
 
 
 @pytest.fixture(scope="module")
-def spec_traces() -> dict[str, bytes]:
-    return {name: spec_vm().trace(programs) for name, programs in SPEC_PROGRAMS.items()}
+def spec_traces(state_hash) -> dict[str, bytes]:
+    return {name: spec_vm(state_hash).trace(programs) for name, programs in SPEC_PROGRAMS.items()}
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_PROGRAMS))
@@ -255,16 +276,21 @@ def test_spec_built_traces_cover_every_status(spec_traces):
 # --- traces from the real executor ---------------------------------------------
 
 
+#: (depth, intents) of the executed stream per hash: Poseidon's oracle is slow Python
+EXECUTED = {"blake3": (20, 400), "poseidon": (6, 160)}
+
+
 @pytest.fixture(scope="module")
-def executed():
+def executed(state_hash):
     """Single-intent traces of generated intents, executed in order on one state."""
     from pouw.node.executor import Executor
     from pouw.node.intents import generate_intents
     from pouw.node.state import AccountState
 
-    state = AccountState.genesis(16)
+    depth, n = EXECUTED[state_hash]
+    state = AccountState.genesis(16, depth=depth, hash=state_hash)
     executor = Executor(coinbase=3)
-    intents = generate_intents(400, 11, n_accounts=16)
+    intents = generate_intents(n, 11, n_accounts=16)
     return [executor.execute_intent_with_trace(i, state)[1] for i in intents]
 
 
@@ -298,7 +324,7 @@ def test_executor_traces_cover_every_status_path(executed):
         assert path in seen, path
 
 
-def test_executor_batches_are_valid(executed):
+def test_executor_batches_are_valid(executed, state_hash):
     from pouw.node.executor import Executor
     from pouw.node.intents import generate_intents
     from pouw.node.state import AccountState
@@ -306,9 +332,10 @@ def test_executor_batches_are_valid(executed):
 
     for lo, hi in [(0, 1), (0, 7), (7, 40), (0, len(executed))]:
         batch = ExecutionTrace.concat(executed[lo:hi])
-        assert batch.kind == 2
+        assert batch.kind == 2 and batch.hash == state_hash
         assert_valid(batch.to_bytes())
-    state = AccountState.genesis(16)
+    depth = EXECUTED[state_hash][0]
+    state = AccountState.genesis(16, depth=depth, hash=state_hash)
     _, batch = Executor(coinbase=5).execute_batch_with_trace(
         generate_intents(200, 12, n_accounts=16), state
     )
@@ -317,7 +344,7 @@ def test_executor_batches_are_valid(executed):
 
 
 @pytest.fixture(scope="module")
-def unpaid():
+def unpaid(state_hash):
     """Executor traces with no REWARD step: each intent fails at NONCE or FEE.
 
     Three kind-1 traces (BAD_NONCE, INTRINSIC_GAS, CANNOT_PAY_FEE) and a kind-2
@@ -332,9 +359,13 @@ def unpaid():
         Transfer(4, 5, 5, 0, 1 << 40, 1 << 30),  # the fee overflows u64
         Transfer(6, 7, 5, 0, 50_000, 10**12),  # the fee exceeds the balance
     ]
+
+    def genesis():
+        return AccountState.genesis(16, depth=EXECUTED[state_hash][0], hash=state_hash)
+
     executor = Executor(coinbase=3)
-    singles = [executor.execute_intent_with_trace(t, AccountState.genesis(16))[1] for t in intents]
-    _, batch = executor.execute_batch_with_trace(intents, AccountState.genesis(16))
+    singles = [executor.execute_intent_with_trace(t, genesis())[1] for t in intents]
+    _, batch = executor.execute_batch_with_trace(intents, genesis())
     return {
         "nonce": singles[0],
         "intrinsic": singles[1],
@@ -466,7 +497,7 @@ def test_named_reject_twins(spec_traces, executed):
     assert_refused(tamper(ok, 0, nonce_after=steps[0]["nonce_after"] + 1), Rule.LEAF_AFTER, 0)
     assert_refused(tamper(ok, 2, owner=bytes(32)), Rule.MERKLE_BEFORE, 2)
     path = bytearray(steps[3]["path"])
-    path[32 * 7] ^= 0x80  # a sibling at level 7
+    path[32 * min(7, ok[6] - 1)] ^= 0x80  # a sibling at level 7 (the top one if lower)
     assert_refused(tamper(ok, 3, path=bytes(path)), Rule.MERKLE_BEFORE, 3)
     assert_refused(tamper(ok, 4, root_after=bytes(32)), Rule.MERKLE_AFTER, 4)
     assert_refused(tamper(ok, n - 1, root_after=bytes(32)), Rule.MERKLE_AFTER, n - 1)
@@ -537,7 +568,9 @@ def test_framing_is_reported_not_raised():
         good[:-1],
         good + b"\0",
         b"XXXX" + good[4:],
-        good[:4] + b"\2\0" + good[6:],
+        good[:4] + b"\3\0" + good[6:],  # no version 3
+        good[:4] + b"\2\2" + good[6:],  # no hash id 2
+        good[:4] + b"\1\1" + good[6:],  # version 1 knew only BLAKE3
         good[:6] + b"\0" + good[7:],
         good[:7] + b"\3" + good[8:],
         good[:8] + b"\0\0\0\0" + good[12:],
@@ -631,7 +664,18 @@ def test_every_byte_is_bound(flip_targets, which, in_header, where, mask):
         assert both(bytes(data)) == (False, -1, Rule.MALFORMED)
         return
     ok, _, _ = both(bytes(data))
+    if is_legacy_twin(flip_targets[which], bytes(data)):
+        assert ok, "the version-1 encoding of a BLAKE3 trace still verifies"
+        return
     assert not ok, f"byte {pos} (^{mask:#x}) is not bound"
+
+
+def is_legacy_twin(good: bytes, bad: bytes) -> bool:
+    """Whether ``bad`` is the BLAKE3 trace ``good`` in the other version (1 <-> 2): the
+    one other encoding of the same execution, which still decodes and verifies
+    (docs/vm-and-trace.md, "Trace encoding")."""
+    other = {1: 2, 2: 1}.get(good[4])
+    return good[5] == 0 and other is not None and bad == good[:4] + bytes([other]) + good[5:]
 
 
 def test_every_header_byte_is_bound(flip_targets):
@@ -647,6 +691,9 @@ def test_every_header_byte_is_bound(flip_targets):
                     ExecutionTrace.from_bytes(bytes(bad))
                 except TraceError:
                     assert check_trace(bytes(bad)) == (False, -1, Rule.MALFORMED)
+                    continue
+                if is_legacy_twin(data, bytes(bad)):
+                    assert check_trace(bytes(bad))[0], (pos, mask)
                     continue
                 assert not check_trace(bytes(bad))[0], (pos, mask)
 
@@ -713,6 +760,65 @@ def test_every_fold_kernel_gives_the_same_answers(simd, spec_traces, executed):
         for i, step in enumerate(steps):
             for col in ("owner", "path", "root_after", "balance_before", "balance_after"):
                 assert not same_on_every_kernel(tamper(data, i, **{col: bumped(step[col], col)}))[0]
+
+
+@pytest.fixture(params=native_field.backends())
+def field_backend(request):
+    """Force one field multiply backend (the Poseidon folds run on it) for the test."""
+    before = native_field.backend()
+    native_field._set_backend(request.param)
+    yield request.param
+    native_field._set_backend(before)
+
+
+def test_every_poseidon_backend_gives_the_same_answers(field_backend, executed, state_hash):
+    """Poseidon folds run level by level in batches, 8 to an IFMA permutation or one at a
+    time on ADX or portable multiplies: the same first failing step and rule everywhere."""
+    from pouw.trace import ExecutionTrace
+
+    if state_hash != "poseidon":
+        pytest.skip("the field backend only runs Poseidon folds")
+    big = ExecutionTrace.concat(executed[:30]).to_bytes()
+    _, steps = split(big)
+    assert same_on_every_kernel(big)[0]
+    for i in (0, 1, 7, 8, 9, len(steps) - 1):
+        for col in ("owner", "path", "root_after", "balance_after"):
+            assert not same_on_every_kernel(tamper(big, i, **{col: bumped(steps[i][col], col)}))[0]
+
+
+R_FR = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+
+
+def test_poseidon_values_that_are_not_field_elements_are_refused(executed, state_hash):
+    """x and x + r are one field element: a Poseidon trace whose owner, sibling or root
+    is written as x + r (a 32-byte integer >= r) must be refused by both checkers, at
+    the Merkle rule, never reduced into the valid trace."""
+    if state_hash != "poseidon":
+        pytest.skip("BLAKE3 takes any 32 bytes")
+    data = first_with(executed, (Op.REWARD, StepStatus.OK))
+    _, steps = split(data)
+    depth = data[6]
+
+    def plus_r(b: bytes) -> bytes | None:
+        x = int.from_bytes(b, "big") + R_FR
+        return x.to_bytes(32, "big") if x < 1 << 256 else None
+
+    i = 2  # a body op: its leaf changes
+    owner = plus_r(steps[i]["owner"])
+    assert owner is not None  # genesis owners are below 2^253
+    assert_refused(tamper(data, i, owner=owner), Rule.MERKLE_BEFORE, i)
+    path = bytearray(steps[i]["path"])
+    for level in range(depth):
+        sib = plus_r(bytes(path[32 * level : 32 * level + 32]))
+        if sib is not None:
+            bad = bytes(path[: 32 * level]) + sib + bytes(path[32 * level + 32 :])
+            assert_refused(tamper(data, i, path=bad), Rule.MERKLE_BEFORE, i)
+            break
+    else:
+        pytest.fail("no sibling small enough to add r to")
+    root = plus_r(steps[i]["root_after"])
+    if root is not None:
+        assert_refused(tamper(data, i, root_after=root), Rule.MERKLE_AFTER, i)
 
 
 def test_check_traces_batch_matches_one_by_one():

@@ -151,7 +151,7 @@ def execution(name: str, transfers: list[tuple[int, ...]], overrides: dict[int, 
 
 def frame() -> bytes:
     """A well-framed trace (depth 1, kind 1, one step, coinbase 0) of arbitrary columns."""
-    head = b"PWTR" + struct.pack("<HBBII", 1, 1, 1, 1, 0) + bytes(range(32)) + bytes(32)
+    head = b"PWTR" + struct.pack("<BBBBII", 2, 0, 1, 1, 1, 0) + bytes(range(32)) + bytes(32)
     step = struct.pack("<BBIQQQ", 4, 0, 1, 10, 0, 0) + bytes(range(32, 64))
     return head + step + struct.pack("<QQQQ", 5, 0, 15, 0) + bytes(32) + bytes(range(64, 96))
 
@@ -163,7 +163,10 @@ def malformed(raw: bytes) -> list[tuple[str, bytes]]:
     return [
         ("shorter than the 80-byte header", raw[:79]),
         ("magic is not PWTR", patch(0, b"PWTX")),
-        ("version 2", patch(4, struct.pack("<H", 2))),
+        ("version 3", patch(4, b"\x03")),
+        ("version 0", patch(4, b"\x00")),
+        ("state hash id 2 (there are two: 0 BLAKE3, 1 Poseidon)", patch(5, b"\x02")),
+        ("version 1 with a hash id (version 1 traces are BLAKE3)", patch(4, b"\x01\x01")),
         ("depth 0", patch(6, b"\x00")),
         ("depth 33", patch(6, b"\x21")),
         ("kind 0", patch(7, b"\x00")),
@@ -342,8 +345,9 @@ def traces_doc() -> dict:
                 "BLAKE3('pouw.batch.v1' || the 32-byte intent ids in order)"
             ),
             "trace": (
-                "the canonical version-1 trace (docs/vm-and-trace.md, 'Trace encoding'): an "
-                "80-byte header, then the columns, little-endian, 126 + 32*depth bytes a step"
+                "the canonical trace (docs/vm-and-trace.md, 'Trace encoding'): an "
+                "80-byte header (version 2: u8 version, u8 state hash id), then the columns, "
+                "little-endian, 126 + 32*depth bytes a step"
             ),
             "trace_hash": "BLAKE3(trace)",
             "steps": "[op, status, account, arg0, arg1, gas_left] for each step of the trace",

@@ -14,7 +14,7 @@ Nothing here raises for bad trace bytes: malformed framing is the rule
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
-from .merkle cimport simd_level_code
+from .merkle cimport PW_HASH_BLAKE3, PW_HASH_POSEIDON, PW_N_HASHES, hasher_for, pw_hasher
 
 __all__ = ["RULE_NAMES", "RULE_TEXTS", "check_trace", "check_traces", "preimage_capacity"]
 
@@ -30,6 +30,7 @@ cdef extern from "constraints.h" nogil:
     const char *pw_ck_rule_text[]
 
     ctypedef struct pw_ck_view:
+        int hash
         uint32_t n_steps
     ctypedef struct pw_ck_scratch:
         pass
@@ -38,7 +39,7 @@ cdef extern from "constraints.h" nogil:
     size_t pw_ck_offsets_capacity(size_t n_steps)
     int pw_ck_frame(const uint8_t *buf, size_t length, pw_ck_view *v)
     int pw_ck_check(const uint8_t *buf, size_t length, uint8_t *pre, size_t pre_cap,
-                    uint64_t *off, size_t off_cap, pw_ck_scratch *scratch, int simd_level,
+                    uint64_t *off, size_t off_cap, pw_ck_scratch *scratch, const pw_hasher *hashers,
                     int64_t *bad_step, uint32_t *n_intents, int *kind)
 
 
@@ -113,7 +114,8 @@ def check_traces(traces):
     cdef size_t total_pre = 0, total_off = 0
     cdef uint8_t *pre_pool = NULL
     cdef uint64_t *off_pool = NULL
-    cdef int level = simd_level_code()
+    cdef pw_hasher hashers[PW_N_HASHES]
+    cdef bint poseidon = False
     results = [None] * n
     if n == 0:
         return results
@@ -135,10 +137,18 @@ def check_traces(traces):
                 jobs[i].rule = PW_CK_MALFORMED
                 jobs[i].pre_cap = jobs[i].off_cap = 0
                 continue
+            poseidon |= view.hash == PW_HASH_POSEIDON
             jobs[i].pre_cap = pw_ck_preimage_capacity(view.n_steps)
             jobs[i].off_cap = pw_ck_offsets_capacity(view.n_steps)
             total_pre += jobs[i].pre_cap
             total_off += jobs[i].off_cap
+        # the hashers, with the fold level and field backend in effect now; the
+        # Poseidon constants (built above this layer) only when a trace needs them
+        hasher_for("blake3").load(&hashers[PW_HASH_BLAKE3])
+        hashers[PW_HASH_POSEIDON].kind = PW_HASH_POSEIDON
+        hashers[PW_HASH_POSEIDON].node = hashers[PW_HASH_POSEIDON].leaf = NULL
+        if poseidon:
+            hasher_for("poseidon").load(&hashers[PW_HASH_POSEIDON])
         pre_pool = <uint8_t *>PyMem_Malloc(total_pre + 1)
         off_pool = <uint64_t *>PyMem_Malloc((total_off + 1) * sizeof(uint64_t))
         if pre_pool == NULL or off_pool == NULL:
@@ -158,7 +168,7 @@ def check_traces(traces):
                 jobs[i].step = -1
                 jobs[i].rule = pw_ck_check(jobs[i].buf, jobs[i].length, jobs[i].pre,
                                            jobs[i].pre_cap, jobs[i].off, jobs[i].off_cap,
-                                           scratch, level, &jobs[i].step, &jobs[i].n_intents,
+                                           scratch, hashers, &jobs[i].step, &jobs[i].n_intents,
                                            &jobs[i].kind)
         for i in range(n):
             if jobs[i].rule == PW_CK_MALFORMED and jobs[i].pre_cap == 0:

@@ -1,6 +1,37 @@
 # The sparse Merkle tree of the VM state (csrc/pw_smt.h), shared with vm.pyx,
 # which updates it from C without the GIL.
-from libc.stdint cimport uint8_t, uint64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+
+
+cdef extern from "bn254_poseidon.h" nogil:
+    ctypedef struct bn_psd:
+        int t
+
+
+cdef extern from "pw_state_hash.h" nogil:
+    enum:
+        PW_HASH_BLAKE3
+        PW_HASH_POSEIDON
+        PW_N_HASHES
+
+    ctypedef struct pw_hasher:
+        int kind
+        int backend
+        int simd_level
+        const bn_psd *node
+        const bn_psd *leaf
+
+    void pw_sh_node_many(const pw_hasher *h, size_t n, const uint8_t **l, const uint8_t **r,
+                         uint8_t *out, uint8_t *bad)
+    void pw_sh_leaf_many(const pw_hasher *h, size_t n, const uint8_t **owner,
+                         const uint64_t *balance, const uint64_t *nonce, uint8_t *out, uint8_t *bad)
+    void pw_sh_fold_many(const pw_hasher *h, size_t n, const uint8_t **leaves,
+                         const uint32_t *indexes, const uint8_t **paths, int depth,
+                         uint8_t *roots, uint8_t *bad)
+    int pw_sh_node(const pw_hasher *h, const uint8_t *l, const uint8_t *r, uint8_t *out)
+    int pw_sh_leaf(const pw_hasher *h, const uint8_t *owner, uint64_t balance, uint64_t nonce,
+                   uint8_t *out)
+    int pw_sh_owner_ok(int kind, const uint8_t *owner)
 
 
 cdef extern from "pw_smt.h" nogil:
@@ -11,6 +42,7 @@ cdef extern from "pw_smt.h" nogil:
 
     ctypedef struct pw_smt:
         int depth
+        pw_hasher h
         uint8_t zero[33][32]
         uint8_t root[32]
         pw_map nodes
@@ -23,7 +55,7 @@ cdef extern from "pw_smt.h" nogil:
     void pw_map_del(pw_map *m, uint64_t key)
     int pw_map_copy(pw_map *dst, const pw_map *src)
 
-    int pw_smt_init(pw_smt *t, int depth)
+    int pw_smt_init(pw_smt *t, int depth, const pw_hasher *h)
     void pw_smt_free(pw_smt *t)
     int pw_smt_copy(pw_smt *dst, const pw_smt *src)
     const uint8_t *pw_smt_node(const pw_smt *t, int level, uint64_t index)
@@ -38,6 +70,24 @@ cdef extern from "pw_smt.h" nogil:
 cdef int simd_level_code() noexcept nogil
 
 
+cdef class Hasher:
+    # One of the state's hashes in kernel form.  For Poseidon it holds the
+    # Constants of widths 3 and 4 (h.node / h.leaf point into them, reached by
+    # capsule so that this module never imports numpy), so that every tree
+    # made with it keeps them alive.  load() fills a pw_hasher with
+    # the field backend and fold level in effect now (tests switch them).
+    cdef pw_hasher h
+    cdef readonly str name
+    cdef object constants
+    cdef int (*backend)() noexcept nogil  # the field backend in effect (Poseidon), else NULL
+    cdef void load(self, pw_hasher *out) noexcept
+
+
+# The Hasher a `hash` argument names: a Hasher itself, None (BLAKE3), or a
+# name ("blake3", or one the face installed with set_hasher_provider).
+cdef Hasher hasher_for(object hash)
+
+
 cdef class SparseMerkleTree:
     # Owns `t` (freed in __dealloc__); `ready` is set once pw_smt_init succeeded.
     # `busy` is set while a kernel works on `t` without the GIL; every method
@@ -45,6 +95,10 @@ cdef class SparseMerkleTree:
     cdef pw_smt t
     cdef bint ready
     cdef bint busy
+    cdef readonly Hasher hasher
+
+    # t.h := the hasher's current form (call before a kernel runs on t)
+    cdef void sync(self) noexcept
 
     cdef int check_free(self) except -1
     cdef int check_index(self, object index) except -1

@@ -28,6 +28,7 @@ use; this layer imports only C and numpy).
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.number cimport PyNumber_Index
+from cpython.pycapsule cimport PyCapsule_New
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
@@ -103,6 +104,22 @@ cdef class Constants:
     def __repr__(self):
         return (f"Constants(t={self.t}, full_rounds={self.full_rounds}, "
                 f"partial_rounds={self.partial_rounds})")
+
+    def capsule(self):
+        """A PyCapsule ("pouw.bn_psd") of the kernel's bn_psd, valid while this object lives.
+
+        How kernels that must not import numpy (pouw._native.merkle, which the
+        mock prover loads) reach these constants: by pointer, not by cimport."""
+        return PyCapsule_New(&self.p, b"pouw.bn_psd", NULL)
+
+
+cdef int _backend() noexcept nogil:
+    return backend_code()
+
+
+def backend_capsule():
+    """A PyCapsule ("pouw.backend_code") of ``int (*)(void)``: the field backend in effect."""
+    return PyCapsule_New(<void *>_backend, b"pouw.backend_code", NULL)
 
 
 # ---------------------------------------------------------------- Python ints at the boundary

@@ -22,8 +22,13 @@ cdef extern from "pw_isa.h" nogil:
         PW_ST_OVERFLOW
         PW_ST_SKIPPED
 
+        PW_HASH_BLAKE3
+        PW_HASH_POSEIDON
+        PW_N_HASHES
+
         PW_HDR_MAGIC
         PW_HDR_VERSION
+        PW_HDR_HASH
         PW_HDR_DEPTH
         PW_HDR_KIND
         PW_HDR_N_STEPS
@@ -68,5 +73,6 @@ cdef extern from "pw_isa.h" nogil:
     size_t pw_step_size(int depth)
     size_t pw_col_offset(int col, size_t n_steps, int depth)
     size_t pw_trace_size(size_t n_steps, int depth)
-    void pw_write_header(uint8_t *p, int depth, int kind, uint32_t n_steps, uint32_t coinbase,
-                         const uint8_t *pre_root, const uint8_t *intent_id)
+    void pw_write_header(uint8_t *p, int depth, int kind, int hash, uint32_t n_steps,
+                         uint32_t coinbase, const uint8_t *pre_root, const uint8_t *intent_id)
+    int pw_trace_hash(const uint8_t *p)

@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 COLUMNS: tuple[str, ...]
+HASH_NAMES: tuple[str, ...]
 
 _Self = TypeVar("_Self", bound=ExecutionTrace)
 
@@ -41,6 +42,7 @@ class ExecutionTrace:
         nonce_after: npt.ArrayLike,
         path: npt.ArrayLike,
         root_after: npt.ArrayLike,
+        hash: str = "blake3",
     ) -> _Self: ...
     @classmethod
     def _concat(
@@ -54,6 +56,10 @@ class ExecutionTrace:
     def intent_id(self) -> str: ...
     @property
     def depth(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def version(self) -> int: ...
     @property
     def kind(self) -> int: ...
     @property

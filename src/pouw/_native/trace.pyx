@@ -1,6 +1,7 @@
 """The execution trace: canonical bytes with lazy, read-only numpy column views.
 
-Format: docs/vm-and-trace.md, "Trace encoding (version 1)"; sizes and offsets
+Format: docs/vm-and-trace.md, "Trace encoding" (version 2, and version 1,
+which still decodes: its traces are BLAKE3 ones); sizes and offsets
 come from csrc/pw_isa.h.  Public face: pouw.trace.
 
 An ExecutionTrace owns one immutable ``bytes`` object (its canonical
@@ -30,7 +31,10 @@ from .pw_isa cimport *
 
 import numpy as np
 
-__all__ = ["ExecutionTrace", "COLUMNS"]
+__all__ = ["ExecutionTrace", "COLUMNS", "HASH_NAMES"]
+
+#: The state hashes by id (the header's hash byte, csrc/pw_isa.h PW_HASH_*).
+HASH_NAMES = ("blake3", "poseidon")
 
 #: Column names, in encoding order.
 COLUMNS = (
@@ -59,6 +63,7 @@ cdef enum:
 
 
 cdef struct header_t:
+    int hash
     int depth
     int kind
     uint32_t n_steps
@@ -73,7 +78,8 @@ cdef int check_header(const uint8_t *p, size_t length, header_t *h) noexcept nog
         return HDR_SHORT
     if memcmp(p + PW_HDR_MAGIC, PW_TRACE_MAGIC, 4) != 0:
         return HDR_MAGIC
-    if (p[PW_HDR_VERSION] | (p[PW_HDR_VERSION + 1] << 8)) != PW_TRACE_VERSION:
+    h.hash = pw_trace_hash(p)
+    if h.hash < 0:
         return HDR_VERSION
     h.depth = p[PW_HDR_DEPTH]
     if h.depth < PW_MIN_DEPTH or h.depth > PW_MAX_DEPTH:
@@ -100,7 +106,10 @@ cdef str header_error(int code, const uint8_t *p, size_t length, header_t *h):
     if code == HDR_MAGIC:
         return (f"not a trace: magic {bytes(p[:4])!r}, expected b'PWTR'")
     if code == HDR_VERSION:
-        return (f"unsupported trace version {p[4] | (p[5] << 8)} (this build reads {PW_TRACE_VERSION})")
+        if p[4] in (1, PW_TRACE_VERSION):
+            return (f"trace version {p[4]} with unknown state hash id {p[5]} "
+                    f"(known: {', '.join(f'{i} {n}' for i, n in enumerate(HASH_NAMES))})")
+        return (f"unsupported trace version {p[4] | (p[5] << 8)} (this build reads 1 and {PW_TRACE_VERSION})")
     if code == HDR_DEPTH:
         return (f"trace depth {h.depth} is not in {PW_MIN_DEPTH}..{PW_MAX_DEPTH}")
     if code == HDR_KIND:
@@ -129,7 +138,7 @@ cdef class ExecutionTrace:
     _error = ValueError
 
     cdef bytes _data
-    cdef int _depth, _kind
+    cdef int _depth, _kind, _hash
     cdef uint32_t _n, _coinbase
     cdef object _iid       # cached intent_id (str) or None
     cdef list _cols        # cached column views (None until made)
@@ -173,6 +182,7 @@ cdef class ExecutionTrace:
             finally:
                 PyBuffer_Release(&view)
         self._depth = h.depth
+        self._hash = h.hash
         self._kind = h.kind
         self._n = h.n_steps
         self._coinbase = h.coinbase
@@ -191,9 +201,10 @@ cdef class ExecutionTrace:
     @classmethod
     def from_columns(cls, *, depth, kind, coinbase, pre_root, intent_id, op, status, account,
                      arg0, arg1, gas_left, owner, balance_before, nonce_before, balance_after,
-                     nonce_after, path, root_after):
+                     nonce_after, path, root_after, hash="blake3"):
         """Encode columns (array-likes of non-negative integers that fit their widths;
-        ``owner``/``root_after`` shaped (n, 32), ``path`` (n, depth, 32)) into a trace.
+        ``owner``/``root_after`` shaped (n, 32), ``path`` (n, depth, 32)) into a trace
+        (version 2, whose header names the state ``hash``: "blake3" or "poseidon").
 
         Only the encoding is checked (header fields, shapes, integer ranges); whether
         the steps obey the VM's rules is the constraint checker's business.
@@ -207,6 +218,9 @@ cdef class ExecutionTrace:
             raise err(f"coinbase must be an account index below 2^{depth}, got {coinbase!r}")
         if not isinstance(pre_root, bytes) or len(pre_root) != 32:
             raise err("pre_root must be 32 bytes")
+        if hash not in HASH_NAMES:
+            raise err(f"hash must be one of {HASH_NAMES!r}, got {hash!r}")
+        cdef int hash_id = HASH_NAMES.index(hash)
         iid = _id_bytes(intent_id, err)
         cols = (op, status, account, arg0, arg1, gas_left, owner, balance_before, nonce_before,
                 balance_after, nonce_after, path, root_after)
@@ -217,7 +231,7 @@ cdef class ExecutionTrace:
         cdef size_t total = pw_trace_size(n, depth), off = PW_HEADER_SIZE
         out = PyBytes_FromStringAndSize(NULL, total)
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
-        pw_write_header(p, depth, kind, n, coinbase, <const uint8_t *>PyBytes_AS_STRING(pre_root),
+        pw_write_header(p, depth, kind, hash_id, n, coinbase, <const uint8_t *>PyBytes_AS_STRING(pre_root),
                         <const uint8_t *>PyBytes_AS_STRING(iid))
         cdef const uint8_t[::1] mv
         for a in arrays:
@@ -248,6 +262,9 @@ cdef class ExecutionTrace:
             if prev is not None:
                 if t._depth != prev._depth:
                     raise err(f"concat: trace {k} has depth {t._depth}, trace 0 has {prev._depth}")
+                if t._hash != prev._hash:
+                    raise err(f"concat: trace {k} uses the {HASH_NAMES[t._hash]} state hash, "
+                              f"trace 0 {HASH_NAMES[prev._hash]}")
                 if t.pre_root != prev.post_root:
                     raise err("concat: a trace's pre_root is not the previous trace's post_root")
             if t._has_reward():
@@ -270,7 +287,7 @@ cdef class ExecutionTrace:
         out = PyBytes_FromStringAndSize(NULL, pw_trace_size(n, depth))
         cdef uint8_t *p = <uint8_t *>PyBytes_AS_STRING(out)
         batch_pre_root = first.pre_root
-        pw_write_header(p, depth, PW_TRACE_KIND_BATCH, n,
+        pw_write_header(p, depth, PW_TRACE_KIND_BATCH, first._hash, n,
                         paid._coinbase if paid is not None else 0,
                         <const uint8_t *>PyBytes_AS_STRING(batch_pre_root),
                         <const uint8_t *>PyBytes_AS_STRING(bid))
@@ -304,6 +321,16 @@ cdef class ExecutionTrace:
     @property
     def depth(self):
         return self._depth
+
+    @property
+    def hash(self):
+        """The state hash the trace's roots and paths use: ``"blake3"`` or ``"poseidon"``."""
+        return HASH_NAMES[self._hash]
+
+    @property
+    def version(self):
+        """The encoding version (2; 1 for a trace made before the hash byte, always BLAKE3)."""
+        return self._data[PW_HDR_VERSION]
 
     @property
     def kind(self):
@@ -522,6 +549,8 @@ def _isa_constants():
         "PROGRAM_HEAD": PW_PROGRAM_HEAD,
         "BODY_OP_SIZE": PW_BODY_OP_SIZE,
         "TRACE_VERSION": PW_TRACE_VERSION,
+        "HASH_IDS": {"blake3": PW_HASH_BLAKE3, "poseidon": PW_HASH_POSEIDON},
+        "N_HASHES": PW_N_HASHES,
         "HEADER_SIZE": PW_HEADER_SIZE,
         "MAX_STEPS": PW_MAX_STEPS,
         "MIN_DEPTH": PW_MIN_DEPTH,

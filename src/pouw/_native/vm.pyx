@@ -11,8 +11,20 @@ from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
-from .merkle cimport SparseMerkleTree, pw_map, pw_smt, pw_map_copy, pw_map_free, pw_map_init, pw_smt_path
-from .pw_hash cimport pw_leaf_hash, pw_store32_le
+from .merkle cimport (
+    Hasher,
+    SparseMerkleTree,
+    pw_hasher,
+    pw_map,
+    pw_map_copy,
+    pw_map_free,
+    pw_map_init,
+    pw_sh_leaf_many,
+    pw_sh_owner_ok,
+    pw_smt,
+    pw_smt_path,
+)
+from .pw_hash cimport pw_store32_le
 from .pw_isa cimport *
 
 __all__ = ["AccountTable", "execute", "apply_op", "SUPPLY_LIMIT"]
@@ -29,6 +41,8 @@ cdef extern from "pw_vm.h" nogil:
         uint8_t owner[32]
         uint64_t balance
         uint64_t nonce
+    ctypedef struct pw_vm_log:
+        size_t cap
     ctypedef struct pw_vm:
         pw_map *accounts
         pw_smt *tree
@@ -36,6 +50,9 @@ cdef extern from "pw_vm.h" nogil:
         size_t n_rewards
         uint8_t *cols[13]
         size_t n
+        pw_vm_log *log
+    int pw_vm_log_init(pw_vm_log *g, size_t cap)
+    void pw_vm_log_free(pw_vm_log *g)
     ctypedef struct pw_intent_result:
         uint8_t status
         uint32_t n_steps
@@ -60,10 +77,13 @@ cdef inline uint64_t _u64(object v, str name) except? 0xFFFFFFFFFFFFFFFF:
 
 @cython.final
 cdef class AccountTable:
-    """AccountTable(depth=20): accounts by index plus their sparse Merkle tree.
+    """AccountTable(depth=20, hash=None): accounts by index plus their sparse Merkle tree.
 
-    Keeps ``leaf_hash(account i)`` at leaf ``i`` of ``tree`` and the total supply
-    (sum of balances), which must stay below 2^63.  Not thread-safe: one owner.
+    Keeps ``leaf_hash(account i)`` at leaf ``i`` of ``tree`` (hashed with
+    ``hash``, as pouw._native.merkle takes it: BLAKE3 by default) and the total
+    supply (sum of balances), which must stay below 2^63.  Under Poseidon an
+    owner must be below r read as a big-endian integer.  Not thread-safe: one
+    owner.
     """
 
     cdef readonly SparseMerkleTree tree
@@ -72,8 +92,8 @@ cdef class AccountTable:
     cdef bint busy  # set while execute() runs without the GIL: methods raise RuntimeError
     cdef readonly object total_supply
 
-    def __cinit__(self, depth=20):
-        self.tree = SparseMerkleTree(depth)
+    def __cinit__(self, depth=20, hash=None):
+        self.tree = SparseMerkleTree(depth, hash)
         if pw_map_init(&self.accounts, PW_ACCOUNT_SIZE, 64) < 0:
             raise MemoryError("AccountTable: out of memory")
         self.ready = True
@@ -92,6 +112,11 @@ cdef class AccountTable:
     def root(self):
         self._free()
         return self.tree.root
+
+    @property
+    def hash(self):
+        """The state's hash: ``"blake3"`` or ``"poseidon"``."""
+        return self.tree.hasher.name
 
     def __len__(self):
         """The number of non-empty accounts."""
@@ -121,12 +146,14 @@ cdef class AccountTable:
             raise ValueError("owner must be 32 bytes")
         cdef pw_account a, old
         memcpy(a.owner, PyBytes_AS_STRING(owner), 32)
+        _check_owner(self.tree.hasher, a.owner, index)
         a.balance = _u64(balance, "balance")
         a.nonce = _u64(nonce, "nonce")
         pw_account_load(&self.accounts, i, &old)
         supply = self.total_supply - old.balance + a.balance
         if supply >= SUPPLY_LIMIT:
             raise ValueError(f"total supply would be {supply}, must stay below 2^63")
+        self.tree.sync()
         if pw_account_store(&self.accounts, &self.tree.t, i, &a, NULL, NULL) < 0:
             raise MemoryError("AccountTable: out of memory")
         self.total_supply = supply
@@ -152,23 +179,37 @@ cdef class AccountTable:
         supply = self.total_supply - old_sum + n * bal
         if supply >= SUPPLY_LIMIT:
             raise ValueError(f"total supply would be {supply}, must stay below 2^63")
+        cdef const uint8_t *ow = <const uint8_t *>PyBytes_AS_STRING(owners)
+        for k in range(n):
+            _check_owner(self.tree.hasher, ow + 32 * k, s + k)
         leaves = PyBytes_FromStringAndSize(NULL, 32 * n)
         cdef uint8_t *lv = <uint8_t *>PyBytes_AS_STRING(leaves)
-        cdef const uint8_t *ow = <const uint8_t *>PyBytes_AS_STRING(owners)
         cdef int rc = 0
+        cdef pw_hasher ph
+        cdef const uint8_t **op = <const uint8_t **>PyMem_RawMalloc(n * (sizeof(uint8_t *) + 16))
+        if op == NULL:
+            raise MemoryError()
+        cdef uint64_t *bals = <uint64_t *>(op + n)
+        cdef uint64_t *nons = bals + n
+        self.tree.hasher.load(&ph)
         self.busy = True
         try:
             with nogil:  # owners and leaves are held by this frame; self by the caller
                 for k in range(n):
+                    op[k] = ow + 32 * k
+                    bals[k] = bal
+                    nons[k] = non
+                pw_sh_leaf_many(&ph, n, op, bals, nons, lv, NULL)
+                for k in range(n):
                     memcpy(a.owner, ow + 32 * k, 32)
                     a.balance = bal
                     a.nonce = non
-                    pw_leaf_hash(a.owner, bal, non, lv + 32 * k)
                     if pw_account_put(&self.accounts, <uint32_t>(s + k), &a) < 0:
                         rc = -1
                         break
         finally:
             self.busy = False
+            PyMem_RawFree(op)
         if rc < 0:
             raise MemoryError("AccountTable: out of memory (table left inconsistent)")
         self.tree.set_leaves(start, leaves)
@@ -183,7 +224,7 @@ cdef class AccountTable:
     def copy(self):
         """An independent copy (two table memcpys)."""
         self._free()
-        cdef AccountTable other = AccountTable.__new__(AccountTable, self.tree.t.depth)
+        cdef AccountTable other = AccountTable.__new__(AccountTable, self.tree.t.depth, self.tree.hasher)
         pw_map_free(&other.accounts)
         other.ready = False
         if pw_map_copy(&other.accounts, &self.accounts) < 0:
@@ -192,6 +233,13 @@ cdef class AccountTable:
         other.tree = self.tree.copy()
         other.total_supply = self.total_supply
         return other
+
+
+cdef int _check_owner(Hasher h, const uint8_t *owner, object index) except -1:
+    if not pw_sh_owner_ok(h.h.kind, owner):
+        raise ValueError(f"account {index}: under the {h.name} state hash an owner must be "
+                         f"below r read as a 32-byte big-endian integer, got 0x{(<bytes>owner[:32]).hex()}")
+    return 0
 
 
 def apply_op(op, arg0, arg1, balance, nonce, gas_left):
@@ -236,12 +284,17 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         raise ValueError(f"up to {cap} steps: a trace holds at most {PW_MAX_STEPS}; split the batch")
 
     cdef pw_vm vm
+    cdef pw_vm_log log
     cdef int c, rc
     cdef size_t off = 0, w
     cdef uint8_t *scratch = NULL
     cdef pw_intent_result *res = <pw_intent_result *>PyMem_RawMalloc(n * sizeof(pw_intent_result))
     if res == NULL:
         raise MemoryError()
+    if pw_vm_log_init(&log, <size_t>cap) < 0:
+        PyMem_RawFree(res)
+        raise MemoryError()
+    vm.log = &log
     vm.accounts = &state.accounts
     vm.tree = &state.tree.t
     vm.coinbase = coinbase
@@ -258,6 +311,7 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
                 vm.cols[c] = scratch + off
                 off += <size_t>cap * pw_col_width(c, depth)
         state._free()  # checked and set with the GIL held throughout: no second runner
+        state.tree.sync()
         state.busy = state.tree.busy = True
         try:
             with nogil:  # state, programs and the buffers are held by this frame
@@ -270,7 +324,7 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         if with_trace:
             trace = PyBytes_FromStringAndSize(NULL, pw_trace_size(vm.n, depth))
             # a trace without a REWARD step has coinbase 0 (docs/vm-and-trace.md): nothing binds it
-            pw_write_header(<uint8_t *>PyBytes_AS_STRING(trace), depth, kind, vm.n,
+            pw_write_header(<uint8_t *>PyBytes_AS_STRING(trace), depth, kind, state.tree.t.h.kind, vm.n,
                             coinbase if vm.n_rewards else 0,
                             <const uint8_t *>PyBytes_AS_STRING(pre_root),
                             <const uint8_t *>PyBytes_AS_STRING(header_id))
@@ -287,5 +341,6 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
     finally:
         PyMem_RawFree(scratch)
         PyMem_RawFree(res)
+        pw_vm_log_free(&log)
     return trace, pre_root, results
 

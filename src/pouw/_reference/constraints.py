@@ -1,7 +1,8 @@
 """Plain-Python oracle of the trace constraints (docs/vm-and-trace.md).
 
 Written from the specification, independently of ``_native/csrc/constraints.h``:
-the hashes come from the ``blake3`` package's keyed mode, the integers are
+the hashes come from the ``blake3`` package's keyed mode or, for a Poseidon
+trace, the textbook rounds of :mod:`pouw._reference.poseidon`, the integers are
 Python ints, the intent program is rebuilt as a list of steps. It has the
 signature and results of the native check's face (:func:`pouw.prover.check.check_trace`,
 the kernel plus the id hashing), ``check_trace(data) -> (ok, step, rule)``,
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from blake3 import blake3
 
 from ..isa import BATCH_DOMAIN, INTENT_DOMAIN
 from ..prover.rules import HEADER_STEP, Rule
+from . import poseidon as _poseidon
 
 __all__ = ["check_trace", "leaf_hash", "node_hash", "fold_path"]
 
@@ -31,27 +34,59 @@ OK, BAD_NONCE, INTRINSIC_GAS, CANNOT_PAY_FEE, INSUFFICIENT, OUT_OF_GAS, OVERFLOW
 G_INTRINSIC, G_BODY = 21000, 5000
 BODY_OPS = (DEBIT, CREDIT)
 
-_HEADER = struct.Struct("<4sHBBII32s32s")
+_HEADER = struct.Struct("<4sBBBBII32s32s")
+HASHES = ("blake3", "poseidon")  # by the header's hash byte
 
 
-def leaf_hash(owner: bytes, balance: int, nonce: int) -> bytes:
-    """0^32 for the empty account, else keyed(K_LEAF, owner || balance || nonce)."""
+class _NotAnElement(ValueError):
+    """A Poseidon input that is not a field element's 32-byte big-endian encoding."""
+
+
+@lru_cache(maxsize=1 << 18)
+def _poseidon_of(*inputs: int) -> bytes:
+    """Poseidon of field elements as 32 big-endian bytes; memoised, as the tests check
+    many tampered copies of one trace and the textbook rounds cost ~1 ms in Python."""
+    return _poseidon.poseidon(list(inputs)).to_bytes(32, "big")
+
+
+def _fr(b: bytes) -> int:
+    x = int.from_bytes(b, "big")
+    if x >= _poseidon.R:
+        raise _NotAnElement
+    return x
+
+
+def leaf_hash(owner: bytes, balance: int, nonce: int, hash: str = "blake3") -> bytes:
+    """0^32 for the empty account, else keyed(K_LEAF, owner || balance || nonce), or
+    Poseidon(owner, balance, nonce) as 32 big-endian bytes."""
     if owner == bytes(32) and balance == 0 and nonce == 0:
         return bytes(32)
+    if hash == "poseidon":
+        return _poseidon_of(_fr(owner), balance, nonce)
     return blake3(owner + struct.pack("<QQ", balance, nonce), key=K_LEAF).digest()
 
 
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """keyed(K_NODE, left || right)."""
+def node_hash(left: bytes, right: bytes, hash: str = "blake3") -> bytes:
+    """keyed(K_NODE, left || right), or Poseidon(left, right)."""
+    if hash == "poseidon":
+        return _poseidon_of(_fr(left), _fr(right))
     return blake3(left + right, key=K_NODE).digest()
 
 
-def fold_path(leaf: bytes, index: int, siblings: list[bytes]) -> bytes:
+def fold_path(leaf: bytes, index: int, siblings: list[bytes], hash: str = "blake3") -> bytes:
     """The root reached from ``leaf`` at ``index`` (bit l set: right child at level l)."""
     h = leaf
     for level, sib in enumerate(siblings):
-        h = node_hash(sib, h) if (index >> level) & 1 else node_hash(h, sib)
+        h = node_hash(sib, h, hash) if (index >> level) & 1 else node_hash(h, sib, hash)
     return h
+
+
+def _folds_to(owner, balance, nonce, index, siblings, root, hash) -> bool:
+    """Whether the leaf folds to ``root``; False when a Poseidon input is no field element."""
+    try:
+        return fold_path(leaf_hash(owner, balance, nonce, hash), index, siblings, hash) == root
+    except _NotAnElement:
+        return False
 
 
 @dataclass
@@ -106,8 +141,11 @@ def _decode(data: bytes) -> tuple[tuple, list[_Step]] | None:
     """Header fields and steps, or None when the framing is not canonical."""
     if len(data) < 80:
         return None
-    magic, version, depth, kind, n, coinbase, pre_root, iid = _HEADER.unpack_from(data, 0)
-    if magic != b"PWTR" or version != 1 or not 1 <= depth <= 32 or kind not in (1, 2):
+    magic, version, hash_id, depth, kind, n, coinbase, pre_root, iid = _HEADER.unpack_from(data, 0)
+    # version 1: a u16 version 1 (hash byte 0, BLAKE3); version 2: u8 version, u8 hash id
+    if magic != b"PWTR" or (version, hash_id) not in ((1, 0), (2, 0), (2, 1)):
+        return None
+    if not 1 <= depth <= 32 or kind not in (1, 2):
         return None
     if not 1 <= n <= 1 << 20 or coinbase >= 1 << depth:
         return None
@@ -149,7 +187,7 @@ def _decode(data: bytes) -> tuple[tuple, list[_Step]] | None:
         )
         for i in range(n)
     ]
-    return (depth, kind, coinbase, pre_root, iid), steps
+    return (HASHES[hash_id], depth, kind, coinbase, pre_root, iid), steps
 
 
 def check_trace(data: bytes) -> tuple[bool, int, int]:
@@ -157,9 +195,9 @@ def check_trace(data: bytes) -> tuple[bool, int, int]:
     decoded = _decode(bytes(data))
     if decoded is None:
         return (False, HEADER_STEP, int(Rule.MALFORMED))
-    (depth, kind, coinbase, pre_root, header_id), steps = decoded
+    (hash, depth, kind, coinbase, pre_root, header_id), steps = decoded
     try:
-        intents = _check_steps(depth, kind, coinbase, pre_root, steps)
+        intents = _check_steps(hash, depth, kind, coinbase, pre_root, steps)
     except _Reject as r:
         return (False, r.step, int(r.rule))
     # REWARD steps bind the coinbase (rule ACCOUNT); without one it must be 0
@@ -174,7 +212,7 @@ def check_trace(data: bytes) -> tuple[bool, int, int]:
     return (True, HEADER_STEP, int(Rule.OK))
 
 
-def _check_steps(depth, kind, coinbase, pre_root, steps) -> list[_Intent]:
+def _check_steps(hash, depth, kind, coinbase, pre_root, steps) -> list[_Intent]:
     intents: list[_Intent] = []
     cur: _Intent | None = None
     root = pre_root
@@ -191,10 +229,10 @@ def _check_steps(depth, kind, coinbase, pre_root, steps) -> list[_Intent]:
         cur = _sequence(cur, s, i, kind, intents)
         _semantics(cur, s, i, coinbase)
         # Merkle: both folds, always (the oracle takes no shortcut)
-        leaf_b = leaf_hash(s.owner, s.balance_before, s.nonce_before)
-        need(fold_path(leaf_b, s.account, s.path) == root, Rule.MERKLE_BEFORE)
-        leaf_a = leaf_hash(s.owner, s.balance_after, s.nonce_after)
-        need(fold_path(leaf_a, s.account, s.path) == s.root_after, Rule.MERKLE_AFTER)
+        before = (s.owner, s.balance_before, s.nonce_before, s.account, s.path, root, hash)
+        need(_folds_to(*before), Rule.MERKLE_BEFORE)
+        after = (s.owner, s.balance_after, s.nonce_after, s.account, s.path, s.root_after, hash)
+        need(_folds_to(*after), Rule.MERKLE_AFTER)
         root = s.root_after
     last = len(steps) - 1
     if cur is None or cur.stage in ("fee", "body1", "undo", "reward"):

@@ -26,8 +26,8 @@ _ZERO = bytes(32)
 
 
 class AccountTable:
-    def __init__(self, depth: int = 20) -> None:
-        self.tree = merkle.SparseMerkleTree(depth)
+    def __init__(self, depth: int = 20, hash: str = "blake3") -> None:
+        self.tree = merkle.SparseMerkleTree(depth, hash)
         self.accounts: dict[int, tuple[bytes, int, int]] = {}
         self.total_supply = 0
 
@@ -38,6 +38,10 @@ class AccountTable:
     @property
     def root(self) -> bytes:
         return self.tree.root
+
+    @property
+    def hash(self) -> str:
+        return self.tree.hash
 
     def __len__(self) -> int:
         return len(self.accounts)
@@ -52,7 +56,7 @@ class AccountTable:
             self.accounts.pop(index, None)
         else:
             self.accounts[index] = (owner, balance, nonce)
-        return self.tree.update_leaf(index, merkle.leaf_hash(owner, balance, nonce))
+        return self.tree.update_leaf(index, merkle.leaf_hash(owner, balance, nonce, self.hash))
 
     def set(self, index: int, owner: bytes, balance: int, nonce: int) -> None:
         supply = self.total_supply - self.get(index)[1] + balance
@@ -72,7 +76,7 @@ class AccountTable:
         return self.tree.path(index)
 
     def copy(self) -> AccountTable:
-        other = AccountTable(self.depth)
+        other = AccountTable(self.depth, self.hash)
         other.tree = self.tree.copy()
         other.accounts = dict(self.accounts)
         other.total_supply = self.total_supply
@@ -179,7 +183,13 @@ def execute(state, coinbase, programs, n_intents, header_id, kind, with_trace=Tr
     # a trace without a REWARD step has coinbase 0 (nothing else would bind it)
     if not any(r[0] == REWARD for r in rows):
         coinbase = 0
-    out = [b"PWTR", struct.pack("<HBBII", 1, depth, kind, n, coinbase), pre_root, header_id]
+    hash_id = ("blake3", "poseidon").index(state.hash)
+    out = [
+        b"PWTR",
+        struct.pack("<BBBBII", 2, hash_id, depth, kind, n, coinbase),
+        pre_root,
+        header_id,
+    ]
     for c, fmt in enumerate(["<B", "<B", "<I", "<Q", "<Q", "<Q", None, "<Q", "<Q", "<Q", "<Q"]):
         out.extend(r[c] if fmt is None else struct.pack(fmt, r[c]) for r in rows)
     out.extend(r[11] for r in rows)

@@ -194,7 +194,7 @@ def _print_report(r: dict[str, Any]) -> None:
         f"{r['entries_proven']} proven)",
         "jobs            " + ", ".join(f"{k} {v}" for k, v in jobs.items()),
         f"proofs verified {r['proofs_verified']}",
-        f"state root      {r['state_root']}",
+        f"state root      {r['state_root']} ({r['state_hash']} tree)",
     ]
     if "note" in r:
         lines.append(f"note            {r['note']}")

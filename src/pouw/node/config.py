@@ -19,6 +19,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
     ring_capacity = 4096     # jobs in flight between the node and its workers
 
     [state]
+    hash = "blake3"          # blake3 | poseidon (the tree a circuit can prove)
     depth = 20               # Merkle depth: 2^depth accounts
     accounts = 1000          # genesis accounts
     balance = 1000000000000  # genesis balance of each
@@ -58,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..isa import STATE_HASHES
 from ..status import PoUwMode, ZkMode, parse_enum
 
 if sys.version_info >= (3, 11):
@@ -81,6 +83,7 @@ class NodeConfig:
     job_ttl_ms: int = 600_000
     workers: int = 1
     ring_capacity: int = 4096
+    state_hash: str = "blake3"  #: the state tree's hash: "blake3" or "poseidon"
     state_depth: int = 20
     accounts: int = 1000
     genesis_balance: int = 1_000_000_000_000
@@ -214,6 +217,13 @@ def _zk_mode(key: str, value: Any) -> ZkMode:
     return mode
 
 
+def _state_hash(key: str, value: Any) -> str:
+    if value not in STATE_HASHES:
+        choices = " or ".join(repr(h) for h in STATE_HASHES)
+        raise ConfigError(f"{key}: expected {choices}, got {value!r}")
+    return str(value)
+
+
 def _path(key: str, value: Any) -> Path:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key}: expected a file path (a non-empty string), got {value!r}")
@@ -280,6 +290,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "queue.job_ttl_ms": ("job_ttl_ms", _int_in(0, 1 << 48)),
     "workers.count": ("workers", _int_in(0, 1024)),
     "workers.ring_capacity": ("ring_capacity", _int_in(1, 1 << 24)),
+    "state.hash": ("state_hash", _state_hash),
     "state.depth": ("state_depth", _int_in(1, 32)),
     "state.accounts": ("accounts", _int_in(2, 1 << 24)),
     "state.balance": ("genesis_balance", _int_in(0, _U63)),

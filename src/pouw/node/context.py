@@ -94,7 +94,10 @@ class NodeContext:
         """A node with a genesis state, an empty ledger and the configured store and prover."""
         executor = Executor(coinbase=config.coinbase)
         state = AccountState.genesis(
-            config.accounts, config.genesis_balance, depth=config.state_depth
+            config.accounts,
+            config.genesis_balance,
+            depth=config.state_depth,
+            hash=config.state_hash,
         )
         ledger = Ledger()
         ledger_store: LedgerStore | None = None
@@ -363,6 +366,7 @@ class NodeContext:
             },
             "proofs_verified": self.total_proofs_verified,
             "state_root": self.state.root.hex(),
+            "state_hash": self.state.hash,
         }
         if elapsed_s is not None:
             out["elapsed_s"] = round(elapsed_s, 6)

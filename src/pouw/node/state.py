@@ -2,7 +2,9 @@
 
 An account is ``(owner, balance, nonce)`` at an index ``0 .. 2^depth - 1``; the
 state root is the root of the tree whose leaf ``i`` is
-``pouw.merkle.leaf_hash(account i)`` (docs/vm-and-trace.md, "State"). Storage
+``pouw.merkle.leaf_hash(account i, hash=state.hash)`` (docs/vm-and-trace.md,
+"State"), with ``hash`` BLAKE3 (the default) or Poseidon (the state a circuit
+can prove; an owner must then be below r as a big-endian integer). Storage
 and tree live in the compiled :class:`pouw._native.vm.AccountTable`, which
 the executor updates without the GIL.
 
@@ -21,8 +23,9 @@ from dataclasses import dataclass
 
 from blake3 import blake3
 
+from .. import merkle
 from .._native import missing_extension
-from ..isa import DEFAULT_DEPTH, U64_MAX
+from ..isa import DEFAULT_DEPTH, DEFAULT_HASH, U64_MAX
 
 try:
     from .._native.vm import SUPPLY_LIMIT, AccountTable
@@ -61,9 +64,15 @@ class Account:
         return self.balance == 0 and self.nonce == 0 and self.owner == bytes(32)
 
 
-def genesis_owner(seed: int, index: int) -> bytes:
-    """The owner of genesis account ``index``: BLAKE3 of ``b"pouw.genesis.v1" || seed u64 || index u32``."""
-    return blake3(_GENESIS_DOMAIN + _SEED_INDEX.pack(seed, index)).digest()
+def genesis_owner(seed: int, index: int, hash: str = DEFAULT_HASH) -> bytes:
+    """The owner of genesis account ``index``: BLAKE3 of ``b"pouw.genesis.v1" || seed u64 || index u32``.
+
+    Under the Poseidon state hash an owner must be below r, so the top three bits of
+    the digest's first byte are cleared (the owner is then below 2^253 < r)."""
+    owner = blake3(_GENESIS_DOMAIN + _SEED_INDEX.pack(seed, index)).digest()
+    if hash == "poseidon":
+        owner = bytes([owner[0] & 0x1F]) + owner[1:]
+    return owner
 
 
 class AccountState:
@@ -73,12 +82,15 @@ class AccountState:
     ----------
     depth : int
         Tree depth, 1..32: the state holds ``2^depth`` account slots.
+    hash : str
+        The tree's hash, ``"blake3"`` (default) or ``"poseidon"`` (:mod:`pouw.merkle`).
     """
 
     __slots__ = ("_table",)
 
-    def __init__(self, depth: int = DEFAULT_DEPTH) -> None:
-        self._table = AccountTable(depth)
+    def __init__(self, depth: int = DEFAULT_DEPTH, hash: str = DEFAULT_HASH) -> None:
+        merkle.hasher(hash)  # a clear ValueError for an unknown name; installs Poseidon
+        self._table = AccountTable(depth, hash)
 
     @classmethod
     def genesis(
@@ -87,23 +99,24 @@ class AccountState:
         balance: int = DEFAULT_BALANCE,
         seed: int = 0,
         depth: int = DEFAULT_DEPTH,
+        hash: str = DEFAULT_HASH,
     ) -> AccountState:
         """Accounts ``0 .. n_accounts-1``, each with ``balance`` and nonce 0 and a
-        deterministic owner (:func:`genesis_owner`). Raises ValueError if they do
-        not fit the tree or total supply would reach 2^63."""
+        deterministic owner (:func:`genesis_owner`), in a tree hashed with ``hash``.
+        Raises ValueError if they do not fit the tree or total supply would reach 2^63."""
         if not isinstance(n_accounts, int) or n_accounts < 0:
             raise ValueError(f"n_accounts must be a non-negative integer, got {n_accounts!r}")
         if not isinstance(balance, int) or not 0 <= balance <= U64_MAX:
             raise ValueError(f"balance must be an integer in [0, 2^64), got {balance!r}")
         if not isinstance(seed, int) or not 0 <= seed <= U64_MAX:
             raise ValueError(f"seed must be an integer in [0, 2^64), got {seed!r}")
-        state = cls(depth)
+        state = cls(depth, hash)
         if n_accounts > (1 << depth):
             raise ValueError(f"{n_accounts} accounts do not fit a tree of depth {depth}")
         if n_accounts * balance >= SUPPLY_LIMIT:
             raise ValueError("total supply n_accounts * balance must stay below 2^63")
         if n_accounts:
-            owners = b"".join(genesis_owner(seed, i) for i in range(n_accounts))
+            owners = b"".join(genesis_owner(seed, i, hash) for i in range(n_accounts))
             state._table.set_range(0, owners, balance)
         return state
 
@@ -120,6 +133,11 @@ class AccountState:
     def root(self) -> bytes:
         """The 32-byte state root."""
         return self._table.root
+
+    @property
+    def hash(self) -> str:
+        """The tree's hash: ``"blake3"`` or ``"poseidon"``."""
+        return self._table.hash
 
     @property
     def total_supply(self) -> int:
@@ -153,6 +171,6 @@ class AccountState:
 
     def __repr__(self) -> str:
         return (
-            f"AccountState(depth={self.depth}, accounts={len(self)}, "
+            f"AccountState(depth={self.depth}, hash={self.hash!r}, accounts={len(self)}, "
             f"root={self.root.hex()[:16]}...)"
         )

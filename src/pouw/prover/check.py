@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from blake3 import blake3
 
+from .. import merkle  # noqa: F401 - installs the Poseidon hasher the kernel checks with
 from .._native import missing_extension
 from ..errors import ProofError
 from ..isa import HEADER_SIZE, TRACE_KIND_INTENT, Op, StepStatus, batch_digest

@@ -38,9 +38,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pw_fold_simd.h"
-#include "pw_hash.h"
 #include "pw_isa.h"
+#include "pw_state_hash.h"
 
 /* ---- rules ---- */
 
@@ -138,6 +137,7 @@ static inline size_t pw_ck_offsets_capacity(size_t n_steps) { return n_steps / 3
 /* ---- the decoded view of a trace ---- */
 
 typedef struct {
+    int hash; /* PW_HASH_*: the header's (version 1: BLAKE3) */
     int depth;
     int kind;
     uint32_t n_steps;
@@ -154,8 +154,8 @@ static inline int pw_ck_frame(const uint8_t *buf, size_t len, pw_ck_view *v) {
     size_t off;
     if (buf == NULL || len < PW_HEADER_SIZE) return PW_CK_MALFORMED;
     if (memcmp(buf + PW_HDR_MAGIC, PW_TRACE_MAGIC, 4) != 0) return PW_CK_MALFORMED;
-    if ((uint32_t)buf[PW_HDR_VERSION] + ((uint32_t)buf[PW_HDR_VERSION + 1] << 8) != PW_TRACE_VERSION)
-        return PW_CK_MALFORMED;
+    v->hash = pw_trace_hash(buf);
+    if (v->hash < 0) return PW_CK_MALFORMED;
     v->depth = buf[PW_HDR_DEPTH];
     v->kind = buf[PW_HDR_KIND];
     v->n_steps = pw_load32_le(buf + PW_HDR_N_STEPS);
@@ -207,6 +207,8 @@ typedef struct {
     uint32_t index[2 * PW_CK_CHUNK];       /* its step's account */
     uint8_t leaves[2 * PW_CK_CHUNK][32];
     uint8_t roots[2 * PW_CK_CHUNK][32];    /* fold j's root */
+    uint8_t bad[2 * PW_CK_CHUNK];          /* fold j met a value that is no field element (Poseidon) */
+    uint8_t bad_leaf[2 * PW_CK_CHUNK];
     int16_t before[PW_CK_CHUNK];           /* fold of step c0+k's leaf before, -1: implied */
     int16_t after[PW_CK_CHUNK];            /* fold of its leaf after, -1: leaf unchanged */
 } pw_ck_scratch;
@@ -227,8 +229,8 @@ static inline int pw_ck_fold_implied(const pw_ck_view *v, uint32_t i) {
 
 /* Every fold steps [c0, c1) need (c1 - c0 <= PW_CK_CHUNK), into s: a step's
  * leaf before unless implied, its leaf after when the leaf changed. */
-static inline void pw_ck_fold_chunk(const pw_ck_view *v, uint32_t c0, uint32_t c1, int simd_level,
-                                    pw_ck_scratch *s) {
+static inline void pw_ck_fold_chunk(const pw_ck_view *v, uint32_t c0, uint32_t c1,
+                                    const pw_hasher *h, pw_ck_scratch *s) {
     const size_t plen = 32u * (size_t)v->depth;
     uint32_t i;
     int n = 0, j;
@@ -256,9 +258,10 @@ static inline void pw_ck_fold_chunk(const pw_ck_view *v, uint32_t c0, uint32_t c
         }
     }
 #undef PW_CK_ADD_FOLD
-    pw_leaf_hash_many_at(simd_level, (size_t)n, s->owner, s->balance, s->nonce, &s->leaves[0][0]);
+    pw_sh_leaf_many(h, (size_t)n, s->owner, s->balance, s->nonce, &s->leaves[0][0], s->bad_leaf);
     for (j = 0; j < n; j++) s->leaf[j] = s->leaves[j];
-    pw_fold_many_at(simd_level, (size_t)n, s->leaf, s->index, s->path, v->depth, &s->roots[0][0]);
+    pw_sh_fold_many(h, (size_t)n, s->leaf, s->index, s->path, v->depth, &s->roots[0][0], s->bad);
+    for (j = 0; j < n; j++) s->bad[j] |= s->bad_leaf[j];
 }
 
 /* ---- the checker ---- */
@@ -324,8 +327,9 @@ static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_
  * unchanged during the call; `pre` is writable for `pre_cap` bytes and `off`
  * for `off_cap` entries (pw_ck_preimage_capacity / pw_ck_offsets_capacity of
  * the header's n_steps always suffice); `scratch` is the caller's, one per
- * concurrent call; `simd_level` is one the host supports (pw_simd_level() or
- * one pw_simd_set_level accepted).  No allocation, no Python object: may run
+ * concurrent call; `hashers[id]` is the hasher of hash id `id` (a BLAKE3 one
+ * with a fold level the host supports, a Poseidon one with its constants, or
+ * with node == NULL when the caller has none: its traces are then MALFORMED).  No allocation, no Python object: may run
  * without the GIL.
  *
  * Returns the first failing rule (PW_CK_OK when every step passes and the
@@ -335,7 +339,7 @@ static inline int pw_ck_emit(const pw_ck_view *v, const pw_ck_intent *s, uint32_
  * pre[off[j]:off[j+1]]; the caller hashes them and checks the header's
  * intent_id (rule PW_CK_INTENT_ID or PW_CK_BATCH_ID, step -1). */
 static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_cap, uint64_t *off,
-                       size_t off_cap, pw_ck_scratch *scratch, int simd_level, int64_t *bad_step,
+                       size_t off_cap, pw_ck_scratch *scratch, const pw_hasher *hashers, int64_t *bad_step,
                        uint32_t *n_intents, int *kind) {
     pw_ck_view V;
     pw_ck_intent S;
@@ -357,6 +361,8 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
     *kind = 0;
     r = pw_ck_frame(buf, len, &V);
     if (r != PW_CK_OK) return r;
+    if (hashers[V.hash].kind != V.hash || (V.hash == PW_HASH_POSEIDON && hashers[V.hash].node == NULL))
+        return PW_CK_MALFORMED;
     *kind = V.kind;
     if (off_cap < 1) return PW_CK_NO_SPACE;
     off[0] = 0;
@@ -385,7 +391,7 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
         if (i == c1) { /* the next chunk's folds */
             c0 = i;
             c1 = V.n_steps - i > PW_CK_CHUNK ? i + PW_CK_CHUNK : V.n_steps;
-            pw_ck_fold_chunk(v, c0, c1, simd_level, scratch);
+            pw_ck_fold_chunk(v, c0, c1, &hashers[V.hash], scratch);
         }
         fold_before = scratch->before[i - c0];
         fold_after = scratch->after[i - c0];
@@ -525,8 +531,10 @@ static int pw_ck_check(const uint8_t *buf, size_t len, uint8_t *pre, size_t pre_
         /* 2. Merkle: the leaf before under root_before, the leaf after under
          * root_after (folds from pw_ck_fold_chunk; an implied fold before is
          * root_before, an unchanged leaf folds to the root before) */
-        if (fold_before >= 0 && memcmp(scratch->roots[fold_before], root_before, 32) != 0)
+        if (fold_before >= 0 && (scratch->bad[fold_before] ||
+                                 memcmp(scratch->roots[fold_before], root_before, 32) != 0))
             PW_CK_FAIL(PW_CK_MERKLE_BEFORE);
+        if (fold_after >= 0 && scratch->bad[fold_after]) PW_CK_FAIL(PW_CK_MERKLE_AFTER);
         if (memcmp(fold_after >= 0 ? scratch->roots[fold_after] : root_before, root_after, 32) != 0)
             PW_CK_FAIL(PW_CK_MERKLE_AFTER);
         root_before = root_after;

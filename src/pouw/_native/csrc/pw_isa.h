@@ -38,9 +38,12 @@ enum {
 #define PW_DEBIT_GAS 5000u
 #define PW_CREDIT_GAS 5000u
 
-/* trace encoding, version 1 */
+/* state hashes: the trace's hash byte (pw_state_hash.h) */
+enum { PW_HASH_BLAKE3 = 0, PW_HASH_POSEIDON = 1, PW_N_HASHES = 2 };
+
+/* trace encoding, version 2 (version 1 still decodes: see pw_trace_hash) */
 #define PW_TRACE_MAGIC "PWTR"
-#define PW_TRACE_VERSION 1u
+#define PW_TRACE_VERSION 2u
 #define PW_HEADER_SIZE 80u
 #define PW_MAX_STEPS (1u << 20)
 #define PW_MIN_DEPTH 1
@@ -63,9 +66,13 @@ enum {
 #define PW_BODY_OP_SIZE 13
 _Static_assert(sizeof(PW_INTENT_DOMAIN) - 1 == PW_INTENT_DOMAIN_LEN, "PW_INTENT_DOMAIN_LEN");
 
-/* header field offsets */
+/* header field offsets.  Version 1 had a u16 version at 4..5; version 2 has
+ * a u8 version at 4 and the state hash id at 5, so a version-1 trace reads as
+ * version 1 with hash byte 0 (BLAKE3, the only hash it knew) and an older
+ * reader refuses a version-2 trace (its u16 is 2 + 256 * hash, never 1). */
 #define PW_HDR_MAGIC 0
 #define PW_HDR_VERSION 4
+#define PW_HDR_HASH 5
 #define PW_HDR_DEPTH 6
 #define PW_HDR_KIND 7
 #define PW_HDR_N_STEPS 8
@@ -112,16 +119,24 @@ static inline size_t pw_trace_size(size_t n_steps, int depth) {
     return PW_HEADER_SIZE + n_steps * pw_step_size(depth);
 }
 
+/* The state hash id of the header at p (version and hash bytes), or -1 when
+ * the version is not one this build reads or the hash byte names no hash. */
+static inline int pw_trace_hash(const uint8_t *p) {
+    if (p[PW_HDR_VERSION] == 1u) return p[PW_HDR_HASH] == 0 ? PW_HASH_BLAKE3 : -1;
+    if (p[PW_HDR_VERSION] == PW_TRACE_VERSION) return p[PW_HDR_HASH] < PW_N_HASHES ? p[PW_HDR_HASH] : -1;
+    return -1;
+}
+
 /* Write the 80-byte header (docs/vm-and-trace.md, "Trace encoding") at `p`; the one
- * writer of headers, used by the VM and by the trace encoder.  Little-endian byte by
- * byte.  `pre_root` and `intent_id` are 32 bytes each. */
-static inline void pw_write_header(uint8_t *p, int depth, int kind, uint32_t n_steps,
+ * writer of headers, used by the VM and by the trace encoder: always version 2.
+ * Little-endian byte by byte.  `pre_root` and `intent_id` are 32 bytes each. */
+static inline void pw_write_header(uint8_t *p, int depth, int kind, int hash, uint32_t n_steps,
                                    uint32_t coinbase, const uint8_t *pre_root,
                                    const uint8_t *intent_id) {
     int i;
     memcpy(p + PW_HDR_MAGIC, PW_TRACE_MAGIC, 4);
-    p[PW_HDR_VERSION] = (uint8_t)(PW_TRACE_VERSION & 0xFFu);
-    p[PW_HDR_VERSION + 1] = (uint8_t)(PW_TRACE_VERSION >> 8);
+    p[PW_HDR_VERSION] = (uint8_t)PW_TRACE_VERSION;
+    p[PW_HDR_HASH] = (uint8_t)hash;
     p[PW_HDR_DEPTH] = (uint8_t)depth;
     p[PW_HDR_KIND] = (uint8_t)kind;
     for (i = 0; i < 4; i++) {

@@ -8,7 +8,13 @@
  * pw_smt: the fixed-depth binary tree of docs/vm-and-trace.md.  Only non-empty
  * nodes are stored (key = level << 32 | index, value = 32-byte hash); a node
  * equal to the empty-subtree hash Z[level] is absent.  Level 0 holds leaf
- * hashes, level `depth` the root.
+ * hashes, level `depth` the root.  The tree hashes with its pw_hasher
+ * (pw_state_hash.h: BLAKE3 or Poseidon), chosen when it is made.
+ *
+ * pw_smt_apply takes a whole sequence of leaf writes and reads at once and
+ * gives every one the sibling path and root it would have seen had they run
+ * one by one, hashing level by level so that each level is one batch of
+ * independent hashes (what Poseidon's 8-lane kernel needs; see there).
  */
 #ifndef POUW_PW_SMT_H
 #define POUW_PW_SMT_H
@@ -17,7 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pw_hash.h"
+#include "pw_state_hash.h"
 
 #define PW_MAP_EMPTY UINT64_MAX
 
@@ -167,6 +173,7 @@ static inline int pw_map_copy(pw_map *dst, const pw_map *src) {
 
 typedef struct {
     int depth;                  /* 1 .. 32 */
+    pw_hasher h;                /* the tree's hash (its Poseidon constants outlive the tree) */
     uint8_t zero[33][32];       /* Z[l]: root of an empty subtree of height l */
     uint8_t root[32];           /* cached node (depth, 0) */
     pw_map nodes;               /* (level << 32 | index) -> 32-byte hash, non-empty only */
@@ -177,11 +184,12 @@ static inline uint64_t pw_smt_key(int level, uint64_t index) {
 }
 
 /* 0, or -1 when out of memory.  depth must be 1..32 (checked by the caller). */
-static inline int pw_smt_init(pw_smt *t, int depth) {
+static inline int pw_smt_init(pw_smt *t, int depth, const pw_hasher *h) {
     int l;
     t->depth = depth;
+    t->h = *h;
     memset(t->zero[0], 0, 32);
-    for (l = 0; l < depth; l++) pw_node_hash(t->zero[l], t->zero[l], t->zero[l + 1]);
+    for (l = 0; l < depth; l++) pw_sh_node(&t->h, t->zero[l], t->zero[l], t->zero[l + 1]);
     memcpy(t->root, t->zero[depth], 32);
     return pw_map_init(&t->nodes, 32, 64);
 }
@@ -192,6 +200,7 @@ static inline int pw_smt_copy(pw_smt *dst, const pw_smt *src) {
     memcpy(dst->zero, src->zero, sizeof dst->zero);
     memcpy(dst->root, src->root, 32);
     dst->depth = src->depth;
+    dst->h = src->h;
     return pw_map_copy(&dst->nodes, &src->nodes);
 }
 
@@ -230,9 +239,9 @@ static inline int pw_smt_update(pw_smt *t, uint64_t index, const uint8_t leaf[32
         const uint8_t *sib = pw_smt_node(t, l, index ^ 1u);
         if (path) memcpy(path + 32 * l, sib, 32);
         if (index & 1u)
-            pw_node_hash(sib, h, h);
+            pw_sh_node(&t->h, sib, h, h);
         else
-            pw_node_hash(h, sib, h);
+            pw_sh_node(&t->h, h, sib, h);
         pw_smt_store(t, l + 1, index >> 1, h);
     }
     memcpy(t->root, h, 32);
@@ -241,17 +250,23 @@ static inline int pw_smt_update(pw_smt *t, uint64_t index, const uint8_t leaf[32
 }
 
 /* Write n consecutive leaf hashes from `start` (start + n <= 2^depth), then
- * rehash each affected parent once, level by level (a genesis builds in
- * O(n) hashes instead of O(n * depth)).  0, or -1 when out of memory (the
- * tree is then inconsistent and must be discarded). */
+ * rehash each affected parent once, level by level, each level one batch (a
+ * genesis builds in O(n) hashes instead of O(n * depth)).  0, or -1 when out
+ * of memory (the tree is then inconsistent and must be discarded). */
 static inline int pw_smt_set_range(pw_smt *t, uint64_t start, uint64_t n, const uint8_t *leaves) {
-    uint64_t i, lo, hi, p;
-    int l;
-    uint8_t h[32];
+    uint64_t i, lo, hi, p, m;
+    int l, rc = 0;
+    const uint8_t **lr;
+    uint8_t *out;
     if (n == 0) return 0;
-    for (i = 0; i < n; i++) {
-        if (pw_map_reserve(&t->nodes, 1) < 0) return -1;
-        pw_smt_store(t, 0, start + i, leaves + 32 * i);
+    if (pw_map_reserve(&t->nodes, (size_t)n) < 0) return -1;
+    for (i = 0; i < n; i++) pw_smt_store(t, 0, start + i, leaves + 32 * i);
+    m = n / 2 + 2; /* the most parents of one level */
+    lr = (const uint8_t **)PyMem_RawMalloc(2 * (size_t)m * sizeof(uint8_t *));
+    out = (uint8_t *)PyMem_RawMalloc(32 * (size_t)m);
+    if (lr == NULL || out == NULL) {
+        rc = -1;
+        goto done;
     }
     lo = start;
     hi = start + n - 1;
@@ -259,12 +274,141 @@ static inline int pw_smt_set_range(pw_smt *t, uint64_t start, uint64_t n, const 
         lo >>= 1;
         hi >>= 1;
         for (p = lo; p <= hi; p++) {
-            if (pw_map_reserve(&t->nodes, 1) < 0) return -1;
-            pw_node_hash(pw_smt_node(t, l, 2 * p), pw_smt_node(t, l, 2 * p + 1), h);
-            pw_smt_store(t, l + 1, p, h);
+            lr[p - lo] = pw_smt_node(t, l, 2 * p);
+            lr[m + p - lo] = pw_smt_node(t, l, 2 * p + 1);
         }
+        pw_sh_node_many(&t->h, (size_t)(hi - lo + 1), lr, lr + m, out, NULL);
+        /* the inputs point into the map: store only once they are hashed */
+        if (pw_map_reserve(&t->nodes, (size_t)(hi - lo + 1)) < 0) {
+            rc = -1;
+            goto done;
+        }
+        for (p = lo; p <= hi; p++) pw_smt_store(t, l + 1, p, out + 32 * (p - lo));
     }
     memcpy(t->root, pw_smt_node(t, t->depth, 0), 32);
+done:
+    PyMem_RawFree(lr);
+    PyMem_RawFree(out);
+    return rc;
+}
+
+/* ---- many writes and reads at once ---- */
+
+/* Scratch of pw_smt_apply for up to `cap` entries (pw_smt_apply_init). */
+typedef struct {
+    size_t cap;
+    uint8_t *cur;         /* cap * 32: each entry's node at the current level */
+    uint8_t *next;        /* cap * 32: the level above */
+    const uint8_t **lr;   /* 2 * cap: the hash inputs of the level */
+    uint32_t *upd;        /* cap: the entries that write */
+    pw_map latest;        /* node index -> u32 entry: the last write of it so far, this level */
+} pw_smt_scratch;
+
+static inline void pw_smt_scratch_free(pw_smt_scratch *s) {
+    PyMem_RawFree(s->cur);
+    PyMem_RawFree(s->next);
+    PyMem_RawFree(s->lr);
+    PyMem_RawFree(s->upd);
+    pw_map_free(&s->latest);
+    memset(s, 0, sizeof *s);
+}
+
+/* 0, or -1 when out of memory (s then safe to free). */
+static inline int pw_smt_scratch_init(pw_smt_scratch *s, size_t cap) {
+    memset(s, 0, sizeof *s);
+    if (cap == 0) cap = 1;
+    s->cap = cap;
+    s->cur = (uint8_t *)PyMem_RawMalloc(32 * cap);
+    s->next = (uint8_t *)PyMem_RawMalloc(32 * cap);
+    s->lr = (const uint8_t **)PyMem_RawMalloc(2 * cap * sizeof(uint8_t *));
+    s->upd = (uint32_t *)PyMem_RawMalloc(cap * sizeof(uint32_t));
+    if (pw_map_init(&s->latest, sizeof(uint32_t), 2 * cap) < 0 || s->cur == NULL ||
+        s->next == NULL || s->lr == NULL || s->upd == NULL) {
+        pw_smt_scratch_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Apply n entries in order (n <= s->cap): entry k writes a leaf hash at
+ * index[k] when write[k] (leaves + 32*j for the j-th writing entry), else only
+ * reads index[k].  Entry
+ * k's siblings (leaf level first) go to paths + 32*depth*k and the root after
+ * it to roots + 32*k (either may be NULL): exactly what pw_smt_path and
+ * pw_smt_update would give one entry after another.
+ *
+ * Why level by level works: the node of entry k at level l+1 is the hash of
+ * its node at level l and its sibling at level l as of entry k, which is the
+ * last earlier write of that sibling at level l, else the tree's node from
+ * before the batch.  So level l of every entry needs only level l of the
+ * earlier ones, and each level is one batch of independent hashes.
+ * 0, or -1 when out of memory (the tree is then inconsistent). */
+static inline int pw_smt_apply(pw_smt *t, pw_smt_scratch *s, size_t n, const uint32_t *index,
+                               const uint8_t *write, const uint8_t *leaves, uint8_t *paths,
+                               uint8_t *roots) {
+    const size_t plen = 32u * (size_t)t->depth;
+    uint8_t before[32];
+    const uint8_t *last;
+    size_t k, j, nu = 0;
+    int l;
+    if (n == 0) return 0;
+    for (k = 0; k < n; k++) {
+        if (write[k]) {
+            memcpy(s->cur + 32 * k, leaves + 32 * nu, 32);
+            s->upd[nu++] = (uint32_t)k;
+        }
+    }
+    for (l = 0; l < t->depth; l++) {
+        /* One pass in entry order: each entry's sibling as of that entry (the
+         * last earlier write of it at this level, else the tree's node), and
+         * each write's hash inputs.  The pointers go into cur, the zero ladder
+         * or the tree's map, none of which changes until the level is hashed
+         * (latest never grows: its capacity is at least 2 * cap). */
+        for (j = 0; j < s->latest.cap; j++) s->latest.keys[j] = PW_MAP_EMPTY;
+        s->latest.len = 0;
+        for (k = 0, j = 0; k < n; k++) {
+            uint64_t at = (uint64_t)(index[k] >> l);
+            const uint8_t *w = pw_map_get(&s->latest, at ^ 1u), *sib;
+            uint32_t kk = (uint32_t)k, wk;
+            if (w) {
+                memcpy(&wk, w, sizeof wk);
+                sib = s->cur + 32 * (size_t)wk;
+            } else {
+                sib = pw_smt_node(t, l, at ^ 1u);
+            }
+            if (paths) memcpy(paths + plen * k + 32 * (size_t)l, sib, 32);
+            if (write[k]) {
+                const uint8_t *me = s->cur + 32 * k;
+                s->lr[j] = (at & 1u) ? sib : me;
+                s->lr[nu + j] = (at & 1u) ? me : sib;
+                j++;
+                memcpy(pw_map_put(&s->latest, at), &kk, sizeof kk);
+            }
+        }
+        pw_sh_node_many(&t->h, nu, s->lr, s->lr + nu, s->next, NULL);
+        /* every input is consumed: level l's last writes go into the tree,
+         * then each write's node moves up a level */
+        if (pw_map_reserve(&t->nodes, nu + 1) < 0) return -1;
+        for (j = 0; j < s->latest.cap; j++) {
+            if (s->latest.keys[j] != PW_MAP_EMPTY) {
+                uint32_t wk;
+                memcpy(&wk, s->latest.vals + j * sizeof(uint32_t), sizeof wk);
+                pw_smt_store(t, l, s->latest.keys[j], s->cur + 32 * (size_t)wk);
+            }
+        }
+        for (j = 0; j < nu; j++) memcpy(s->cur + 32 * (size_t)s->upd[j], s->next + 32 * j, 32);
+    }
+    /* roots: a write's own, a read's the last one before it */
+    memcpy(before, t->root, 32);
+    last = before;
+    for (k = 0; k < n; k++) {
+        if (write[k]) last = s->cur + 32 * k;
+        if (roots) memcpy(roots + 32 * k, last, 32);
+    }
+    if (nu) {
+        memcpy(t->root, last, 32);
+        pw_smt_store(t, t->depth, 0, t->root); /* reserved above */
+    }
     return 0;
 }
 

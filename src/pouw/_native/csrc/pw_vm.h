@@ -12,6 +12,13 @@
  *   n_body * (op u8 | account u32 | arg0 u64), all little-endian.
  * pw_vm_check validates a buffer of them before anything runs, so execution
  * itself can only fail for lack of memory.
+ *
+ * The Merkle work is deferred: each step only changes the account map and
+ * logs (account, whether it wrote, the account after); pw_vm_run then hashes
+ * every written leaf and applies the whole log to the tree in one
+ * pw_smt_apply, which fills each step's path and root exactly as one update
+ * after another would, with each tree level hashed as one batch.  Nothing the
+ * VM decides depends on a hash, so deferring changes no byte of the trace.
  */
 #ifndef POUW_PW_VM_H
 #define POUW_PW_VM_H
@@ -122,7 +129,7 @@ static inline int pw_account_store(pw_map *accounts, pw_smt *tree, uint32_t inde
                                    uint8_t *path, uint8_t *root) {
     uint8_t leaf[32];
     if (pw_map_reserve(accounts, 1) < 0) return -1;
-    pw_leaf_hash(a->owner, a->balance, a->nonce, leaf);
+    pw_sh_leaf(&tree->h, a->owner, a->balance, a->nonce, leaf); /* owners checked on the way in */
     if (pw_smt_update(tree, index, leaf, path, root) < 0) return -1;
     return pw_account_put(accounts, index, a); /* cannot fail: reserved */
 }
@@ -182,6 +189,55 @@ static inline int64_t pw_vm_check(const uint8_t *p, size_t len, size_t n_intents
 
 /* ---- execution ---- */
 
+/* The step log (pw_vm_log_init): one entry per step, what pw_smt_apply needs. */
+typedef struct {
+    size_t cap;             /* steps it holds */
+    uint32_t *index;        /* cap: the step's account */
+    uint8_t *write;         /* cap: 1 when the step changed the account */
+    size_t n_writes;
+    /* per write, in order: the account after, then its leaf hash */
+    const uint8_t **owner;  /* cap pointers into `acct` */
+    uint64_t *balance, *nonce;
+    uint8_t *acct;          /* cap * 32 owners */
+    uint8_t *leaves;        /* cap * 32 */
+    uint8_t *roots;         /* cap * 32: roots after each step when there is no trace */
+    pw_smt_scratch scratch;
+} pw_vm_log;
+
+static inline void pw_vm_log_free(pw_vm_log *g) {
+    PyMem_RawFree(g->index);
+    PyMem_RawFree(g->write);
+    PyMem_RawFree((void *)g->owner);
+    PyMem_RawFree(g->balance);
+    PyMem_RawFree(g->nonce);
+    PyMem_RawFree(g->acct);
+    PyMem_RawFree(g->leaves);
+    PyMem_RawFree(g->roots);
+    pw_smt_scratch_free(&g->scratch);
+    memset(g, 0, sizeof *g);
+}
+
+/* A log for up to cap steps; 0, or -1 when out of memory (then safe to free). */
+static inline int pw_vm_log_init(pw_vm_log *g, size_t cap) {
+    memset(g, 0, sizeof *g);
+    if (cap == 0) cap = 1;
+    g->cap = cap;
+    g->index = (uint32_t *)PyMem_RawMalloc(cap * sizeof(uint32_t));
+    g->write = (uint8_t *)PyMem_RawMalloc(cap);
+    g->owner = (const uint8_t **)PyMem_RawMalloc(cap * sizeof(uint8_t *));
+    g->balance = (uint64_t *)PyMem_RawMalloc(cap * sizeof(uint64_t));
+    g->nonce = (uint64_t *)PyMem_RawMalloc(cap * sizeof(uint64_t));
+    g->acct = (uint8_t *)PyMem_RawMalloc(32 * cap);
+    g->leaves = (uint8_t *)PyMem_RawMalloc(32 * cap);
+    g->roots = (uint8_t *)PyMem_RawMalloc(32 * cap);
+    if (pw_smt_scratch_init(&g->scratch, cap) < 0 || !g->index || !g->write || !g->owner ||
+        !g->balance || !g->nonce || !g->acct || !g->leaves || !g->roots) {
+        pw_vm_log_free(g);
+        return -1;
+    }
+    return 0;
+}
+
 typedef struct {
     pw_map *accounts;
     pw_smt *tree;
@@ -190,6 +246,7 @@ typedef struct {
     /* trace rows: column c of step i at cols[c] + i * width(c); NULL = no trace */
     uint8_t *cols[PW_N_COLS];
     size_t n; /* steps written */
+    pw_vm_log *log; /* cap >= the steps of the run */
 } pw_vm;
 
 typedef struct {
@@ -199,32 +256,36 @@ typedef struct {
     uint8_t post_root[32];
 } pw_intent_result;
 
-/* One step on `acct`: returns its status, or -1 when out of memory. */
+/* One step on `acct`: returns its status, or -1 when out of memory.  Its
+ * path and root after are filled in by pw_vm_run (the log). */
 static inline int pw_vm_step(pw_vm *vm, int op, uint32_t acct, uint64_t arg0, uint64_t arg1, int skip,
                              uint64_t *gas) {
     pw_account a;
     uint64_t bal, nonce;
-    int st, d = vm->tree->depth;
+    int st;
     size_t i = vm->n;
-    uint8_t *path = vm->cols[0] ? vm->cols[PW_COL_PATH] + i * 32 * (size_t)d : NULL;
-    uint8_t *root = vm->cols[0] ? vm->cols[PW_COL_ROOT_AFTER] + i * 32 : NULL;
+    pw_vm_log *g = vm->log;
 
     pw_account_load(vm->accounts, acct, &a);
     bal = a.balance;
     nonce = a.nonce;
     st = skip ? PW_ST_SKIPPED : pw_vm_apply(op, arg0, arg1, &bal, &nonce, gas);
+    g->index[i] = acct;
+    g->write[i] = 0;
     if (st == PW_ST_OK && (bal != a.balance || nonce != a.nonce)) {
         pw_account b = a;
+        size_t w = g->n_writes++;
         b.balance = bal;
         b.nonce = nonce;
-        if (pw_account_store(vm->accounts, vm->tree, acct, &b, path, root) < 0) return -1;
+        if (pw_map_reserve(vm->accounts, 1) < 0) return -1;
+        pw_account_put(vm->accounts, acct, &b); /* cannot fail: reserved */
+        g->write[i] = 1;
+        memcpy(g->acct + 32 * w, a.owner, 32);
+        g->balance[w] = bal;
+        g->nonce[w] = nonce;
     } else {
         bal = a.balance; /* a failed or skipped step changes nothing */
         nonce = a.nonce;
-        if (path) {
-            pw_smt_path(vm->tree, acct, path);
-            memcpy(root, vm->tree->root, 32);
-        }
     }
     if (vm->cols[0]) {
         vm->cols[PW_COL_OP][i] = (uint8_t)op;
@@ -289,20 +350,36 @@ static inline int64_t pw_vm_intent(pw_vm *vm, const uint8_t *p, pw_intent_result
         vm->n_rewards++;
     }
     res->status = (uint8_t)fail;
-    res->n_steps = (uint32_t)(vm->n - first);
-    memcpy(res->post_root, vm->tree->root, 32);
+    res->n_steps = (uint32_t)(vm->n - first); /* post_root: pw_vm_run, once the tree is hashed */
     return PW_PROGRAM_HEAD + PW_BODY_OP_SIZE * (int64_t)nb;
 }
 
 #undef PW_STEP
 
-/* Execute n checked programs in order; 0, or -1 when out of memory. */
+/* Execute n checked programs in order (vm->log holds their steps), then hash:
+ * every written leaf in one batch, the whole log into the tree in one
+ * pw_smt_apply (paths and roots into the trace columns, or the log's roots),
+ * and each intent's post_root.  0, or -1 when out of memory. */
 static inline int pw_vm_run(pw_vm *vm, const uint8_t *p, size_t n_intents, pw_intent_result *res) {
-    size_t k;
+    pw_vm_log *g = vm->log;
+    size_t k, w, first = vm->n, last;
+    uint8_t *roots;
+    g->n_writes = 0;
     for (k = 0; k < n_intents; k++) {
         int64_t used = pw_vm_intent(vm, p, res + k);
         if (used < 0) return -1;
         p += used;
+    }
+    for (w = 0; w < g->n_writes; w++) g->owner[w] = g->acct + 32 * w;
+    pw_sh_leaf_many(&vm->tree->h, g->n_writes, g->owner, g->balance, g->nonce, g->leaves, NULL);
+    roots = vm->cols[0] ? vm->cols[PW_COL_ROOT_AFTER] + 32 * first : g->roots;
+    if (pw_smt_apply(vm->tree, &g->scratch, vm->n - first, g->index + first, g->write + first, g->leaves,
+                     vm->cols[0] ? vm->cols[PW_COL_PATH] + 32 * (size_t)vm->tree->depth * first : NULL,
+                     roots) < 0)
+        return -1;
+    for (k = 0, last = 0; k < n_intents; k++) {
+        last += res[k].n_steps;
+        memcpy(res[k].post_root, roots + 32 * (last - 1), 32);
     }
     return 0;
 }
