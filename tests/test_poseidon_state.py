@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from pouw import merkle
+from pouw._native import field as native_field
 from pouw._reference import merkle as ref_merkle
 from pouw._reference import vm as ref_vm
 from pouw.errors import ConfigError, TraceError
@@ -342,3 +343,45 @@ def test_intent_fields_and_transfers_are_the_same_on_both_hashes():
         res = [Executor().execute_intent(t, st) for t in intents]
         out[h] = [replace(r, pre_root=b"", post_root=b"") for r in res]
     assert out["blake3"] == out["poseidon"]
+
+
+# -- the deferred Merkle work, on every kernel and across its chunks -------------------
+
+
+KERNELS = [("simd", lv) for lv in merkle._k.simd_levels()]
+KERNELS += [("field", b) for b in native_field.backends()]
+_ROOTS: dict[str, bytes] = {}  # the root each hash reaches, on the first kernel tried
+
+
+@pytest.fixture(params=KERNELS, ids=lambda k: f"{k[0]}-{k[1]}")
+def kernel(request):
+    """Force one BLAKE3 lane kernel or one field backend (Poseidon) for the test."""
+    what, name = request.param
+    get, put = (
+        (merkle._k.simd_level, merkle._k._set_simd_level)
+        if what == "simd"
+        else (native_field.backend, native_field._set_backend)
+    )
+    before = get()
+    put(name)
+    yield request.param
+    put(before)
+
+
+@pytest.mark.parametrize("hash", ["blake3", "poseidon"])
+def test_every_kernel_writes_the_same_traces(kernel, hash):
+    """The VM hashes a batch's writes level by level in chunks (16 steps on BLAKE3,
+    1024 on Poseidon), in SIMD lanes or IFMA lanes; a batch of 200 transfers (1200+
+    steps: several chunks of either size) must equal its intents run one by one,
+    whatever the kernel, and the roots of every kernel must agree."""
+    intents = list(generate_intents(200, seed=21, n_accounts=N_ACCOUNTS))
+    ex = Executor(coinbase=3)
+    one = AccountState.genesis(N_ACCOUNTS, depth=4, hash=hash)
+    singles = [ex.execute_intent_with_trace(t, one)[1] for t in intents]
+    many = AccountState.genesis(N_ACCOUNTS, depth=4, hash=hash)
+    _, batch = ex.execute_batch_with_trace(intents, many)
+    assert batch.n_steps > 1024 + 16
+    assert batch == ExecutionTrace.concat(singles) and many.root == one.root
+    assert check_trace(batch.to_bytes()) == (True, -1, 0)
+    _ROOTS.setdefault(hash, one.root)
+    assert one.root == _ROOTS[hash]  # the same on every kernel

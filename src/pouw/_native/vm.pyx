@@ -88,21 +88,34 @@ cdef class AccountTable:
 
     cdef readonly SparseMerkleTree tree
     cdef pw_map accounts
+    cdef pw_vm_log log  # execute()'s step log, kept between calls (grown, never shrunk)
     cdef bint ready
     cdef bint busy  # set while execute() runs without the GIL: methods raise RuntimeError
     cdef readonly object total_supply
 
     def __cinit__(self, depth=20, hash=None):
         self.tree = SparseMerkleTree(depth, hash)
+        memset(&self.log, 0, sizeof(self.log))
         if pw_map_init(&self.accounts, PW_ACCOUNT_SIZE, 64) < 0:
             raise MemoryError("AccountTable: out of memory")
         self.ready = True
         self.total_supply = 0
 
     def __dealloc__(self):
+        pw_vm_log_free(&self.log)
         if self.ready:
             pw_map_free(&self.accounts)
             self.ready = False
+
+    cdef int _log_for(self, size_t steps) except -1:
+        """Make the step log hold ``steps`` (reused across calls: no allocation per intent)."""
+        cdef size_t old = self.log.cap
+        if old >= steps:
+            return 0
+        pw_vm_log_free(&self.log)
+        if pw_vm_log_init(&self.log, steps if steps > 2 * old else 2 * old) < 0:
+            raise MemoryError("VM: out of memory for the step log")
+        return 0
 
     @property
     def depth(self):
@@ -284,17 +297,18 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
         raise ValueError(f"up to {cap} steps: a trace holds at most {PW_MAX_STEPS}; split the batch")
 
     cdef pw_vm vm
-    cdef pw_vm_log log
     cdef int c, rc
     cdef size_t off = 0, w
     cdef uint8_t *scratch = NULL
     cdef pw_intent_result *res = <pw_intent_result *>PyMem_RawMalloc(n * sizeof(pw_intent_result))
     if res == NULL:
         raise MemoryError()
-    if pw_vm_log_init(&log, <size_t>cap) < 0:
+    try:
+        state._log_for(<size_t>cap)
+    except MemoryError:
         PyMem_RawFree(res)
-        raise MemoryError()
-    vm.log = &log
+        raise
+    vm.log = &state.log
     vm.accounts = &state.accounts
     vm.tree = &state.tree.t
     vm.coinbase = coinbase
@@ -341,6 +355,5 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
     finally:
         PyMem_RawFree(scratch)
         PyMem_RawFree(res)
-        pw_vm_log_free(&log)
     return trace, pre_root, results
 

@@ -294,7 +294,10 @@ done:
 
 /* ---- many writes and reads at once ---- */
 
-/* Scratch of pw_smt_apply for up to `cap` entries (pw_smt_apply_init). */
+/* Entries up to which pw_smt_apply finds an earlier write by scanning back. */
+#define PW_SMT_SCAN_MAX 32u
+
+/* Scratch of pw_smt_apply for up to `cap` entries (pw_smt_scratch_init). */
 typedef struct {
     size_t cap;
     uint8_t *cur;         /* cap * 32: each entry's node at the current level */
@@ -347,11 +350,20 @@ static inline int pw_smt_apply(pw_smt *t, pw_smt_scratch *s, size_t n, const uin
                                const uint8_t *write, const uint8_t *leaves, uint8_t *paths,
                                uint8_t *roots) {
     const size_t plen = 32u * (size_t)t->depth;
+    const size_t allocated = s->latest.cap;
+    /* Few entries: an earlier write of the sibling is found by scanning the
+     * writes back (cheaper than hashing into a map); many: by the map. */
+    const int scan = n <= PW_SMT_SCAN_MAX;
     uint8_t before[32];
     const uint8_t *last;
-    size_t k, j, nu = 0;
+    size_t k, j, nu = 0, slots = 16;
     int l;
     if (n == 0) return 0;
+    /* latest is used with the smallest power-of-two capacity >= 2n that its
+     * allocation holds (the scratch may be far larger, kept from a big batch):
+     * clearing it per level then costs O(n), not O(the biggest batch so far) */
+    while (slots < 2 * n) slots <<= 1;
+    s->latest.cap = slots <= allocated ? slots : allocated;
     for (k = 0; k < n; k++) {
         if (write[k]) {
             memcpy(s->cur + 32 * k, leaves + 32 * nu, 32);
@@ -363,41 +375,63 @@ static inline int pw_smt_apply(pw_smt *t, pw_smt_scratch *s, size_t n, const uin
          * last earlier write of it at this level, else the tree's node), and
          * each write's hash inputs.  The pointers go into cur, the zero ladder
          * or the tree's map, none of which changes until the level is hashed
-         * (latest never grows: its capacity is at least 2 * cap). */
-        for (j = 0; j < s->latest.cap; j++) s->latest.keys[j] = PW_MAP_EMPTY;
-        s->latest.len = 0;
+         * (latest never grows: its capacity is at least 2n). */
+        if (!scan) {
+            for (j = 0; j < s->latest.cap; j++) s->latest.keys[j] = PW_MAP_EMPTY;
+            s->latest.len = 0;
+        }
         for (k = 0, j = 0; k < n; k++) {
-            uint64_t at = (uint64_t)(index[k] >> l);
-            const uint8_t *w = pw_map_get(&s->latest, at ^ 1u), *sib;
+            const uint64_t at = (uint64_t)(index[k] >> l);
+            const uint8_t *sib = NULL;
             uint32_t kk = (uint32_t)k, wk;
-            if (w) {
-                memcpy(&wk, w, sizeof wk);
-                sib = s->cur + 32 * (size_t)wk;
+            if (scan) {
+                size_t i = j;
+                while (i-- > 0) {
+                    if ((uint64_t)(index[s->upd[i]] >> l) == (at ^ 1u)) {
+                        sib = s->cur + 32 * (size_t)s->upd[i];
+                        break;
+                    }
+                }
             } else {
-                sib = pw_smt_node(t, l, at ^ 1u);
+                const uint8_t *w = pw_map_get(&s->latest, at ^ 1u);
+                if (w) {
+                    memcpy(&wk, w, sizeof wk);
+                    sib = s->cur + 32 * (size_t)wk;
+                }
             }
+            if (sib == NULL) sib = pw_smt_node(t, l, at ^ 1u);
             if (paths) memcpy(paths + plen * k + 32 * (size_t)l, sib, 32);
             if (write[k]) {
                 const uint8_t *me = s->cur + 32 * k;
                 s->lr[j] = (at & 1u) ? sib : me;
                 s->lr[nu + j] = (at & 1u) ? me : sib;
                 j++;
-                memcpy(pw_map_put(&s->latest, at), &kk, sizeof kk);
+                if (!scan) memcpy(pw_map_put(&s->latest, at), &kk, sizeof kk);
             }
         }
         pw_sh_node_many(&t->h, nu, s->lr, s->lr + nu, s->next, NULL);
-        /* every input is consumed: level l's last writes go into the tree,
-         * then each write's node moves up a level */
-        if (pw_map_reserve(&t->nodes, nu + 1) < 0) return -1;
-        for (j = 0; j < s->latest.cap; j++) {
-            if (s->latest.keys[j] != PW_MAP_EMPTY) {
-                uint32_t wk;
-                memcpy(&wk, s->latest.vals + j * sizeof(uint32_t), sizeof wk);
-                pw_smt_store(t, l, s->latest.keys[j], s->cur + 32 * (size_t)wk);
+        /* every input is consumed: level l's last writes go into the tree
+         * (in entry order, so the last write of a node is what stays), then
+         * each write's node moves up a level */
+        if (pw_map_reserve(&t->nodes, nu + 1) < 0) {
+            s->latest.cap = allocated;
+            return -1;
+        }
+        if (scan) {
+            for (j = 0; j < nu; j++)
+                pw_smt_store(t, l, index[s->upd[j]] >> l, s->cur + 32 * (size_t)s->upd[j]);
+        } else {
+            for (j = 0; j < s->latest.cap; j++) {
+                if (s->latest.keys[j] != PW_MAP_EMPTY) {
+                    uint32_t last_k;
+                    memcpy(&last_k, s->latest.vals + j * sizeof(uint32_t), sizeof last_k);
+                    pw_smt_store(t, l, s->latest.keys[j], s->cur + 32 * (size_t)last_k);
+                }
             }
         }
         for (j = 0; j < nu; j++) memcpy(s->cur + 32 * (size_t)s->upd[j], s->next + 32 * j, 32);
     }
+    s->latest.cap = allocated;
     /* roots: a write's own, a read's the last one before it */
     memcpy(before, t->root, 32);
     last = before;

@@ -85,10 +85,20 @@ static inline void pw_fr_store_mont(int backend, uint8_t b[32], const uint64_t r
 
 /* ---- many at once ---- */
 
-/* The backend for a batch of m hashes: a lone hash fills one IFMA lane of 8
- * and runs faster on the scalar ADX multiply (same Montgomery form). */
-static inline int pw_sh_backend(const pw_hasher *h, size_t m) {
-    return h->backend == BN_BACKEND_IFMA && m < 2 ? BN_BACKEND_ADX : h->backend;
+/* out[i] := Poseidon of row i of the columns (pw_sh's batches): on IFMA, 8 rows
+ * a permutation, except that a last group of one row runs on the scalar ADX
+ * multiply (same Montgomery form), which is faster than 8 lanes for one. */
+static inline void pw_sh_hash_batch(const pw_hasher *h, const bn_psd *P, size_t m,
+                                    const uint64_t *const *cols, uint64_t *out) {
+    const uint64_t *tail[BN_PSD_MAX_T];
+    int j;
+    if (h->backend != BN_BACKEND_IFMA || m % 8 != 1) {
+        bn_psd_hash_batch(h->backend, P, m, cols, out);
+        return;
+    }
+    bn_psd_hash_batch(h->backend, P, m - 1, cols, out);
+    for (j = 0; j < P->t - 1; j++) tail[j] = cols[j] + 4 * (m - 1);
+    bn_psd_hash_batch(BN_BACKEND_ADX, P, 1, tail, out + 4 * (m - 1));
 }
 
 /* out + 32*i := node(l[i], r[i]) for i < n.  bad (n flags, or NULL when the
@@ -100,10 +110,14 @@ static inline void pw_sh_node_many(const pw_hasher *h, size_t n, const uint8_t *
     const uint64_t *cols[2];
     size_t i0, i, m;
     if (h->kind == PW_HASH_BLAKE3) {
-        for (i = 0; i < n; i++) {
-            pw_node_hash(l[i], r[i], out + 32 * i);
-            if (bad) bad[i] = 0;
+        /* node(l, r) is a fold of depth 1 from leaf l with sibling r at an even
+         * index: the SIMD fold kernels hash the pairs in lanes */
+        static const uint32_t even[PW_SH_CHUNK] = {0};
+        for (i0 = 0; i0 < n; i0 += m) {
+            m = n - i0 < PW_SH_CHUNK ? n - i0 : PW_SH_CHUNK;
+            pw_fold_many_at(h->simd_level, m, l + i0, even, r + i0, 1, out + 32 * i0);
         }
+        if (bad) memset(bad, 0, n);
         return;
     }
     cols[0] = &a[0][0];
@@ -115,7 +129,7 @@ static inline void pw_sh_node_many(const pw_hasher *h, size_t n, const uint8_t *
             ok &= pw_fr_load_mont(h->backend, r[i0 + i], b[i]);
             if (bad) bad[i0 + i] = (uint8_t)!ok;
         }
-        bn_psd_hash_batch(pw_sh_backend(h, m), h->node, m, cols, &o[0][0]);
+        pw_sh_hash_batch(h, h->node, m, cols, &o[0][0]);
         for (i = 0; i < m; i++) {
             if (bad && bad[i0 + i])
                 memset(out + 32 * (i0 + i), 0, 32);
@@ -134,10 +148,8 @@ static inline void pw_sh_leaf_many(const pw_hasher *h, size_t n, const uint8_t *
     const uint64_t *cols[3];
     size_t i0, i, m;
     if (h->kind == PW_HASH_BLAKE3) {
-        for (i = 0; i < n; i++) {
-            pw_leaf_hash(owner[i], balance[i], nonce[i], out + 32 * i);
-            if (bad) bad[i] = 0;
-        }
+        pw_leaf_hash_many_at(h->simd_level, n, owner, balance, nonce, out);
+        if (bad) memset(bad, 0, n);
         return;
     }
     cols[0] = &a[0][0];
@@ -154,7 +166,7 @@ static inline void pw_sh_leaf_many(const pw_hasher *h, size_t n, const uint8_t *
             bn_to_mont_at(h->backend, &BN_FR, c[i], c[i]);
             if (bad) bad[i0 + i] = (uint8_t)!ok;
         }
-        bn_psd_hash_batch(pw_sh_backend(h, m), h->leaf, m, cols, &a[0][0]); /* out aliases column 0 */
+        pw_sh_hash_batch(h, h->leaf, m, cols, &a[0][0]); /* out aliases column 0 */
         for (i = 0; i < m; i++) {
             const uint8_t *ow = owner[i0 + i];
             int empty = balance[i0 + i] == 0 && nonce[i0 + i] == 0, k;
@@ -202,7 +214,7 @@ static inline void pw_sh_fold_many(const pw_hasher *h, size_t n, const uint8_t *
                     bn_copy(b[i], sib);
                 }
             }
-            bn_psd_hash_batch(pw_sh_backend(h, m), h->node, m, cols, &cur[0][0]);
+            pw_sh_hash_batch(h, h->node, m, cols, &cur[0][0]);
         }
         for (i = 0; i < m; i++) {
             if (bad) bad[i0 + i] = (uint8_t)!ok[i];

@@ -31,6 +31,13 @@
 #include "pw_smt.h"
 
 #define PW_ACCOUNT_SIZE 48
+/* Steps pw_vm_run hands pw_smt_apply at once on the Poseidon state: enough
+ * writes a level to fill the 8 IFMA lanes, a bounded scratch either way. */
+#define PW_VM_POSEIDON_CHUNK 1024u
+/* ... and on BLAKE3: a few intents' steps, so that a level's writes fill the
+ * SIMD lanes of the fold kernels while the sibling search stays a short scan
+ * (measured, 5000 transfers in one batch: 16 steps 95 k/s, 8 or 32 fewer). */
+#define PW_VM_BLAKE3_CHUNK 16u
 #define PW_U64_MAX UINT64_MAX
 
 /* ---- the step rule (a pure function; also exposed for tests) ---- */
@@ -362,7 +369,7 @@ static inline int64_t pw_vm_intent(pw_vm *vm, const uint8_t *p, pw_intent_result
  * and each intent's post_root.  0, or -1 when out of memory. */
 static inline int pw_vm_run(pw_vm *vm, const uint8_t *p, size_t n_intents, pw_intent_result *res) {
     pw_vm_log *g = vm->log;
-    size_t k, w, first = vm->n, last;
+    size_t k, w, m, chunk, first = vm->n, last;
     uint8_t *roots;
     g->n_writes = 0;
     for (k = 0; k < n_intents; k++) {
@@ -373,10 +380,19 @@ static inline int pw_vm_run(pw_vm *vm, const uint8_t *p, size_t n_intents, pw_in
     for (w = 0; w < g->n_writes; w++) g->owner[w] = g->acct + 32 * w;
     pw_sh_leaf_many(&vm->tree->h, g->n_writes, g->owner, g->balance, g->nonce, g->leaves, NULL);
     roots = vm->cols[0] ? vm->cols[PW_COL_ROOT_AFTER] + 32 * first : g->roots;
-    if (pw_smt_apply(vm->tree, &g->scratch, vm->n - first, g->index + first, g->write + first, g->leaves,
-                     vm->cols[0] ? vm->cols[PW_COL_PATH] + 32 * (size_t)vm->tree->depth * first : NULL,
-                     roots) < 0)
-        return -1;
+    /* in chunks: small ones on BLAKE3 (the sibling search then scans, no
+     * map); Poseidon wants many hashes a level */
+    chunk = vm->tree->h.kind == PW_HASH_POSEIDON ? PW_VM_POSEIDON_CHUNK : PW_VM_BLAKE3_CHUNK;
+    for (k = 0, w = 0; k < vm->n - first; k += m) {
+        size_t i, plen = 32 * (size_t)vm->tree->depth;
+        m = vm->n - first - k < chunk ? vm->n - first - k : chunk;
+        if (pw_smt_apply(vm->tree, &g->scratch, m, g->index + first + k, g->write + first + k,
+                         g->leaves + 32 * w,
+                         vm->cols[0] ? vm->cols[PW_COL_PATH] + plen * (first + k) : NULL,
+                         roots + 32 * k) < 0)
+            return -1;
+        for (i = 0; i < m; i++) w += g->write[first + k + i];
+    }
     for (k = 0, last = 0; k < n_intents; k++) {
         last += res[k].n_steps;
         memcpy(res[k].post_root, roots + 32 * (last - 1), 32);
