@@ -1,6 +1,7 @@
 """The two state hashes side by side: executor, mock-prover checker and node, in one run.
 
     PYTHONPATH=src python benchmarks/state_hash_throughput.py [--transfers 3000] [--json out.json]
+        [--plot benchmarks/results/state_hash.png]
 
 Everything at depth 20 on a 1000-account genesis, one thread (the executor and
 the checker run on the calling thread; the node in local mode with
@@ -128,11 +129,45 @@ def poseidon_batch_us() -> float:
     return (time.perf_counter() - t0) / (5 * 4096) * 1e6
 
 
+def plot(out: dict, path: str) -> None:
+    """Per-transfer cost of each stage, BLAKE3 beside Poseidon, log scale (needs matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stages = [
+        ("executor\none intent a call", lambda r: 1e6 / r["executor"]["single_per_s"]),
+        ("executor\none batch call", lambda r: 1e6 / r["executor"]["batch_per_s"]),
+        ("checker\nsingle-intent traces", lambda r: 1e3 * r["checker"]["ms_per_transfer"]),
+        ("checker\none batch trace", lambda r: 1e3 * r["checker"]["batch_ms_per_transfer"]),
+        ("node, local\n(workers 0)", lambda r: 1e6 / r["node"]["local"]),
+        ("node, remote\n(job creation)", lambda r: 1e6 / r["node"]["remote"]),
+    ]
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    x = range(len(stages))
+    for k, (h, color) in enumerate((("blake3", "#3b7dd8"), ("poseidon", "#e07b39"))):
+        ys = [f(out[h]) for _, f in stages]
+        bars = ax.bar([i + (k - 0.5) * 0.38 for i in x], ys, 0.38, label=h, color=color)
+        ax.bar_label(bars, labels=[f"{y:,.0f}" if y >= 10 else f"{y:.1f}" for y in ys], fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xticks(list(x), [s for s, _ in stages], fontsize=8)
+    ax.set_ylabel("µs per transfer (log)")
+    ax.set_title(
+        f"State hash: BLAKE3 vs Poseidon, depth {out['depth']}, {out['transfers']} transfers, one thread",
+        fontsize=10,
+    )
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--transfers", type=int, default=3000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--plot", metavar="PNG", help="draw the per-transfer costs (matplotlib)")
     args = ap.parse_args(argv)
     intents = list(generate_intents(args.transfers, seed=1, n_accounts=ACCOUNTS))
     out: dict = {"transfers": len(intents), "depth": DEPTH, "accounts": ACCOUNTS}
@@ -187,6 +222,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=2)
+    if args.plot:
+        plot(out, args.plot)
     return out
 
 
