@@ -263,3 +263,26 @@ def test_issue_contract_names_of_the_house_and_poseidon():
         assert list(inspect.signature(fn).parameters)[: len(params)] == params, name
     assert list(inspect.signature(poseidon).parameters) == ["inputs"]
     assert list(inspect.signature(poseidon_batch).parameters) == ["columns"]
+
+
+def test_issue_contract_names_of_the_poseidon_state():
+    """issue 10: one ``hash`` argument chooses the state hash everywhere (by keyword too)."""
+    import inspect
+
+    from pouw import merkle
+    from pouw.isa import STATE_HASHES
+    from pouw.node import AccountState, NodeConfig
+
+    assert STATE_HASHES == ("blake3", "poseidon")
+    owner, a, b = bytes(31) + b"\x01", bytes(32), bytes(31) + b"\x02"
+    p_leaf = merkle.leaf_hash(owner, 1, 2, hash="poseidon")
+    assert p_leaf != merkle.leaf_hash(owner, 1, 2, hash="blake3") == merkle.leaf_hash(owner, 1, 2)
+    assert merkle.node_hash(a, b, hash="poseidon") != merkle.node_hash(a, b)
+    assert merkle.empty_root(20, "poseidon") == merkle.empty_root(depth=20, hash="poseidon")
+    assert merkle.empty_root(3) == merkle.zero_hashes(3)[3]
+    assert list(inspect.signature(merkle.empty_root).parameters) == ["depth", "hash"]
+    genesis = inspect.signature(AccountState.genesis).parameters
+    assert genesis["hash"].default == "blake3"
+    assert AccountState.genesis(4, depth=4, hash="poseidon").hash == "poseidon"
+    assert NodeConfig.from_dict({"state": {"hash": "poseidon"}}).state_hash == "poseidon"
+    assert [f for f in NodeConfig.__dataclass_fields__ if f == "state_hash"] == ["state_hash"]
