@@ -385,3 +385,19 @@ def test_every_kernel_writes_the_same_traces(kernel, hash):
     assert check_trace(batch.to_bytes()) == (True, -1, 0)
     _ROOTS.setdefault(hash, one.root)
     assert one.root == _ROOTS[hash]  # the same on every kernel
+
+
+def test_a_big_batch_then_single_intents_on_one_table():
+    """The step log is kept between calls up to 2^16 steps and dropped after a bigger
+    batch; a table used for both goes on exactly like one that ran every intent alone."""
+    intents = list(generate_intents(12_500, seed=22, n_accounts=N_ACCOUNTS))
+    head, tail = intents[:12_000], intents[12_000:]
+    ex = Executor()
+    mixed = AccountState.genesis(N_ACCOUNTS, depth=DEPTH)
+    results, batch = ex.execute_batch_with_trace(head, mixed)
+    assert batch.n_steps > 1 << 16
+    alone = AccountState.genesis(N_ACCOUNTS, depth=DEPTH)
+    assert [ex.execute_intent(t, alone) for t in head] == results
+    for t in tail:
+        assert ex.execute_intent_with_trace(t, mixed) == ex.execute_intent_with_trace(t, alone)
+    assert mixed.root == alone.root

@@ -32,6 +32,8 @@ __all__ = ["AccountTable", "execute", "apply_op", "SUPPLY_LIMIT"]
 #: Total supply must stay below this (so REFUND, REWARD and UNDO never overflow).
 SUPPLY_LIMIT = 1 << 63
 cdef uint64_t U64_MAX = 0xFFFFFFFFFFFFFFFF
+# steps of the largest step log a table keeps between execute() calls
+cdef size_t LOG_KEEP_STEPS = 1 << 16
 
 
 cdef extern from "pw_vm.h" nogil:
@@ -355,5 +357,7 @@ def execute(AccountTable state not None, coinbase, bytes programs not None, n_in
     finally:
         PyMem_RawFree(scratch)
         PyMem_RawFree(res)
+        if state.log.cap > LOG_KEEP_STEPS:  # a big batch's log is not kept (~125 bytes a step)
+            pw_vm_log_free(&state.log)
     return trace, pre_root, results
 

@@ -38,6 +38,8 @@
  * SIMD lanes of the fold kernels while the sibling search stays a short scan
  * (measured, 5000 transfers in one batch: 16 steps 95 k/s, 8 or 32 fewer). */
 #define PW_VM_BLAKE3_CHUNK 16u
+/* The largest chunk: what the tree scratch of a log must hold. */
+#define PW_VM_MAX_CHUNK PW_VM_POSEIDON_CHUNK
 #define PW_U64_MAX UINT64_MAX
 
 /* ---- the step rule (a pure function; also exposed for tests) ---- */
@@ -208,7 +210,7 @@ typedef struct {
     uint8_t *acct;          /* cap * 32 owners */
     uint8_t *leaves;        /* cap * 32 */
     uint8_t *roots;         /* cap * 32: roots after each step when there is no trace */
-    pw_smt_scratch scratch;
+    pw_smt_scratch scratch; /* for one chunk of pw_vm_run's pw_smt_apply calls */
 } pw_vm_log;
 
 static inline void pw_vm_log_free(pw_vm_log *g) {
@@ -237,7 +239,7 @@ static inline int pw_vm_log_init(pw_vm_log *g, size_t cap) {
     g->acct = (uint8_t *)PyMem_RawMalloc(32 * cap);
     g->leaves = (uint8_t *)PyMem_RawMalloc(32 * cap);
     g->roots = (uint8_t *)PyMem_RawMalloc(32 * cap);
-    if (pw_smt_scratch_init(&g->scratch, cap) < 0 || !g->index || !g->write || !g->owner ||
+    if (pw_smt_scratch_init(&g->scratch, cap < PW_VM_MAX_CHUNK ? cap : PW_VM_MAX_CHUNK) < 0 || !g->index || !g->write || !g->owner ||
         !g->balance || !g->nonce || !g->acct || !g->leaves || !g->roots) {
         pw_vm_log_free(g);
         return -1;
