@@ -401,3 +401,23 @@ def test_a_big_batch_then_single_intents_on_one_table():
     for t in tail:
         assert ex.execute_intent_with_trace(t, mixed) == ex.execute_intent_with_trace(t, alone)
     assert mixed.root == alone.root
+
+
+def test_a_store_made_on_one_state_hash_is_refused_on_the_other(tmp_path):
+    from pouw.errors import PouwError
+
+    def node(hash: str) -> NodeContext:
+        data = {
+            "pouw_mode": "remote",
+            "state": {"hash": hash, "accounts": 32, "depth": 8},
+            "store": {"path": str(tmp_path / "node.sqlite3")},
+        }
+        return NodeContext.from_config(NodeConfig.from_dict(data))
+
+    ctx = node("blake3")
+    ctx.submit_intents(generate_intents(5, seed=1, n_accounts=32))
+    ctx.process_all()
+    ctx.close()
+    with pytest.raises(PouwError, match="state.hash"):
+        node("poseidon")
+    node("blake3").close()  # the twin: the same hash reopens it

@@ -65,7 +65,8 @@ def replay_ledger(
         if result.post_root.hex() != stored_root:
             raise PouwError(
                 f"replaying the ledger diverged at height {height} "
-                "(a database made with another genesis state?)"
+                "(a database made with another genesis state: state.accounts, state.balance, "
+                "state.depth or state.hash?)"
             )
         ledger.append(result, row["job_ids"], zk_mode=row["zk_mode"], proof=row["proof"])
     return len(rows)
