@@ -30,6 +30,10 @@ cdef extern from "bn254_poseidon.h" nogil:
     void bn_psd_permute_at(int backend, const bn_psd *P, uint64_t *s)
     # s: P.t rows, rows 1.. plain canonical integers; row 0 := the hash (plain integer).
     void bn_psd_hash_ints(int backend, const bn_psd *P, uint64_t *s)
+    # S-boxes of one permutation, and the permutation recording x^2, x^4, x^5 of each
+    # (3 * n_sboxes Montgomery rows into rec, in evaluation order).
+    size_t bn_psd_n_sboxes(const bn_psd *P)
+    void bn_psd_trace_at(int backend, const bn_psd *P, uint64_t *s, uint64_t *rec)
     # out[i] := hash of row i of the P.t - 1 columns (Montgomery rows); out equal to a
     # column or disjoint from all.
     void bn_psd_hash_batch(int backend, const bn_psd *P, size_t n, const uint64_t **cols,

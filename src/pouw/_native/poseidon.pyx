@@ -31,7 +31,7 @@ from cpython.number cimport PyNumber_Index
 from cpython.pycapsule cimport PyCapsule_New
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint64_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from .field cimport (
     BN_BACKEND_IFMA,
@@ -45,7 +45,7 @@ from .field cimport (
     check_rows,
 )
 
-__all__ = ["MAX_T", "LAYOUT", "layout", "Constants", "hash", "hash_batch", "permute"]
+__all__ = ["MAX_T", "LAYOUT", "layout", "Constants", "hash", "hash_batch", "permute", "trace"]
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 #: The widest state the kernel runs (16 inputs).
@@ -167,6 +167,39 @@ def hash(Constants c not None, inputs):
     with nogil:
         bn_psd_hash_ints(backend, &c.p, s)
     return store_int(s)
+
+
+def trace(Constants c not None, inputs):
+    """trace(c, inputs) -> list[int]: ``x^2, x^4, x^5`` of every S-box of the hash of
+    ``inputs`` (c.t - 1 integers in [0, r)) in evaluation order, then the hash.
+
+    The optimised rounds of pouw.zk.poseidon_params.permute_optimized, on the
+    scalar multiply (ADX, or portable): the witness of a circuit's Poseidon
+    (pouw.zk.gadgets_poseidon), 3 * (R_F * t + R_P) + 1 integers."""
+    cdef uint64_t s[BN_PSD_MAX_T * 4]
+    cdef Py_ssize_t n = len(inputs), i
+    cdef int backend = backend_code(), j
+    if n != c.t - 1:
+        raise ValueError(f"this width takes {c.t - 1} inputs, got {n}")
+    memset(s, 0, 32)
+    for i in range(n):
+        load_int(s + 4 * (i + 1), inputs[i], i)
+        bn_to_mont_at(backend, &BN_FR, s + 4 * (i + 1), s + 4 * (i + 1))
+    cdef size_t rows = 3 * bn_psd_n_sboxes(&c.p), k
+    cdef uint64_t *rec = <uint64_t *>PyMem_Malloc(4 * rows * sizeof(uint64_t))
+    if rec == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            bn_psd_trace_at(backend, &c.p, s, rec)
+            for k in range(rows):
+                bn_from_mont_at(backend, &BN_FR, rec + 4 * k, rec + 4 * k)
+            bn_from_mont_at(backend, &BN_FR, s, s)
+        out = [store_int(rec + 4 * k) for k in range(rows)]
+    finally:
+        PyMem_Free(rec)
+    out.append(store_int(s))
+    return out
 
 
 def permute(Constants c not None, state):

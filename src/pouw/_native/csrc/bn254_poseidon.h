@@ -155,23 +155,32 @@ BN_PSD_INLINE void bn_psd_add(uint64_t r[4], const uint64_t a[4], const uint64_t
 #endif
 }
 
-/* x := x^5 = x * (x^2)^2. */
-BN_PSD_INLINE void bn_psd_sbox(int backend, uint64_t x[4]) {
+/* x := x^5 = x * (x^2)^2.  When *rec is not NULL, x^2, x^4 and x^5 are also
+ * written there (three rows) and *rec moves past them: the witness of the
+ * S-box's three constraints (bn_psd_trace_at).  The hashing paths pass NULL,
+ * a constant the inlining folds away. */
+BN_PSD_INLINE void bn_psd_sbox(int backend, uint64_t x[4], uint64_t **rec) {
     uint64_t x2[4], x4[4];
     bn_mul_at(backend, &BN_FR, x2, x, x);
     bn_mul_at(backend, &BN_FR, x4, x2, x2);
     bn_mul_at(backend, &BN_FR, x, x4, x);
+    if (rec && *rec) {
+        bn_copy(*rec, x2);
+        bn_copy(*rec + 4, x4);
+        bn_copy(*rec + 8, x);
+        *rec += 12;
+    }
 }
 
 /* s := A (sbox(s) + c) for the t x t matrix A (rows of Montgomery elements) and
  * the t constants c (NULL: none). */
 BN_PSD_INLINE void bn_psd_full_round(int backend, int t, uint64_t s[][4], const uint64_t *c,
-                                     const uint64_t *A) {
+                                     const uint64_t *A, uint64_t **rec) {
     const bn_field *F = &BN_FR;
     uint64_t u[BN_PSD_MAX_T][4], acc[4], tmp[4];
     int i, j;
     for (i = 0; i < t; i++) {
-        bn_psd_sbox(backend, s[i]);
+        bn_psd_sbox(backend, s[i], rec);
         if (c) bn_psd_add(u[i], s[i], c + 4 * i);
         else bn_copy(u[i], s[i]);
     }
@@ -186,8 +195,10 @@ BN_PSD_INLINE void bn_psd_full_round(int backend, int t, uint64_t s[][4], const 
     }
 }
 
-/* The permutation of the state s (t Montgomery elements, in place). */
-BN_PSD_INLINE void bn_psd_permute_with(int backend, const bn_psd *P, uint64_t s[][4]) {
+/* The permutation of the state s (t Montgomery elements, in place); rec as
+ * bn_psd_sbox (NULL, or the S-boxes' rows in evaluation order). */
+BN_PSD_INLINE void bn_psd_permute_with(int backend, const bn_psd *P, uint64_t s[][4],
+                                       uint64_t **rec) {
     const bn_field *F = &BN_FR;
     const int t = P->t, f1 = P->rf / 2 - 1;
     const uint64_t *m = P->m;
@@ -195,12 +206,13 @@ BN_PSD_INLINE void bn_psd_permute_with(int backend, const bn_psd *P, uint64_t s[
     int i, j, r;
     for (i = 0; i < t; i++) bn_psd_add(s[i], s[i], m + 4 * (P->initial + (size_t)i));
     for (r = 0; r < f1; r++)
-        bn_psd_full_round(backend, t, s, m + 4 * (P->full_first + (size_t)r * t), m + 4 * P->mds);
-    bn_psd_full_round(backend, t, s, m + 4 * P->pre_partial, m + 4 * P->dense);
+        bn_psd_full_round(backend, t, s, m + 4 * (P->full_first + (size_t)r * t), m + 4 * P->mds,
+                          rec);
+    bn_psd_full_round(backend, t, s, m + 4 * P->pre_partial, m + 4 * P->dense, rec);
     for (r = 0; r < P->rp; r++) {
         const uint64_t *row = m + 4 * (P->sparse_row + (size_t)r * t);
         const uint64_t *col = m + 4 * (P->sparse_col + (size_t)r * (t - 1));
-        bn_psd_sbox(backend, s[0]);
+        bn_psd_sbox(backend, s[0], rec);
         bn_psd_add(s[0], s[0], m + 4 * (P->partial + (size_t)r));
         bn_mul_at(backend, F, first, row, s[0]);
         for (j = 1; j < t; j++) {
@@ -212,16 +224,33 @@ BN_PSD_INLINE void bn_psd_permute_with(int backend, const bn_psd *P, uint64_t s[
         bn_copy(s[0], first);
     }
     for (r = 0; r < f1; r++)
-        bn_psd_full_round(backend, t, s, m + 4 * (P->full_last + (size_t)r * t), m + 4 * P->mds);
-    bn_psd_full_round(backend, t, s, NULL, m + 4 * P->mds);
+        bn_psd_full_round(backend, t, s, m + 4 * (P->full_last + (size_t)r * t), m + 4 * P->mds,
+                          rec);
+    bn_psd_full_round(backend, t, s, NULL, m + 4 * P->mds, rec);
 }
 
 static void bn_psd_permute_portable(const bn_psd *P, uint64_t s[][4]) {
-    bn_psd_permute_with(BN_BACKEND_PORTABLE, P, s);
+    bn_psd_permute_with(BN_BACKEND_PORTABLE, P, s, NULL);
 }
 
 static void bn_psd_permute_adx(const bn_psd *P, uint64_t s[][4]) {
-    bn_psd_permute_with(BN_BACKEND_ADX, P, s);
+    bn_psd_permute_with(BN_BACKEND_ADX, P, s, NULL);
+}
+
+/* S-boxes of one permutation: t per full round, one per partial round. */
+static inline size_t bn_psd_n_sboxes(const bn_psd *P) {
+    return (size_t)P->rf * (size_t)P->t + (size_t)P->rp;
+}
+
+/* The permutation of s (as bn_psd_permute_at) recording x^2, x^4, x^5 of every
+ * S-box in evaluation order into rec (3 * bn_psd_n_sboxes(P) Montgomery rows):
+ * the witness of a circuit's Poseidon (pouw.zk.gadgets_poseidon). */
+static void bn_psd_trace_at(int backend, const bn_psd *P, uint64_t *s, uint64_t *rec) {
+    uint64_t (*st)[4] = (uint64_t (*)[4])s;
+    if (backend == BN_BACKEND_PORTABLE)
+        bn_psd_permute_with(BN_BACKEND_PORTABLE, P, st, &rec);
+    else
+        bn_psd_permute_with(BN_BACKEND_ADX, P, st, &rec);
 }
 
 /* The permutation of s (P->t Montgomery elements, 4 limbs each, canonical, in
