@@ -1,4 +1,4 @@
-"""The JavaScript tools of the interop tests (circom2, snarkjs, solcjs, an
+"""The JavaScript tools of the interop tests (circom2, circomlib, snarkjs, solcjs, an
 in-memory EVM), pinned by tests/interop/package.json and package-lock.json.
 
 The session fixture :func:`node_tools` runs ``npm ci`` into
@@ -25,6 +25,7 @@ _NEEDED = [
     NODE_MODULES / ".bin" / "snarkjs",
     NODE_MODULES / ".bin" / "solcjs",
     NODE_MODULES / "@ethereumjs" / "evm" / "package.json",
+    NODE_MODULES / "circomlib" / "circuits" / "poseidon.circom",
 ]
 
 

@@ -240,11 +240,12 @@ def poseidon_doc() -> dict:
             "the regeneration of circomlib's constants from the Grain LFSR "
             "(tools/gen_poseidon_constants.py against the committed table) and by two "
             "forms agreeing (the textbook rounds and the optimised form "
-            "pouw.zk.poseidon_params.permute_optimized), until a circom witness check "
-            "exists; tests/zk/test_poseidon_params.py also checks the reference against "
+            "pouw.zk.poseidon_params.permute_optimized); tests/zk/test_poseidon_circom.py "
+            "checks pouw against circomlib's Poseidon(13..16) compiled by circom2 "
+            "(snarkjs witnesses); tests/zk/test_poseidon_params.py also checks the reference against "
             "circomlibjs's published 16-input hashes. pouw._reference.poseidon.poseidon "
             "and pouw.zk.poseidon_params.permute_optimized (and the native "
-            "pouw.zk.poseidon.poseidon, when it exists) are asserted to agree with every "
+            "pouw.zk.poseidon.poseidon) are asserted to agree with every "
             f"vector before the file is written. {DRAWS} Regenerate: {REGEN}"
         ),
         "version": VERSION,
