@@ -379,3 +379,61 @@ def test_random_circuits_prove_and_verify(circuit, data):
     assert bad is not None
     with pytest.raises(ProofError, match=f"constraint {bad.index}"):
         prove(pk, cs)
+
+
+# ---------------------------------------------------------------- hint blocks
+
+
+def test_a_hint_block_fills_its_variables_in_one_call():
+    cs = ConstraintSystem()
+    x = cs.alloc_private(3)
+    calls = []
+
+    def fill():
+        calls.append(1)
+        v = cs.value(x)
+        return [v * v, v * v * v, v + 1]
+
+    per_wire = [lambda: pytest.fail("the block serves these")] * 3
+    a, b, c = (cs.alloc_private(h) for h in per_wire)
+    cs.hint_block(a, c, fill)
+    assert [cs.value(v) for v in (a, b, c)] == [9, 27, 4] and len(calls) == 1
+    cs.assign(b, 5)  # an assigned value wins over the block's
+    assert cs.witness().to_ints() == [1, 3, 9, 5, 4] and len(calls) == 2
+    cs.assign(x, R - 1)  # a new pass: the block is filled afresh, values reduced
+    assert cs.value(a) == 1 and cs.value(c) == 0
+
+
+def test_a_pass_that_starts_inside_a_block_uses_the_wires_own_hints():
+    cs = ConstraintSystem()
+    a = cs.alloc_private(lambda: 10)
+    assert cs.value(a) == 10  # resolved up to here
+    b = cs.alloc_private(lambda: 11)
+    cs.hint_block(a, b, lambda: pytest.fail("not from inside"))
+    assert cs.value(b) == 11  # the pass starts at b, inside the block
+
+
+def test_hint_block_refuses_bad_ranges_and_fills():
+    cs = ConstraintSystem()
+    a, b = cs.alloc_private(), cs.alloc_private()
+    with pytest.raises(ValueError, match="in order"):
+        cs.hint_block(b, a, lambda: [1, 2])
+    cs.hint_block(a, b, lambda: [1])
+    with pytest.raises(ValueError, match="already in a block"):
+        cs.hint_block(b, b, lambda: [1])
+    with pytest.raises(ValueError, match="filled with 1"):
+        cs.witness()
+    other = ConstraintSystem().alloc_private()
+    with pytest.raises(ValueError):
+        cs.hint_block(a, other, lambda: [1, 2])
+
+
+def test_a_block_that_needs_an_unassigned_input_says_so():
+    cs = ConstraintSystem()
+    x = cs.alloc_private(name="x")
+    a = cs.alloc_private(name="a")
+    cs.hint_block(a, a, lambda: [cs.value(x)])
+    with pytest.raises(ProofError, match="'a'.*'x'"):
+        cs.value(a)
+    cs.assign(x, 7)
+    assert cs.value(a) == 7

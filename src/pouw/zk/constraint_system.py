@@ -33,7 +33,7 @@ select, inverses) are in :mod:`pouw.zk.gadgets`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,6 +205,8 @@ class ConstraintSystem:
         self._names: list[str] = ["one"]
         self._explicit: list[int | None] = [1]
         self._hints: dict[int, Hint] = {}
+        self._blocks: dict[int, tuple[int, Callable[[], Sequence[int]]]] = {}  # first -> (n, fill)
+        self._in_block: set[int] = set()
         self._constraints: list[tuple[dict[int, int], dict[int, int], dict[int, int]]] = []
         self._constraint_names: list[str | None] = []
         self._resolved: list[int | None] = []  # memo of values, cleared by assign
@@ -243,6 +245,26 @@ class ConstraintSystem:
         """A new private variable (part of the witness only); ``value`` as in
         :meth:`alloc_public`."""
         return self._alloc(False, value, name)
+
+    def hint_block(
+        self, first: Variable, last: Variable, fill: Callable[[], Sequence[int]]
+    ) -> None:
+        """The values of the variables ``first .. last`` (consecutive, in allocation
+        order) come from one call of ``fill``, which returns them in that order.
+
+        A gadget whose wires one computation gives (a native kernel's trace of a
+        hash) fills them in one call instead of one hint call per wire.  Each
+        variable keeps its own hint for the passes that start inside the block,
+        and an assigned value still wins over the block's."""
+        self._own(first)
+        self._own(last)
+        if not 0 < first.index <= last.index < len(self._names):
+            raise ValueError("hint_block: first .. last must be allocated variables, in order")
+        span = range(first.index, last.index + 1)
+        if any(i in self._in_block for i in span):
+            raise ValueError("hint_block: the variables are already in a block")
+        self._in_block.update(span)
+        self._blocks[first.index] = (len(span), fill)
 
     def assign(self, var: Variable, value: int) -> None:
         """Set ``var``'s value (overriding any hint)."""
@@ -317,7 +339,12 @@ class ConstraintSystem:
 
     def _resolve_from(self, start: int) -> None:
         done = self._resolved
-        for i in range(start, len(self._names)):
+        i, end = start, len(self._names)
+        while i < end:
+            block = self._blocks.get(i)
+            if block is not None and i + block[0] <= end:
+                i = self._resolve_block(i, *block)
+                continue
             v = self._explicit[i]
             if v is None and i in self._hints:
                 done.append(None)  # a hint may read only earlier variables
@@ -329,6 +356,28 @@ class ConstraintSystem:
                 done[i] = v
             else:
                 done.append(v)
+            i += 1
+
+    def _resolve_block(self, first: int, n: int, fill: Callable[[], Sequence[int]]) -> int:
+        """Resolve the block at ``first`` with one ``fill()``; returns the index after it."""
+        done = self._resolved
+        explicit = self._explicit[first : first + n]
+        done.extend([None] * n)  # a fill may read only earlier variables
+        try:
+            values = list(fill())
+            if not all(type(v) is int and 0 <= v < R for v in values):  # noqa: E721 - exact ints
+                values = [_value(v) for v in values]
+            if len(values) != n:
+                raise ValueError(f"a hint block of {n} variables was filled with {len(values)}")
+        except _Unassigned as exc:
+            for j in range(n):
+                done[first + j] = explicit[j]
+                if explicit[j] is None:
+                    self._why[first + j] = str(exc)
+            return first + n
+        for j in range(n):
+            done[first + j] = explicit[j] if explicit[j] is not None else values[j]
+        return first + n
 
     def _lookup(self, i: int) -> int:
         if i >= len(self._resolved):

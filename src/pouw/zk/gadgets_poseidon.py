@@ -34,11 +34,12 @@ up to ``t + R_P`` terms (circom's has as many: the R1CS is the same).
 
 Witness: all the wires of one invocation come from one native call,
 ``pouw._native.poseidon.trace`` (the kernel's optimised rounds on the scalar
-multiply, recording ``x^2, x^4, x^5`` of every S-box), made when the system
-first needs one of them, not one hint per constraint: ~50 µs for a
-Poseidon(2), most of it turning 244 field elements into Python ints, against
-~250 µs for :func:`_trace`, the same rounds in Python ints, which stays as
-the tests' oracle of the native one.
+multiply, recording ``x^2, x^4, x^5`` of every S-box), one hint block of the
+system (:meth:`ConstraintSystem.hint_block`), not one hint per constraint:
+~50 µs for a Poseidon(2), most of it turning 244 field elements into Python
+ints, against ~250 µs for :func:`_trace`, the same rounds in Python ints,
+which stays as the tests' oracle of the native one.  Each wire keeps its own
+hint for a pass that starts inside the block.
 """
 
 from __future__ import annotations
@@ -48,7 +49,14 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .constraint_system import ONE, ConstraintSystem, LinearCombination, LinearLike, as_lc
+from .constraint_system import (
+    ONE,
+    ConstraintSystem,
+    LinearCombination,
+    LinearLike,
+    Variable,
+    as_lc,
+)
 from .poseidon_params import ALPHA, WIDTHS, OptimizedParams, R, optimized, permute_optimized
 
 __all__ = ["poseidon", "poseidon_constraints", "MAX_INPUTS"]
@@ -204,10 +212,14 @@ def _build(
     def label(part: str) -> str | None:
         return None if name is None else f"{name}.{part}"
 
+    first: list[Variable] = []  # the invocation's first wire
+
     def to_x4(k: int, a: Affine) -> tuple[LinearCombination, LinearCombination]:
         emits[k] = True
         la = LinearCombination(a, cs)
         x2 = cs.alloc_private(witness.hint(), label(f"s{k}.x2"))
+        if not first:
+            first.append(x2)
         cs.enforce(la, la, x2, label(f"s{k}.x2"))
         x4 = cs.alloc_private(witness.hint(), label(f"s{k}.x4"))
         cs.enforce(x2, x2, x4, label(f"s{k}.x4"))
@@ -250,6 +262,7 @@ def _build(
     rest = dict(zip(wire[n - t : last], tpl.out_coeffs[:-1], strict=True))
     out = cs.alloc_private(witness.hint(), name)
     cs.enforce(la, x4 * tpl.out_coeffs[-1], out - LinearCombination(rest, cs), label("out"))
+    cs.hint_block(first[0], out, witness.block)  # every wire from one native call
     return out
 
 
@@ -277,16 +290,21 @@ class _Witness:
         self.n_wires += 1
         return functools.partial(self.value, j)
 
+    def block(self) -> list[int]:
+        """Every wire's value, in allocation order (the system's hint block)."""
+        xs = [self.cs.value(lc) for lc in self.inputs]
+        values = _native_trace(self.tpl, xs, self.emits)
+        del values[-2]  # the last S-box's x5, which the hash stands in for
+        return values
+
     def value(self, j: int) -> int:
-        # The system evaluates hints once per pass over its variables, in
-        # allocation order, and starts a new pass after every assign (which may
-        # change an input).  So a wire at or before the last one served opens a
-        # new pass, and the values are computed afresh from the inputs.
+        # One wire, for a pass that starts inside the block.  The system
+        # evaluates hints once per pass over its variables, in allocation order,
+        # and starts a new pass after every assign (which may change an input).
+        # So a wire at or before the last one served opens a new pass, and the
+        # values are computed afresh from the inputs.
         if self.values is None or j <= self.last:
-            xs = [self.cs.value(lc) for lc in self.inputs]
-            values = _native_trace(self.tpl, xs, self.emits)
-            del values[-2]  # the last S-box's x5, which the hash stands in for
-            self.values = values
+            self.values = self.block()
         self.last = j
         v = self.values[j]
         if j == self.n_wires - 1:
