@@ -44,6 +44,7 @@ from .r1cs import R1CS, SparseMatrix
 
 __all__ = [
     "ConstraintSystem",
+    "Derived",
     "LinearCombination",
     "Variable",
     "Violation",
@@ -188,6 +189,54 @@ def as_lc(x: object) -> LinearCombination | None:
     return None if k is None else LinearCombination({ONE: k})
 
 
+class Derived:
+    """A hint the witness compiler understands (:mod:`pouw.zk.witness_program`):
+    one of a few kinds of value over linear combinations of earlier variables.
+
+    Called, it computes the value in Python (the system's own hint path), so a
+    circuit built from these has one witness whichever way it is computed:
+
+    ==========  =====================  ==========================================
+    kind        ``lcs``                value
+    ==========  =====================  ==========================================
+    ``muladd``  ``(a, b, c)``          ``a·b + c`` (``b`` None: 1; ``c`` None: 0)
+    ``inv``     ``(a,)``               ``1/a``, or 0 when ``a = 0``
+    ``is_zero`` ``(a,)``               1 when ``a = 0``, else 0
+    ``bit``     ``(a,)``, ``arg = i``  bit ``i`` of ``a`` (as an integer in ``[0, R)``)
+    ==========  =====================  ==========================================
+    """
+
+    __slots__ = ("cs", "kind", "lcs", "arg")
+    KINDS = ("muladd", "inv", "is_zero", "bit")
+
+    def __init__(
+        self,
+        cs: ConstraintSystem,
+        kind: str,
+        lcs: Sequence[LinearCombination | None],
+        arg: int = 0,
+    ) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"kind must be one of {self.KINDS}, got {kind!r}")
+        self.cs, self.kind, self.lcs, self.arg = cs, kind, tuple(lcs), arg
+
+    def __call__(self) -> int:
+        value = self.cs.value
+        a = value(self.lcs[0])  # type: ignore[arg-type]
+        kind = self.kind
+        if kind == "muladd":
+            b, c = self.lcs[1], self.lcs[2]
+            return a * (1 if b is None else value(b)) + (0 if c is None else value(c))
+        if kind == "inv":
+            return pow(a, -1, R) if a else 0
+        if kind == "is_zero":
+            return int(a == 0)
+        return (a >> self.arg) & 1
+
+    def __repr__(self) -> str:
+        return f"Derived({self.kind!r}, arg={self.arg})"
+
+
 class _Unassigned(ProofError):
     """A value was read before it was known (no value, no hint)."""
 
@@ -299,9 +348,21 @@ class ConstraintSystem:
         la, lb = as_lc(a), as_lc(b)
         if la is None or lb is None:
             raise TypeError("mul takes linear combinations or ints")
-        out = self.alloc_private(lambda: self.value(la) * self.value(lb), name)
+        out = self.alloc_private(self.derive("muladd", la, lb, None), name)
         self.enforce(la, lb, out, name)
         return out
+
+    def derive(self, kind: str, *lcs: LinearLike | None, arg: int = 0) -> Derived:
+        """A :class:`Derived` hint of ``kind`` over ``lcs`` (ints become constants)."""
+        forms: list[LinearCombination | None] = []
+        for x in lcs:
+            lc = None if x is None else as_lc(x)
+            if x is not None and lc is None:
+                raise TypeError(f"derive takes linear combinations or ints, got {type(x).__name__}")
+            if lc is not None:
+                self._own(lc)
+            forms.append(lc)
+        return Derived(self, kind, forms, arg)
 
     # ------------------------------------------------------------ sizes
 

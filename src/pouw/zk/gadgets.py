@@ -30,7 +30,6 @@ width: :func:`~pouw.zk.gadgets_poseidon.poseidon_constraints`) and
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 
 from .constraint_system import (
     ConstraintSystem,
@@ -39,7 +38,6 @@ from .constraint_system import (
     Variable,
     as_lc,
 )
-from .field import R
 from .gadgets_merkle import merkle_root, merkle_update
 from .gadgets_poseidon import poseidon
 
@@ -88,16 +86,12 @@ def to_bits(
     bits: list[Variable] = []
     total: LinearCombination = cs.constant(0)
     for i in range(n):
-        b = cs.alloc_private(_bit_hint(cs, lx, i), None if name is None else f"{name}[{i}]")
+        b = cs.alloc_private(cs.derive("bit", lx, arg=i), None if name is None else f"{name}[{i}]")
         boolean(cs, b, _label(name, f"bit{i}"))
         bits.append(b)
         total = total + b * (1 << i)
     cs.enforce(total, 1, lx, _label(name, "sum"))
     return bits
-
-
-def _bit_hint(cs: ConstraintSystem, x: LinearCombination, i: int) -> Callable[[], int]:
-    return lambda: (cs.value(x) >> i) & 1
 
 
 def range_check(cs: ConstraintSystem, x: LinearLike, n_bits: int, name: str | None = None) -> None:
@@ -120,13 +114,8 @@ def is_zero(cs: ConstraintSystem, x: LinearLike, name: str | None = None) -> Var
     if ``x = 0`` the first forces ``z = 1``.  So ``z`` is determined by ``x``.
     """
     lx = _lc(x)
-
-    def inv_hint() -> int:
-        v = cs.value(lx)
-        return pow(v, -1, R) if v else 0
-
-    inv = cs.alloc_private(inv_hint, _label(name, "inv"))
-    z = cs.alloc_private(lambda: int(cs.value(lx) == 0), name)
+    inv = cs.alloc_private(cs.derive("inv", lx), _label(name, "inv"))
+    z = cs.alloc_private(cs.derive("is_zero", lx), name)
     cs.enforce(lx, inv, 1 - z, _label(name, "inv"))
     cs.enforce(lx, z, 0, _label(name, "zero"))
     return z
@@ -156,7 +145,7 @@ def select(
     lc, la, lb = _lc(cond), _lc(a), _lc(b)
     if not cond_is_boolean:
         boolean(cs, lc, _label(name, "cond"))
-    out = cs.alloc_private(lambda: cs.value(la) if cs.value(lc) else cs.value(lb), name)
+    out = cs.alloc_private(cs.derive("muladd", lc, la - lb, lb), name)
     cs.enforce(lc, la - lb, out - lb, name)
     return out
 
@@ -165,12 +154,7 @@ def inverse(cs: ConstraintSystem, x: LinearLike, name: str | None = None) -> Var
     """A new private ``inv`` with ``x · inv = 1`` enforced: it exists only when
     ``x ≠ 0`` (an honest witness for ``x = 0`` assigns 0 and breaks it)."""
     lx = _lc(x)
-
-    def hint() -> int:
-        v = cs.value(lx)
-        return pow(v, -1, R) if v else 0
-
-    inv = cs.alloc_private(hint, name)
+    inv = cs.alloc_private(cs.derive("inv", lx), name)
     cs.enforce(lx, inv, 1, name)
     return inv
 

@@ -262,7 +262,7 @@ def _build(
     rest = dict(zip(wire[n - t : last], tpl.out_coeffs[:-1], strict=True))
     out = cs.alloc_private(witness.hint(), name)
     cs.enforce(la, x4 * tpl.out_coeffs[-1], out - LinearCombination(rest, cs), label("out"))
-    cs.hint_block(first[0], out, witness.block)  # every wire from one native call
+    cs.hint_block(first[0], out, witness)  # every wire from one native call
     return out
 
 
@@ -289,6 +289,17 @@ class _Witness:
         j = self.n_wires
         self.n_wires += 1
         return functools.partial(self.value, j)
+
+    def native_op(self) -> tuple[str, int, int, list[LinearCombination]]:
+        """The block as the witness compiler's op (:mod:`pouw.zk.witness_program`):
+        ``("poseidon", t, mask, inputs)``, bit ``j`` of ``mask`` set when the
+        first round's S-box ``j`` has wires (its input is not a constant)."""
+        t = self.tpl.p.t
+        mask = sum(1 << j for j in range(t) if self.emits[j])
+        return "poseidon", t, mask, list(self.inputs)
+
+    def __call__(self) -> list[int]:
+        return self.block()
 
     def block(self) -> list[int]:
         """Every wire's value, in allocation order (the system's hint block)."""
