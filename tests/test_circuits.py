@@ -22,6 +22,7 @@ from pouw.node.intents import Transfer, generate_intents
 from pouw.node.state import AccountState
 from pouw.prover.circuits import statement as stm
 from pouw.prover.circuits.inputs import (
+    full_values,
     intents_of,
     macro_values,
     micro_advice,
@@ -29,7 +30,7 @@ from pouw.prover.circuits.inputs import (
     steps_of,
 )
 from pouw.prover.circuits.macro import CASES as MACRO_CASES
-from pouw.prover.circuits.macro import build_macro
+from pouw.prover.circuits.macro import build_full, build_macro
 from pouw.prover.circuits.micro import CASES as MICRO_CASES
 from pouw.prover.circuits.micro import build_micro
 from pouw.trace import ExecutionTrace
@@ -357,3 +358,48 @@ def test_macro_and_micro_accept_what_the_checker_accepts(intents, coinbase) -> N
         assert satisfied(macro, macro_values(steps, trace.coinbase)[0])
         for i in range(trace.n_steps):
             assert satisfied(micro, micro_values(trace, i)[0])
+
+
+# ------------------------------------------------------------------ Full
+
+
+def test_full_accepts_batches_with_failures_and_padding(spec_traces) -> None:
+    circuit = build_full(8, 6)
+    for name in ("batch", "batch_of_dead_intents", "ok", "transfer_overflow"):
+        t = spec_traces[name]
+        values, st_ = full_values(steps_of(t), t.coinbase, 6)
+        assert satisfied(circuit, values), name
+        parts = intents_of(steps_of(t))
+        assert values["enabled0"] == 1 and values[f"enabled{len(parts) - 1}"] == 1
+        assert all(values[f"enabled{k}"] == 0 for k in range(len(parts), 6))
+        digests = [macro_values(p, t.coinbase)[1].digest for p in parts]
+        assert st_.digest == stm.batch_digest(digests)
+        assert st_.fee == sum(macro_values(p, t.coinbase)[1].fee for p in parts)
+        assert st_.post_root == stm.root_field(t.post_root)
+
+
+def test_full_refuses_a_batch_too_large(spec_traces) -> None:
+    t = spec_traces["batch"]
+    with pytest.raises(ProofError, match="1..2 intents"):
+        full_values(steps_of(t), t.coinbase, 2)
+
+
+def test_full_binds_the_order_and_the_padding(spec_traces, executed) -> None:
+    circuit = build_full(DEPTH, 3)
+    state = AccountState.genesis(N_ACCOUNTS, depth=DEPTH, hash="poseidon")
+    intents = [Transfer(1, 2, 5, 0), Transfer(4, 5, 6, 0)]  # independent: either order runs
+    trace = Executor(coinbase=3).execute_batch_with_trace(intents, state)[1]
+    values, _ = full_values(steps_of(trace), trace.coinbase, 3)
+    assert satisfied(circuit, values)
+    # the same intents in the other order, under this statement: another digest
+    swapped = dict(values)
+    for k, v in values.items():
+        if k.startswith(("b0.", "b1.")):
+            swapped[("b1." if k.startswith("b0.") else "b0.") + k[3:]] = v
+    assert not satisfied(circuit, swapped)
+    # a padding block switched on, or a gap in the blocks that are on
+    on = dict(values, enabled2=1)
+    assert not satisfied(circuit, on)
+    gap = dict(values, enabled1=0, enabled2=1)
+    assert not satisfied(circuit, gap)
+    assert not satisfied(circuit, dict(values, enabled0=0))

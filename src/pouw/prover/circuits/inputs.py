@@ -20,12 +20,28 @@ from ...zk.field import R
 from ..check import require_valid
 from .macro import CASES as MACRO_CASES
 from .micro import CASES
-from .statement import Statement, intent_digest, job_field, root_field, step_digest
+from .statement import (
+    PUBLIC_NAMES,
+    Statement,
+    batch_digest,
+    intent_digest,
+    job_field,
+    root_field,
+    step_digest,
+)
 
 if TYPE_CHECKING:
     from ...trace import ExecutionTrace
 
-__all__ = ["Step", "steps_of", "intents_of", "micro_values", "micro_advice", "macro_values"]
+__all__ = [
+    "Step",
+    "steps_of",
+    "intents_of",
+    "micro_values",
+    "micro_advice",
+    "macro_values",
+    "full_values",
+]
 
 OP_GAS = 5000
 _CASE_OF: dict[tuple[int, int], list[str]] = {}
@@ -261,9 +277,10 @@ def transfer_fields(steps: list[Step]) -> tuple[int, int, int, int, int, int]:
 
 
 def macro_values(
-    steps: list[Step], coinbase: int, job: int = 0
+    steps: list[Step], coinbase: int, job: int = 0, prefix: str = ""
 ) -> tuple[dict[str, int], Statement]:
-    """The Macro circuit's input values for one transfer intent's steps, and its statement."""
+    """The Macro circuit's input values for one transfer intent's steps, and its
+    statement (``prefix``: a Full block's, before every private input's name)."""
     sender, recipient, amount, nonce, gl, gp = transfer_fields(steps)
     case = _transfer_case(steps)
     first, credit = steps[0], steps[3]
@@ -333,13 +350,7 @@ def macro_values(
         coinbase=coinbase,
         job=job,
     )
-    values = dict(
-        zip(
-            ("pre_root", "post_root", "digest", "fee", "coinbase", "job"),
-            st.public_inputs(),
-            strict=True,
-        )
-    )
+    values: dict[str, int] = {}
     values.update({f"case.{name}": int(name == case) for name in MACRO_CASES})
     values.update(
         sender=sender, recipient=recipient, amount=amount, nonce=nonce, gas_limit=gl, gas_price=gp
@@ -353,4 +364,56 @@ def macro_values(
         values.update({f"{who}.sibling{lv}": x for lv, x in enumerate(sibs)})
     values["advice.nonce_inverse"] = _inverse(s_nonce - nonce) if case == "bad_nonce" else 0
     values.update({f"advice.r{k}": r[k] % R for k in range(1, 9)})
+    if prefix:
+        values = {prefix + k: v for k, v in values.items()}
+    else:
+        values.update(_publics(st))
     return values, st
+
+
+def _publics(st: Statement) -> dict[str, int]:
+    return dict(zip(PUBLIC_NAMES, st.public_inputs(), strict=True))
+
+
+def full_values(
+    steps: list[Step], coinbase: int, n: int, job: int = 0
+) -> tuple[dict[str, int], Statement]:
+    """The Full circuit's input values for a batch's steps (1..``n`` transfer
+    intents; the blocks past them are padding, all zero and switched off)."""
+    intents = intents_of(steps)
+    if not 1 <= len(intents) <= n:
+        raise ProofError(f"this Full circuit proves batches of 1..{n} intents, got {len(intents)}")
+    values: dict[str, int] = {}
+    digests, fee = [], 0
+    for k, part in enumerate(intents):
+        v, st = macro_values(part, coinbase, job, prefix=f"b{k}.")
+        values.update(v)
+        values[f"enabled{k}"] = 1
+        digests.append(st.digest)
+        fee += st.fee
+    pad = _padding(len(intents[0][0].siblings))
+    for k in range(len(intents), n):
+        values.update({f"b{k}.{name}": 0 for name in pad})
+        values[f"enabled{k}"] = 0
+    st = Statement(
+        pre_root=intents[0][0].root_before,
+        post_root=intents[-1][-1].root_after,
+        digest=batch_digest(digests),
+        fee=fee,
+        coinbase=coinbase,
+        job=job,
+    )
+    values.update(_publics(st))
+    return values, st
+
+
+def _padding(depth: int) -> list[str]:
+    """The input names of one transfer block (all zero in a padding block)."""
+    names = [f"case.{name}" for name in MACRO_CASES]
+    names += ["sender", "recipient", "amount", "nonce", "gas_limit", "gas_price"]
+    for who in ("sender", "recipient", "coinbase"):
+        names += [f"{who}.owner", f"{who}.balance", f"{who}.nonce"]
+        names += [f"{who}.sibling{lv}" for lv in range(depth)]
+    names.append("advice.nonce_inverse")
+    names += [f"advice.r{k}" for k in range(1, 9)]
+    return names

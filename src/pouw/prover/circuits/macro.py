@@ -32,10 +32,11 @@ import functools
 
 from ...isa import INTRINSIC_GAS, U64_MAX, Op
 from ...zk import gadgets as g
+from ...zk.constraint_system import LinearCombination, LinearLike, Variable, as_lc
 from .builder import CircuitBuilder, CompiledCircuit
 from .leaf import leaf_hash
 
-__all__ = ["CASES", "build_macro", "ACCOUNTS"]
+__all__ = ["CASES", "ACCOUNTS", "transfer_block", "build_macro", "build_full"]
 
 #: The outcome of a transfer: none failed, or the step that failed and how.
 CASES = (
@@ -54,29 +55,42 @@ OP_GAS = 5000
 TWO64 = 1 << 64
 
 
-@functools.cache
-def build_macro(depth: int) -> CompiledCircuit:
-    """The Macro (transfer) circuit for a state tree of ``depth`` levels (built once per depth)."""
-    b = CircuitBuilder()
-    cs, pub = b.cs, b.publics
-    f = {name: b.input(f"case.{name}") for name in CASES}
-    sender, recipient, amount = b.input("sender"), b.input("recipient"), b.input("amount")
-    nonce, gas_limit, gas_price = b.input("nonce"), b.input("gas_limit"), b.input("gas_price")
+def transfer_block(
+    b: CircuitBuilder,
+    depth: int,
+    prefix: str,
+    pre_root: LinearLike,
+    coinbase_bits: list[Variable],
+    enabled: LinearLike = 1,
+) -> tuple[LinearCombination, LinearCombination, LinearCombination]:
+    """One transfer intent from ``pre_root``; its inputs are named ``prefix + name``.
+
+    Returns ``(post_root, fee, digest)``.  ``enabled`` (a boolean; the constant 1
+    for Macro) switches the block off: no case flag is set, nothing is opened
+    or charged, and ``post_root`` is ``pre_root`` (a Full batch's padding)."""
+    cs = b.cs
+    f = {name: b.input(f"{prefix}case.{name}") for name in CASES}
+    sender, recipient = b.input(f"{prefix}sender"), b.input(f"{prefix}recipient")
+    amount, nonce = b.input(f"{prefix}amount"), b.input(f"{prefix}nonce")
+    gas_limit, gas_price = b.input(f"{prefix}gas_limit"), b.input(f"{prefix}gas_price")
     leaf = {
         who: (
-            b.input(f"{who}.owner"),
-            b.input(f"{who}.balance"),
-            b.input(f"{who}.nonce"),
-            [b.input(f"{who}.sibling{lv}") for lv in range(depth)],
+            b.input(f"{prefix}{who}.owner"),
+            b.input(f"{prefix}{who}.balance"),
+            b.input(f"{prefix}{who}.nonce"),
+            [b.input(f"{prefix}{who}.sibling{lv}") for lv in range(depth)],
         )
         for who in ACCOUNTS
     }
-    inv_nonce = b.input("advice.nonce_inverse")
-    r = [b.input(f"advice.r{k}") for k in range(1, 9)]
+    inv_nonce = b.input(f"{prefix}advice.nonce_inverse")
+    r = [b.input(f"{prefix}advice.r{k}") for k in range(1, 9)]
+
+    def at(part: str) -> str:
+        return prefix + part
 
     for name, v in f.items():
-        g.boolean(cs, v, f"case.{name}")
-    cs.enforce(sum((v for v in f.values()), cs.constant(0)), 1, 1, "one case")
+        g.boolean(cs, v, at(f"case.{name}"))
+    cs.enforce(sum((v for v in f.values()), cs.constant(0)), 1, enabled, at("one case"))
     charged = (
         f["debit_out_of_gas"]
         + f["insufficient_balance"]
@@ -85,69 +99,68 @@ def build_macro(depth: int) -> CompiledCircuit:
         + f["ok"]
     )
     for k, x in enumerate(r, start=1):
-        g.range_check(cs, x, 64, f"range.r{k}")
+        g.range_check(cs, x, 64, at(f"range.r{k}"))
     r1, r2, r3, r4, r5, r6, r7, r8 = r
     s_owner, s_bal, s_nonce, s_sibs = leaf["sender"]
     r_owner, r_bal, r_nonce, r_sibs = leaf["recipient"]
     c_owner, c_bal, c_nonce, c_sibs = leaf["coinbase"]
 
     # NONCE
-    b.zero_if(1 - f["bad_nonce"], s_nonce - nonce, "nonce.ok")
-    cs.enforce(s_nonce - nonce, inv_nonce, f["bad_nonce"], "nonce.bad")
+    b.zero_if(1 - f["bad_nonce"], s_nonce - nonce, at("nonce.ok"))
+    cs.enforce(s_nonce - nonce, inv_nonce, f["bad_nonce"], at("nonce.bad"))
     # FEE
-    cost = b.mul(gas_limit, gas_price, "fee.cost")
-    at_max = g.is_zero(cs, s_nonce - U64_MAX, "nonce.max")
-    b.zero_if(charged, at_max, "fee.nonce")
-    priced_out = b.mul(f["cannot_pay_fee"], 1 - at_max, "fee.priced_out")
-    b.zero_if(f["intrinsic_gas"], r1 - (INTRINSIC_GAS - 1 - gas_limit), "r1.intrinsic")
-    b.zero_if(f["cannot_pay_fee"] + charged, r1 - (gas_limit - INTRINSIC_GAS), "r1.gas_limit")
+    cost = b.mul(gas_limit, gas_price, at("fee.cost"))
+    at_max = g.is_zero(cs, s_nonce - U64_MAX, at("nonce.max"))
+    b.zero_if(charged, at_max, at("fee.nonce"))
+    priced_out = b.mul(f["cannot_pay_fee"], 1 - at_max, at("fee.priced_out"))
+    b.zero_if(f["intrinsic_gas"], r1 - (INTRINSIC_GAS - 1 - gas_limit), at("r1.intrinsic"))
+    b.zero_if(f["cannot_pay_fee"] + charged, r1 - (gas_limit - INTRINSIC_GAS), at("r1.gas"))
     paid = s_bal - cost  # the sender's balance after FEE, when charged
-    b.zero_if(charged, r2 - paid, "r2.paid")
-    b.zero_if(priced_out, r2 + TWO64 * r3 - (cost - s_bal - 1), "r2.cost")
+    b.zero_if(charged, r2 - paid, at("r2.paid"))
+    b.zero_if(priced_out, r2 + TWO64 * r3 - (cost - s_bal - 1), at("r2.cost"))
     gas1 = gas_limit - INTRINSIC_GAS
     # DEBIT
     past_debit_gas = f["insufficient_balance"] + f["credit_out_of_gas"] + f["overflow"] + f["ok"]
-    b.zero_if(f["debit_out_of_gas"], r4 - (OP_GAS - 1 - gas1), "r4.out_of_gas")
-    b.zero_if(past_debit_gas, r4 - (gas1 - OP_GAS), "r4.gas")
+    b.zero_if(f["debit_out_of_gas"], r4 - (OP_GAS - 1 - gas1), at("r4.out_of_gas"))
+    b.zero_if(past_debit_gas, r4 - (gas1 - OP_GAS), at("r4.gas"))
     debited = f["credit_out_of_gas"] + f["overflow"] + f["ok"]
-    b.zero_if(f["insufficient_balance"], r5 - (amount - paid - 1), "r5.insufficient")
-    b.zero_if(debited, r5 - (paid - amount), "r5.balance")
+    b.zero_if(f["insufficient_balance"], r5 - (amount - paid - 1), at("r5.insufficient"))
+    b.zero_if(debited, r5 - (paid - amount), at("r5.balance"))
     # CREDIT, at the recipient's balance at that moment
-    to_self = g.is_equal(cs, recipient, sender, "to_self")
-    at_credit = r_bal + b.mul(to_self, paid - amount - r_bal, "credit.balance")
-    b.zero_if(f["credit_out_of_gas"], r6 - (2 * OP_GAS - 1 - gas1), "r6.out_of_gas")
-    b.zero_if(f["overflow"] + f["ok"], r6 - (gas1 - 2 * OP_GAS), "r6.gas")
-    b.zero_if(f["overflow"], r7 - (at_credit + amount - TWO64), "r7.overflow")
-    b.zero_if(f["ok"], r7 - (at_credit + amount), "r7.balance")
+    to_self = g.is_equal(cs, recipient, sender, at("to_self"))
+    at_credit = r_bal + b.mul(to_self, paid - amount - r_bal, at("credit.balance"))
+    b.zero_if(f["credit_out_of_gas"], r6 - (2 * OP_GAS - 1 - gas1), at("r6.out_of_gas"))
+    b.zero_if(f["overflow"] + f["ok"], r6 - (gas1 - 2 * OP_GAS), at("r6.gas"))
+    b.zero_if(f["overflow"], r7 - (at_credit + amount - TWO64), at("r7.overflow"))
+    b.zero_if(f["ok"], r7 - (at_credit + amount), at("r7.balance"))
     # REFUND and REWARD
     left = f["insufficient_balance"] + f["overflow"] + f["ok"]  # the gas left is not 0
     gas_left = (
-        b.mul(left, gas1, "gas.left")
+        b.mul(left, gas1, at("gas.left"))
         - OP_GAS * f["insufficient_balance"]
         - 2 * OP_GAS * (f["overflow"] + f["ok"])
     )
-    refund = b.mul(gas_left, gas_price, "refund")
-    fee = b.mul(charged, cost, "fee.charged") - refund
-    g.assert_equal(cs, pub["fee"], fee, "fee")
-    moved = b.mul(f["ok"], amount, "moved")
-    b.zero_if(charged, r8 - (c_bal + fee), "r8.reward")
+    refund = b.mul(gas_left, gas_price, at("refund"))
+    fee = b.mul(charged, cost, at("fee.charged")) - refund
+    moved = b.mul(f["ok"], amount, at("moved"))
+    b.zero_if(charged, r8 - (c_bal + fee), at("r8.reward"))
 
     # the three updates
-    s_after = (s_bal - b.mul(charged, cost, "sender.fee") - moved + refund, s_nonce + charged)
+    s_after = (s_bal - b.mul(charged, cost, at("sender.fee")) - moved + refund, s_nonce + charged)
     r_after = (r_bal + moved, r_nonce)
     c_after = (c_bal + fee, c_nonce)
     bits = {
-        "sender": g.to_bits(cs, sender, depth, "sender"),
-        "recipient": g.to_bits(cs, recipient, depth, "recipient"),
-        "coinbase": g.to_bits(cs, pub["coinbase"], depth, "coinbase"),
+        "sender": g.to_bits(cs, sender, depth, at("sender")),
+        "recipient": g.to_bits(cs, recipient, depth, at("recipient")),
+        "coinbase": coinbase_bits,
     }
     roots = []
     for who, (owner, bal, n, sibs), after in zip(
         ACCOUNTS, leaf.values(), (s_after, r_after, c_after), strict=True
     ):
-        zero = g.is_zero(cs, owner, f"{who}.owner_zero")
-        before_leaf = leaf_hash(b, owner, zero, bal, n, f"{who}.before")
-        after_leaf = leaf_hash(b, owner, zero, after[0], after[1], f"{who}.after")
+        zero = g.is_zero(cs, owner, at(f"{who}.owner_zero"))
+        before_leaf = leaf_hash(b, owner, zero, bal, n, at(f"{who}.before"))
+        after_leaf = leaf_hash(b, owner, zero, after[0], after[1], at(f"{who}.after"))
         roots.append(
             g.merkle_update(
                 cs,
@@ -156,16 +169,16 @@ def build_macro(depth: int) -> CompiledCircuit:
                 bits[who],
                 sibs,
                 bits_are_boolean=True,
-                name=f"{who}.path",
+                name=at(f"{who}.path"),
             )
         )
     (s_old, s_new), (r_old, r_new), (c_old, c_new) = roots
-    g.assert_equal(cs, pub["pre_root"], s_old, "pre_root")
-    g.assert_equal(cs, r_old, s_new, "recipient.opens")
-    b.zero_if(charged, c_old - r_new, "coinbase.opens")
-    post = r_new + b.mul(charged, c_new - r_new, "post")
-    g.assert_equal(cs, pub["post_root"], post, "post_root")
-
+    b.zero_if(enabled, s_old - pre_root, at("pre_root"))
+    b.zero_if(enabled, r_old - s_new, at("recipient.opens"))
+    b.zero_if(charged, c_old - r_new, at("coinbase.opens"))
+    post = r_new + b.mul(charged, c_new - r_new, at("post"))
+    if not (isinstance(enabled, int) and enabled == 1):
+        post = _lc(pre_root) + b.mul(enabled, post - pre_root, at("enabled"))
     digest = g.poseidon(
         cs,
         [
@@ -178,7 +191,59 @@ def build_macro(depth: int) -> CompiledCircuit:
             Op.CREDIT + 8 * recipient,
             amount,
         ],
-        "digest",
+        at("digest"),
     )
-    g.assert_equal(cs, pub["digest"], digest, "digest")
+    return post, fee, digest
+
+
+@functools.cache
+def build_macro(depth: int) -> CompiledCircuit:
+    """The Macro (transfer) circuit for a state tree of ``depth`` levels (built once per depth)."""
+    b = CircuitBuilder()
+    pub = b.publics
+    coinbase_bits = g.to_bits(b.cs, pub["coinbase"], depth, "coinbase")
+    post, fee, digest = transfer_block(b, depth, "", pub["pre_root"], coinbase_bits)
+    g.assert_equal(b.cs, pub["post_root"], post, "post_root")
+    g.assert_equal(b.cs, pub["fee"], fee, "fee")
+    g.assert_equal(b.cs, pub["digest"], digest, "digest")
     return b.compile(f"macro(depth={depth})")
+
+
+@functools.cache
+def build_full(depth: int, n: int) -> CompiledCircuit:
+    """The Full circuit: a batch of up to ``n`` transfers at ``depth`` (built once per pair).
+
+    Block ``k`` is on when the boolean input ``enabled{k}`` is; the blocks that
+    are on are a prefix (the batch's intents in order, then padding), the first
+    always.  The digest chains the intent digests of the blocks that are on
+    (:func:`~.statement.batch_digest`), the fee is their sum."""
+    if n < 1:
+        raise ValueError(f"a Full batch holds at least one intent, got n = {n}")
+    b = CircuitBuilder()
+    cs, pub = b.cs, b.publics
+    coinbase_bits = g.to_bits(cs, pub["coinbase"], depth, "coinbase")
+    enabled = [b.input(f"enabled{k}") for k in range(n)]
+    root: LinearCombination = _lc(pub["pre_root"])
+    fees: LinearCombination = cs.constant(0)
+    chain: LinearCombination = cs.constant(0)
+    for k, on in enumerate(enabled):
+        if k == 0:
+            g.assert_equal(cs, on, 1, "enabled0")
+        else:
+            g.boolean(cs, on, f"enabled{k}")
+            b.zero_if(on, 1 - enabled[k - 1], f"enabled{k}.prefix")
+        root, fee, digest = transfer_block(b, depth, f"b{k}.", root, coinbase_bits, on)
+        fees = fees + fee
+        link = g.poseidon(cs, [chain, digest], f"b{k}.chain")
+        chain = chain + b.mul(on, link - chain, f"b{k}.chained")
+    g.assert_equal(cs, pub["post_root"], root, "post_root")
+    g.assert_equal(cs, pub["fee"], fees, "fee")
+    g.assert_equal(cs, pub["digest"], chain, "digest")
+    return b.compile(f"full(depth={depth}, n={n})")
+
+
+def _lc(x: LinearLike) -> LinearCombination:
+    lc = as_lc(x)
+    if lc is None:
+        raise TypeError(f"expected a linear combination or an int, got {type(x).__name__}")
+    return lc
