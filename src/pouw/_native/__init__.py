@@ -18,6 +18,7 @@ NATIVE_MODULES = (
     "msm",
     "poseidon",
     "groth16",
+    "witness",
 )
 
 

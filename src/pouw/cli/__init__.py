@@ -5,7 +5,9 @@
 * ``pouw token | worker | submit | jobs`` -- :mod:`pouw.cli.remote`: remote
   mode (worker tokens, a remote prover, submitting intents, listing jobs);
 * ``pouw groth16 prove | verify | setup | ...`` -- :mod:`pouw.cli.groth16`:
-  Groth16 from the command line, drop-in for snarkjs's argument order.
+  Groth16 from the command line, drop-in for snarkjs's argument order;
+* ``pouw keys setup | export-r1cs | import | solidity | vkey | list`` --
+  :mod:`pouw.cli.keys`: the trace circuits' keys for a node's config.
 
 User mistakes (a bad config, a missing file, an unreachable node) are reported
 on stderr in one line with exit status 2 and no traceback.
@@ -39,6 +41,7 @@ COMMANDS = MappingProxyType(
     {
         "node": "node",
         "groth16": "groth16",
+        "keys": "keys",
         "token": "remote",
         "worker": "remote",
         "submit": "remote",

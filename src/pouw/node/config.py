@@ -14,6 +14,13 @@ starts with the key's dotted name (``queue.capacity: ...``).
     retention = 10000        # finished jobs kept in memory for get()
     job_ttl_ms = 600000      # a job's deadline, from its creation
 
+    [pouw]
+    tier = "macro"           # micro | macro | full: what one job proves (groth16 keys per tier)
+    batch_size = 4           # intents in a Full job (a Full key is made for one batch size)
+
+    [prover]
+    keys = "keys"            # Groth16 key directory (default: $POUW_KEYS or ~/.cache/pouw/keys)
+
     [workers]
     count = 1                # local prover threads; 0 = prove inside process_next_intent
     ring_capacity = 4096     # jobs in flight between the node and its workers
@@ -60,7 +67,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..isa import STATE_HASHES
-from ..status import PoUwMode, ZkMode, parse_enum
+from ..status import JobTier, PoUwMode, ZkMode, parse_enum
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,6 +85,9 @@ class NodeConfig:
 
     pouw_mode: PoUwMode = PoUwMode.DISABLED
     zk_mode: ZkMode = ZkMode.MOCK
+    tier: JobTier = JobTier.MACRO  #: what one job proves
+    batch_size: int = 4  #: intents in a Full job
+    keys_dir: Path | None = None  #: Groth16 key directory (resolved); None: the default
     queue_capacity: int = 100_000
     queue_retention: int = 10_000
     job_ttl_ms: int = 600_000
@@ -133,9 +143,10 @@ class NodeConfig:
                     _set(values, f"{key}.{sub}", sub_raw)
             else:
                 _set(values, key, raw)
-        store_path = values.get("store_path")
-        if store_path is not None and source is not None and not store_path.is_absolute():
-            values["store_path"] = Path(source).parent / store_path
+        for name in ("store_path", "keys_dir"):
+            path = values.get(name)
+            if path is not None and source is not None and not path.is_absolute():
+                values[name] = Path(source).parent / path
         config = cls(**values, source=source)
         config._check_consistency()
         return config
@@ -172,7 +183,7 @@ class NodeConfig:
             key = _KEY_OF_FIELD[f.name]
             value = getattr(self, f.name)
             value = value.value if hasattr(value, "value") else value
-            if f.name == "store_path":
+            if f.name in ("store_path", "keys_dir"):
                 if value is None:
                     continue
                 value = str(value)
@@ -215,6 +226,13 @@ def _zk_mode(key: str, value: Any) -> ZkMode:
             "for the VM's traces come in a later release; use 'mock'"
         )
     return mode
+
+
+def _tier(key: str, value: Any) -> JobTier:
+    try:
+        return parse_enum(JobTier, value, key)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _state_hash(key: str, value: Any) -> str:
@@ -285,6 +303,9 @@ _TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 _SCHEMA: dict[str, tuple[str, Any]] = {
     "pouw_mode": ("pouw_mode", _pouw_mode),
     "zk_mode": ("zk_mode", _zk_mode),
+    "pouw.tier": ("tier", _tier),
+    "pouw.batch_size": ("batch_size", _int_in(1, 1024)),
+    "prover.keys": ("keys_dir", _path),
     "queue.capacity": ("queue_capacity", _int_in(1, 1 << 32)),
     "queue.retention": ("queue_retention", _int_in(0, 1 << 32)),
     "queue.job_ttl_ms": ("job_ttl_ms", _int_in(0, 1 << 48)),

@@ -1,4 +1,5 @@
-"""circom's constraint files (``.r1cs``, version 1): ``read_r1cs(path) -> R1CS``.
+"""circom's constraint files (``.r1cs``, version 1): ``read_r1cs(path) -> R1CS``,
+``write_r1cs(path, r1cs)`` / ``r1cs_bytes(r1cs)``.
 
 Section 1 (header): field size ``n8`` (32), the prime (BN254's r), the wire
 count (wire 0 is the constant 1), public outputs, public inputs, private
@@ -10,13 +11,19 @@ constraint, the linear combinations A, B, C, each a ``u32`` term count then
 present, so that the header's wire count is backed by the file's bytes.
 
 Public signals are the outputs then the public inputs (wires
-``1..n_outputs + n_public_inputs``), as snarkjs counts them.  Malformed files
+``1..n_outputs + n_public_inputs``), as snarkjs counts them.  The writer
+declares every public signal a public *input* (no outputs: pouw's circuits
+have none; snarkjs counts them alike), writes all three sections (the wire
+map as the identity, label ``i`` for wire ``i``) and sorts each linear
+combination's terms by wire, as circom does.  Malformed files
 raise :class:`~pouw.errors.ProofError`; a coefficient not below r
 :class:`~pouw.errors.CurveError`.
 """
 
 from __future__ import annotations
 
+import os
+import struct
 from os import PathLike
 
 import numpy as np
@@ -26,7 +33,9 @@ from ..field import FrArray, R
 from ..r1cs import R1CS, SparseMatrix
 from .binfile import read_binfile
 
-__all__ = ["read_r1cs"]
+__all__ = ["read_r1cs", "write_r1cs", "r1cs_bytes"]
+
+_MAGIC = b"r1cs"
 
 
 def read_r1cs(path: str | PathLike[str] | bytes) -> R1CS:
@@ -103,3 +112,38 @@ def read_r1cs(path: str | PathLike[str] | bytes) -> R1CS:
         ptr = np.concatenate([[0], np.cumsum(c)]).astype(np.int64)
         mats.append(SparseMatrix(ptr, wires, values))
     return R1CS(n_wires, n_public, mats[0], mats[1], mats[2])
+
+
+def r1cs_bytes(r1cs: R1CS) -> bytes:
+    """The ``.r1cs`` (version 1) encoding of ``r1cs``."""
+    n8, m = 32, r1cs.n_constraints
+    n_private = r1cs.n_wires - 1 - r1cs.n_public
+    head = struct.pack("<I", n8) + R.to_bytes(32, "little")
+    head += struct.pack("<IIIIQI", r1cs.n_wires, 0, r1cs.n_public, n_private, r1cs.n_wires, m)
+    term = np.dtype([("wire", "<u4"), ("coef", "V32")])
+    parts: list[bytes] = []
+    mats = [(x.row_ptr, x.cols, x.values.to_bytes("little")) for x in (r1cs.a, r1cs.b, r1cs.c)]
+    for i in range(m):
+        for ptr, cols, vals in mats:
+            lo, hi = int(ptr[i]), int(ptr[i + 1])
+            order = np.argsort(cols[lo:hi], kind="stable")
+            rec = np.empty(hi - lo, dtype=term)
+            rec["wire"] = cols[lo:hi][order]
+            coef = np.frombuffer(vals, dtype="V32")[lo:hi]
+            rec["coef"] = coef[order]
+            parts.append(struct.pack("<I", hi - lo) + rec.tobytes())
+    body = b"".join(parts)
+    wire_map = np.arange(r1cs.n_wires, dtype="<u8").tobytes()
+    out = [_MAGIC, struct.pack("<II", 1, 3)]
+    for kind, data in ((1, head), (2, body), (3, wire_map)):
+        out += [struct.pack("<IQ", kind, len(data)), data]
+    return b"".join(out)
+
+
+def write_r1cs(path: str | PathLike[str], r1cs: R1CS) -> None:
+    """Write ``r1cs`` to ``path`` in circom's ``.r1cs`` format (atomically)."""
+    data = r1cs_bytes(r1cs)
+    tmp = f"{os.fspath(path)}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
