@@ -1,0 +1,188 @@
+"""The trace circuits per tier: constraints, witness, prove, verify, proof size; verify_batch.
+
+    PYTHONPATH=src python benchmarks/circuit_throughput.py [--depth 20] [--full-n 4]
+        [--repeats 3] [--batch 64] [--keys DIR] [--json out.json]
+        [--plot benchmarks/results/circuits.png]
+
+For each tier at ``--depth`` (Full with ``--full-n`` intents per batch): the
+circuit's constraint count and build time (Python, once per process), the key
+(development setup, saved in ``--keys`` and reused on later runs), then on a
+Poseidon genesis of 1000 accounts, best of ``--repeats``:
+
+* witness: trace values (Python, a few dozen ints a step) plus the native
+  witness program, in ms, and its share of the prove time;
+* prove: ``Groth16Prover.prove`` in process with the loaded key, every core;
+* verify: ``Groth16Prover.verify`` (statement from the trace, one pairing
+  check);
+* proof size in bytes.
+
+Then ``verify_batch`` of ``--batch`` Macro proofs against as many single
+verifications (the ratio is the figure to read).  Whole-process comparisons
+with rapidsnark need its binary (``POUW_RAPIDSNARK``): see
+benchmarks/groth16_cli_vs_peers.py with the files ``pouw keys export-r1cs``
+and a ``.wtns`` of the witness give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from pouw.node import AccountState, Executor, generate_intents
+from pouw.prover import Groth16Prover, keys
+from pouw.prover.circuits.tiers import circuit_for
+from pouw.zk.groth16.proof_encoding import decode_proof
+from pouw.zk.groth16.verifier import prepare, verify, verify_batch
+
+ACCOUNTS = 1000
+
+
+def best(fn, repeats: int) -> float:
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return min(out)
+
+
+def traces(depth: int, full_n: int) -> dict:
+    state = AccountState.genesis(ACCOUNTS, depth=depth, hash="poseidon")
+    ex = Executor(coinbase=7)
+    # successful transfers only: the common case (failures prove the same circuit)
+    stream = [t for t in generate_intents(400, 3, n_accounts=ACCOUNTS)]
+    singles = []
+    for t in stream[:8]:
+        res, trace = ex.execute_intent_with_trace(t, state)
+        if res.status.name == "OK":
+            singles.append(trace)
+    _, batch = ex.execute_batch_with_trace(stream[8 : 8 + full_n], state)
+    return {"micro": singles[0], "macro": singles[0], "full": batch, "singles": singles}
+
+
+def tier_figures(tier: str, depth: int, full_n: int, key_dir: Path, trace, repeats: int) -> dict:
+    circuit = circuit_for(tier, depth, full_n)
+    t0 = time.perf_counter()
+    compiled = circuit.compiled
+    build_s = time.perf_counter() - t0
+    path = keys.key_path(key_dir, circuit)
+    setup_s = None
+    if not path.exists():
+        t0 = time.perf_counter()
+        keys.setup_keys(key_dir, circuit)
+        setup_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pk = keys.load_keys(key_dir, circuit)
+    load_ms = (time.perf_counter() - t0) * 1e3
+    prover = Groth16Prover(pk, circuit)
+    job = "ab" * 32
+    values_s = best(lambda: circuit.values(trace, job), repeats)
+    values, _ = circuit.values(trace, job)
+    program_s = best(lambda: compiled.witness(values), repeats)
+    proof = prover.prove(trace, tier=tier, job_id=job)
+    prove_s = best(lambda: prover.prove(trace, tier=tier, job_id=job), repeats)
+    verify_s = best(lambda: prover.verify(trace, proof, tier=tier, job_id=job), repeats)
+    assert prover.verify(trace, proof, tier=tier, job_id=job)
+    return {
+        "tier": tier,
+        "depth": depth,
+        "batch_size": circuit.batch_size,
+        "constraints": compiled.n_constraints,
+        "build_s": build_s,
+        "setup_s": setup_s,
+        "key_load_ms": load_ms,
+        "witness_values_ms": values_s * 1e3,
+        "witness_program_ms": program_s * 1e3,
+        "witness_share_of_prove": (values_s + program_s) / prove_s,
+        "prove_s": prove_s,
+        "verify_ms": verify_s * 1e3,
+        "proof_bytes": len(proof),
+    }
+
+
+def batch_figures(depth: int, key_dir: Path, singles: list, n: int, repeats: int) -> dict:
+    circuit = circuit_for("macro", depth)
+    pk = keys.load_keys(key_dir, circuit)
+    prover = Groth16Prover(pk, circuit)
+    pvk = prepare(pk.vk)
+    base = []
+    for trace in singles[:4]:
+        publics = circuit.public_inputs(trace, tier="macro", job_id=None)
+        base.append((publics, decode_proof(prover.prove(trace, tier="macro", job_id=None))))
+    items = [base[i % len(base)] for i in range(n)]
+    single_s = best(lambda: [verify(pvk, x, p) for x, p in items], repeats)
+    batch_s = best(lambda: verify_batch(pvk, items), repeats)
+    assert verify_batch(pvk, items)
+    return {
+        "proofs": n,
+        "single_ms": single_s * 1e3,
+        "batch_ms": batch_s * 1e3,
+        "speedup": single_s / batch_s,
+    }
+
+
+def plot(result: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tiers = result["tiers"]
+    names = [f"{t['tier']}\n{t['constraints']:,} constraints" for t in tiers]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    witness = [t["witness_values_ms"] / 1e3 + t["witness_program_ms"] / 1e3 for t in tiers]
+    prove = [t["prove_s"] for t in tiers]
+    ax.barh(names, prove, color="#4c72b0", label="prove (in process, 2 cores)")
+    ax.barh(names, witness, color="#dd8452", label="of which: witness")
+    for y, t in enumerate(tiers):
+        ax.text(t["prove_s"], y, f"  {t['prove_s']:.2f} s", va="center")
+    ax.set_xlabel("seconds per proof")
+    ax.set_title(f"Trace circuits at depth {tiers[0]['depth']}")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--depth", type=int, default=20)
+    ap.add_argument("--full-n", type=int, default=4)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--keys", type=Path, default=Path("build/bench-keys"))
+    ap.add_argument("--tiers", default="micro,macro,full")
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--plot", default=None)
+    args = ap.parse_args(argv)
+    data = traces(args.depth, args.full_n)
+    result: dict = {"tiers": []}
+    for tier in args.tiers.split(","):
+        fig = tier_figures(tier, args.depth, args.full_n, args.keys, data[tier], args.repeats)
+        result["tiers"].append(fig)
+        print(
+            f"{tier:5} {fig['constraints']:>8,} constraints  build {fig['build_s']:.1f} s  "
+            f"witness {fig['witness_values_ms'] + fig['witness_program_ms']:.1f} ms "
+            f"({100 * fig['witness_share_of_prove']:.1f}% of prove)  prove {fig['prove_s']:.3f} s  "
+            f"verify {fig['verify_ms']:.2f} ms  proof {fig['proof_bytes']} B",
+            flush=True,
+        )
+    if "macro" in args.tiers.split(","):
+        b = batch_figures(args.depth, args.keys, data["singles"], args.batch, args.repeats)
+        result["verify_batch"] = b
+        print(
+            f"verify_batch of {b['proofs']}: {b['batch_ms']:.1f} ms against "
+            f"{b['single_ms']:.1f} ms one by one ({b['speedup']:.2f}x)"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    if args.plot:
+        plot(result, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
