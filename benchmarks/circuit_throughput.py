@@ -16,6 +16,9 @@ Poseidon genesis of 1000 accounts, best of ``--repeats``:
   check);
 * proof size in bytes.
 
+Beside pouw, groth16py (arkworks, the ``bench`` extra) proves the same key
+(written as a ``.zkey``) and witness (``.wtns``) in the same run.
+
 Then ``verify_batch`` of ``--batch`` Macro proofs against as many single
 verifications (the ratio is the figure to read).  Whole-process comparisons
 with rapidsnark need its binary (``POUW_RAPIDSNARK``): see
@@ -86,6 +89,7 @@ def tier_figures(tier: str, depth: int, full_n: int, key_dir: Path, trace, repea
     prove_s = best(lambda: prover.prove(trace, tier=tier, job_id=job), repeats)
     verify_s = best(lambda: prover.verify(trace, proof, tier=tier, job_id=job), repeats)
     assert prover.verify(trace, proof, tier=tier, job_id=job)
+    peer_s = peer_prove(pk, compiled.witness(values), repeats)
     return {
         "tier": tier,
         "depth": depth,
@@ -100,7 +104,28 @@ def tier_figures(tier: str, depth: int, full_n: int, key_dir: Path, trace, repea
         "prove_s": prove_s,
         "verify_ms": verify_s * 1e3,
         "proof_bytes": len(proof),
+        "groth16py_prove_s": peer_s,
+        "prove_vs_groth16py": prove_s / peer_s if peer_s else None,
     }
+
+
+def peer_prove(pk, witness, repeats: int) -> float | None:
+    """groth16py's (arkworks) prove time on the same key (as a .zkey) and witness
+    (as a .wtns), every core; None when groth16py is not installed."""
+    try:
+        import groth16py
+    except ImportError:
+        return None
+    import tempfile
+
+    from pouw.zk.formats.wtns import write_wtns
+    from pouw.zk.formats.zkey_writer import write_zkey
+
+    with tempfile.TemporaryDirectory() as d:
+        write_zkey(f"{d}/k.zkey", pk)
+        write_wtns(f"{d}/w.wtns", witness)
+        gpk, _ = groth16py.import_zkey(f"{d}/k.zkey")
+        return best(lambda: groth16py.prove_wtns(gpk, f"{d}/w.wtns"), repeats)
 
 
 def batch_figures(depth: int, key_dir: Path, singles: list, n: int, repeats: int) -> dict:
@@ -125,6 +150,7 @@ def batch_figures(depth: int, key_dir: Path, singles: list, n: int, repeats: int
 
 
 def plot(result: dict, path: str) -> None:
+    """pouw's prove time beside groth16py's on the same key and witness, per tier."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -132,16 +158,27 @@ def plot(result: dict, path: str) -> None:
 
     tiers = result["tiers"]
     names = [f"{t['tier']}\n{t['constraints']:,} constraints" for t in tiers]
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    witness = [t["witness_values_ms"] / 1e3 + t["witness_program_ms"] / 1e3 for t in tiers]
-    prove = [t["prove_s"] for t in tiers]
-    ax.barh(names, prove, color="#4c72b0", label="prove (in process, 2 cores)")
-    ax.barh(names, witness, color="#dd8452", label="of which: witness")
-    for y, t in enumerate(tiers):
-        ax.text(t["prove_s"], y, f"  {t['prove_s']:.2f} s", va="center")
-    ax.set_xlabel("seconds per proof")
-    ax.set_title(f"Trace circuits at depth {tiers[0]['depth']}")
-    ax.legend(loc="lower right")
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    ys = range(len(tiers))
+    ours = [t["prove_s"] for t in tiers]
+    peer = [t.get("groth16py_prove_s") or 0 for t in tiers]
+    ax.barh([y + 0.2 for y in ys], ours, height=0.38, color="#4c72b0", label="pouw (in process)")
+    ax.barh(
+        [y - 0.2 for y in ys],
+        peer,
+        height=0.38,
+        color="#999999",
+        label="groth16py (arkworks), same .zkey and .wtns",
+    )
+    for y, t in zip(ys, tiers, strict=True):
+        ratio = t.get("prove_vs_groth16py")
+        note = f"  {t['prove_s']:.2f} s" + (f" = {ratio:.2f}x groth16py" if ratio else "")
+        ax.text(t["prove_s"], y + 0.2, note, va="center", fontsize=9)
+    ax.set_yticks(list(ys), names)
+    ax.set_xlabel("seconds per proof (2 cores); witness < 2% of pouw's time")
+    ax.set_title(f"Trace circuits at depth {tiers[0]['depth']}: Groth16 prove")
+    ax.set_xlim(0, max(peer + ours) * 1.35)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -167,7 +204,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{tier:5} {fig['constraints']:>8,} constraints  build {fig['build_s']:.1f} s  "
             f"witness {fig['witness_values_ms'] + fig['witness_program_ms']:.1f} ms "
             f"({100 * fig['witness_share_of_prove']:.1f}% of prove)  prove {fig['prove_s']:.3f} s  "
-            f"verify {fig['verify_ms']:.2f} ms  proof {fig['proof_bytes']} B",
+            f"verify {fig['verify_ms']:.2f} ms  proof {fig['proof_bytes']} B"
+            + (
+                f"  groth16py {fig['groth16py_prove_s']:.3f} s "
+                f"(pouw {fig['prove_vs_groth16py']:.2f}x its time)"
+                if fig["groth16py_prove_s"]
+                else ""
+            ),
             flush=True,
         )
     if "macro" in args.tiers.split(","):

@@ -151,3 +151,21 @@ def test_cli_setup_list_vkey_and_errors(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         pouw_main(["keys", "setup", str(config), "--tiers", "micro,mega"])
     assert pouw_main(["keys", "list", str(tmp_path / "absent.toml")]) == 2
+
+
+def test_an_unlabelled_key_file_is_checked_by_its_matrices(tmp_path) -> None:
+    """Key files saved without the circuit label (pouw groth16 import, say) are
+    compared matrix by matrix."""
+    from pouw.zk.groth16.keyfile import save_proving_key
+
+    micro, macro = circuit_for("micro", DEPTH), circuit_for("macro", DEPTH)
+    pk, _ = setup(micro.compiled.r1cs, random.Random(8))
+    save_proving_key(pk, keys.key_path(tmp_path, micro))
+    assert "label" not in keys.load_keys(tmp_path, micro).cache
+    pk2, _ = setup(circuit_for("micro", DEPTH + 1).compiled.r1cs, random.Random(9))
+    save_proving_key(pk2, keys.key_path(tmp_path, macro))
+    with pytest.raises(ProofError, match="macro circuit"):
+        keys.load_keys(tmp_path, macro)
+    labelled = keys.setup_keys(tmp_path / "l", micro, random.Random(10))
+    assert keys.load_keys(tmp_path / "l", micro).cache["label"]["circuit"] == micro.digest
+    assert labelled.exists()

@@ -5,7 +5,8 @@ tier, depth, batch size), and its file is named by the circuit's digest
 (:func:`~.circuits.builder.r1cs_digest`, BLAKE3 of the constraint matrices):
 ``{tier}-d{depth}[-n{batch}]-{digest[:16]}.pkey``.  A changed circuit has
 another digest, so an old key is never used for it; loading also checks the
-file's own matrices against the circuit.
+file's header (the circuit digest it was saved with, under the file's BLAKE3
+digest), or for a file without one its matrices, against the circuit.
 
 Two ways to get keys:
 
@@ -78,9 +79,18 @@ def key_path(directory: str | PathLike[str] | None, circuit: TierCircuit) -> Pat
     return folder / _name(circuit)
 
 
-def _save(pk: ProvingKey, path: Path) -> Path:
+def _label(circuit: TierCircuit) -> dict[str, object]:
+    return {
+        "circuit": circuit.digest,
+        "tier": circuit.tier.value,
+        "depth": circuit.depth,
+        "batch_size": circuit.batch_size,
+    }
+
+
+def _save(pk: ProvingKey, path: Path, circuit: TierCircuit) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_proving_key(pk, path)
+    save_proving_key(pk, path, label=_label(circuit))
     return path
 
 
@@ -94,7 +104,7 @@ def setup_keys(
     from ..zk.groth16.generator import setup
 
     pk, _ = setup(circuit.compiled.r1cs, rng)
-    return _save(pk, key_path(directory, circuit))
+    return _save(pk, key_path(directory, circuit), circuit)
 
 
 def load_keys(directory: str | PathLike[str] | None, circuit: TierCircuit) -> ProvingKey:
@@ -117,7 +127,19 @@ def load_keys(directory: str | PathLike[str] | None, circuit: TierCircuit) -> Pr
             f"import a ceremony's with `pouw keys import`"
         )
     pk = load_proving_key(path)
-    _check_matrices(pk, circuit, str(path))
+    label = pk.cache.get("label")
+    if isinstance(label, dict) and "circuit" in label:
+        # the file's header says which circuit (guarded by the file's digest): one compare
+        if label["circuit"] != circuit.digest or (pk.n_wires, pk.n_public) != (
+            circuit.compiled.r1cs.n_wires,
+            circuit.compiled.r1cs.n_public,
+        ):
+            raise ProofError(
+                f"{path}: a key of circuit {str(label['circuit'])[:16]}, not for the "
+                f"{circuit.tier.value} circuit {circuit.digest[:16]}"
+            )
+    else:  # a file without a label: compare the matrices themselves
+        _check_matrices(pk, circuit, str(path))
     return pk
 
 
@@ -181,7 +203,7 @@ def import_zkey(
             f"{where}: a proof of an honest witness made with this key does not verify under "
             f"its verifying key: the key is not one of the {circuit.tier.value} circuit"
         )
-    return _save(pk, key_path(directory, circuit))
+    return _save(pk, key_path(directory, circuit), circuit)
 
 
 def sample_witness(circuit: TierCircuit) -> tuple[object, list[int]]:

@@ -77,13 +77,19 @@ def _arrays(pk: ProvingKey) -> dict[str, np.ndarray]:
 
 
 def save_proving_key(
-    pk: ProvingKey, path: str | PathLike[str], msm_table_bytes: int = DEFAULT_TABLE_BUDGET
+    pk: ProvingKey,
+    path: str | PathLike[str],
+    msm_table_bytes: int = DEFAULT_TABLE_BUDGET,
+    label: dict[str, Any] | None = None,
 ) -> None:
     """Write ``pk`` to ``path`` (atomically: a temporary file renamed into place).
 
     With ``msm_table_bytes > 0`` the key's fixed-base MSM tables are built
     within that budget (:func:`~.tables.precompute_msm_tables`, once) and
     saved too, so the loaded key proves with them at once; 0 saves none.
+    ``label`` (JSON-able) is kept in the header, under the digest, and comes
+    back as ``pk.cache["label"]`` (the trace circuits record their circuit's
+    digest there).
     """
     arrays = _arrays(pk)
     windows: dict[str, int] = {}
@@ -99,6 +105,8 @@ def save_proving_key(
         "msm_windows": windows,
         "arrays": {},
     }
+    if label is not None:
+        meta["label"] = label
     # Offsets depend on the header's length: lay out with a generous bound, then check.
     sizes = {
         k: np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<")) for k, v in arrays.items()
@@ -184,6 +192,8 @@ def load_proving_key(path: str | PathLike[str]) -> ProvingKey:
     try:
         arr = {name: _array(buf, spec, name, size, where) for name, spec in specs.items()}
         pk = _build(arr, n_wires, n_public, domain)
+        if "label" in meta:
+            pk.cache["label"] = meta["label"]
         for name, window in dict(meta.get("msm_windows", {})).items():
             n = len(getattr(pk, name))
             pk.cache[f"msm:{name}"] = context_from_table(name, arr[f"table:{name}"], int(window), n)
