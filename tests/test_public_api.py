@@ -286,3 +286,47 @@ def test_issue_contract_names_of_the_poseidon_state():
     assert AccountState.genesis(4, depth=4, hash="poseidon").hash == "poseidon"
     assert NodeConfig.from_dict({"state": {"hash": "poseidon"}}).state_hash == "poseidon"
     assert [f for f in NodeConfig.__dataclass_fields__ if f == "state_hash"] == ["state_hash"]
+
+
+def test_issue_contract_names_of_the_trace_circuits_and_keys():
+    """issue 11: the statement's order, the tiers' circuits, the keys' CLI and config keys."""
+    import inspect
+
+    from pouw.cli import COMMANDS
+    from pouw.cli import keys as keys_cli
+    from pouw.node import NodeConfig
+    from pouw.prover import keys
+    from pouw.prover.circuits.statement import PUBLIC_NAMES
+    from pouw.prover.circuits.tiers import TierCircuit, circuit_for
+    from pouw.status import JobTier
+    from pouw.zk.groth16.verifier import verify_batch
+
+    assert PUBLIC_NAMES == ("pre_root", "post_root", "digest", "fee", "coinbase", "job")
+    assert list(inspect.signature(circuit_for).parameters) == ["tier", "depth", "batch_size"]
+    assert isinstance(circuit_for("macro", 2), TierCircuit)
+    for name in ("setup_keys", "load_keys", "import_zkey", "export_r1cs", "key_path"):
+        assert callable(getattr(keys, name)), name
+    assert list(inspect.signature(verify_batch).parameters)[:2] == ["key", "items"]
+    assert COMMANDS["keys"] == "keys"
+    assert keys_cli.TIERS == ("micro", "macro", "full")
+    parsed = NodeConfig.from_dict(
+        {"pouw": {"tier": "micro", "batch_size": 16}, "prover": {"keys": "/k"}}
+    )
+    assert (parsed.tier, parsed.batch_size, str(parsed.keys_dir)) == (JobTier.MICRO, 16, "/k")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["keys", "setup", "c.toml", "--tiers", "micro,macro,full"],
+        ["keys", "export-r1cs", "c.toml", "--tier", "macro", "out.r1cs"],
+        ["keys", "import", "c.toml", "--tier", "full", "k.zkey"],
+        ["keys", "solidity", "c.toml", "--tier", "micro"],
+        ["keys", "vkey", "c.toml", "--tier", "macro"],
+    ],
+)
+def test_keys_cli_takes_the_issues_argument_order(argv):
+    from pouw.cli import _build_parser
+
+    args = _build_parser(argv).parse_args(argv)
+    assert args.keys_command == argv[1] and args.config == "c.toml"

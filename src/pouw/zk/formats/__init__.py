@@ -1,6 +1,7 @@
 """File formats of the circom/snarkjs world.
 
-- :func:`read_r1cs`: circom's ``.r1cs`` constraint files -> :class:`~pouw.zk.r1cs.R1CS`.
+- :func:`read_r1cs`: circom's ``.r1cs`` constraint files -> :class:`~pouw.zk.r1cs.R1CS`
+  (:func:`write_r1cs` writes one, for a snarkjs ceremony on a pouw circuit).
 - :func:`read_wtns`: circom's ``.wtns`` witness files -> :class:`~pouw.zk.field.FrArray`.
 - :func:`read_zkey`: snarkjs Groth16 ``.zkey`` keys -> ``(ProvingKey, VerifyingKey)``,
   every point validated.
@@ -21,7 +22,7 @@ from ..._lazy import lazy_exports
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 
 if TYPE_CHECKING:  # the static view of the lazy names below
-    from .r1cs import read_r1cs
+    from .r1cs import r1cs_bytes, read_r1cs, write_r1cs
     from .snarkjs_json import (
         proof_from_json,
         proof_to_json,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # the static view of the lazy names below
     from .zkey import read_zkey
     from .zkey_writer import write_zkey
 
-__all__ = ["read_r1cs", "read_wtns", "read_zkey"]
+__all__ = ["read_r1cs", "write_r1cs", "r1cs_bytes", "read_wtns", "read_zkey"]
 
 # snarkjs JSON and Solidity (the interop helper's names)
 __all__ += [
@@ -53,6 +54,8 @@ __all__ += [
 #: Public name -> the submodule that defines it (imported on first access).
 _LAZY = {
     "read_r1cs": "r1cs",
+    "write_r1cs": "r1cs",
+    "r1cs_bytes": "r1cs",
     "read_wtns": "wtns",
     "read_zkey": "zkey",
     **dict.fromkeys(
