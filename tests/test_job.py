@@ -160,3 +160,108 @@ def test_expiry_and_dict():
     d = job.to_dict()
     assert d["job_id"] == job.job_id and d["tier"] == "macro" and "trace_data" not in d
     assert job.to_dict(with_trace=True)["trace_data"] == b""
+
+
+# --- the circuit and the step (Groth16 trace circuits; Micro jobs) -----------------
+
+
+def _fields(**kw):
+    base = dict(trace_hash="11" * 32, tier="micro", intent_id="22" * 32, fee_budget=7)
+    base.update(kw)
+    return base
+
+
+def test_circuit_and_step_change_the_id_and_none_keeps_the_old_one():
+    from pouw.job import compute_job_id
+
+    plain = compute_job_id(**_fields())
+    assert compute_job_id(**_fields(), circuit=None, step=None) == plain
+    ids = {
+        plain,
+        compute_job_id(**_fields(), circuit="ab" * 32),
+        compute_job_id(**_fields(), circuit="ac" * 32),
+        compute_job_id(**_fields(), step=0),
+        compute_job_id(**_fields(), step=1),
+        compute_job_id(**_fields(), circuit="ab" * 32, step=0),
+    }
+    assert len(ids) == 6
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"circuit": "AB" * 32}, "lowercase hex"),
+        ({"circuit": "ab" * 31}, "64 lowercase"),
+        ({"circuit": 5}, "circuit"),
+        ({"step": -1}, "step"),
+        ({"step": 1 << 20}, "step"),
+        ({"step": True}, "step"),
+        ({"step": 0, "tier": "macro"}, "only a micro job"),
+    ],
+)
+def test_bad_circuit_or_step_is_refused(kw, match):
+    from pouw.job import compute_job_id
+
+    fields = _fields(**{k: v for k, v in kw.items() if k == "tier"})
+    with pytest.raises(ValueError, match=match):
+        compute_job_id(**fields, **{k: v for k, v in kw.items() if k != "tier"})
+
+
+def test_a_micro_job_records_its_circuit_and_step(tmp_path):
+    import pickle
+
+    from pouw.node.executor import Executor
+    from pouw.node.intents import Transfer
+    from pouw.node.state import AccountState
+    from pouw.remote.client import job_from_claim
+
+    state = AccountState.genesis(4, depth=4, hash="poseidon")
+    trace = Executor().execute_intent_with_trace(Transfer(0, 1, 5, 0), state)[1]
+    job = ProofJob.new_for_trace(trace, "micro", 9, 60_000, circuit="cd" * 32, step=2)
+    assert (job.circuit, job.step) == ("cd" * 32, 2)
+    d = job.to_dict()
+    assert (d["circuit"], d["step"]) == ("cd" * 32, 2)
+    assert "circuit" not in ProofJob.new_for_trace(trace, "macro", 9, 60_000).to_dict()
+    again = ProofJob(
+        **{
+            k: getattr(job, k)
+            for k in (
+                "tier",
+                "intent_id",
+                "trace_hash",
+                "fee_budget",
+                "created_at_ms",
+                "deadline_ms",
+                "trace_data",
+                "circuit",
+                "step",
+            )
+        },
+        job_id=job.job_id,
+    )
+    assert again == job
+    assert pickle.loads(pickle.dumps(job)) == job
+    import base64
+
+    claim = dict(job.to_dict(), trace_data=base64.b64encode(job.trace_data).decode())
+    assert job_from_claim(claim) == job
+    with pytest.raises(ValueError, match="past the trace"):
+        ProofJob.new_for_trace(trace, "micro", 9, 60_000, step=trace.n_steps)
+    with pytest.raises(ValueError, match="does not match"):
+        ProofJob(
+            **{
+                k: getattr(job, k)
+                for k in (
+                    "tier",
+                    "intent_id",
+                    "trace_hash",
+                    "fee_budget",
+                    "created_at_ms",
+                    "deadline_ms",
+                    "trace_data",
+                    "circuit",
+                )
+            },
+            step=3,
+            job_id=job.job_id,
+        )

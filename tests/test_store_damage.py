@@ -117,7 +117,47 @@ def test_a_file_of_the_first_schema_without_its_migration_table_is_adopted(tmp_p
     db.commit()
     db.close()
     s = SqliteJobQueue(path, clock=clock)
-    assert s._db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+    versions = s._db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    assert versions == [(1,), (2,)]
+    s.close()
+
+
+def test_a_version_1_store_gains_the_circuit_and_step_columns(tmp_path, clock):
+    """Schema 2 adds jobs.circuit and jobs.step: a file of schema 1 is migrated in place,
+    its jobs keep their ids, and jobs with a circuit and a step round-trip."""
+    from pouw.job import ProofJob
+    from support import synthetic_job
+
+    path = tmp_path / "v1.sqlite3"
+    s = SqliteJobQueue(path, clock=clock)
+    old = synthetic_job(1)
+    s.enqueue(old)
+    s.close()
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE jobs DROP COLUMN circuit")
+    db.execute("ALTER TABLE jobs DROP COLUMN step")
+    db.execute("DELETE FROM schema_migrations WHERE version = 2")
+    db.commit()
+    db.close()
+    s = SqliteJobQueue(path, clock=clock)
+    assert s.get(old.job_id).job == old
+    micro = ProofJob(
+        tier="micro",
+        intent_id=old.intent_id,
+        trace_hash=old.trace_hash,
+        fee_budget=5,
+        created_at_ms=old.created_at_ms,
+        deadline_ms=old.deadline_ms,
+        trace_data=old.trace_data,
+        circuit="ab" * 32,
+        step=1,
+    )
+    s.enqueue(micro)
+    back = s.get(micro.job_id).job
+    assert (back.circuit, back.step) == ("ab" * 32, 1) and back == micro
+    s.close()
+    s = SqliteJobQueue(path, clock=clock)
+    assert s.get(micro.job_id).job == micro
     s.close()
 
 

@@ -1,10 +1,13 @@
 """Proof jobs: one trace to prove, with a deterministic id.
 
 A :class:`ProofJob` is immutable once made. Its ``job_id`` is the lowercase
-hex BLAKE3 digest of a canonical encoding of exactly four things: the trace
-hash, the tier, the intent id and the fee budget. Neither the creation time
-nor the TTL is part of it, so the same work gets the same id on every machine
-and a resubmitted job is recognised as a duplicate.
+hex BLAKE3 digest of a canonical encoding of the trace hash, the tier, the
+intent id and the fee budget, and, when the job has them, the circuit it must
+be proven for (``circuit``: the digest of a Groth16 trace circuit) and the
+step it proves (``step``: a Micro job's step of the trace). Neither the
+creation time nor the TTL is part of it, so the same work gets the same id on
+every machine and a resubmitted job is recognised as a duplicate; a job
+without circuit and step keeps the id it always had.
 
 Where a job *is* in its lifecycle is the queue's business, not the job's:
 ``queue.get(job_id)`` returns a :class:`~pouw.queue.JobRecord` with the job,
@@ -27,6 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["ProofJob", "compute_job_id", "now_ms"]
 
 _JOB_DOMAIN = b"pouw.job.v1\x00"
+_JOB_DOMAIN_V2 = b"pouw.job.v2\x00"  # with the circuit and the step
+_NO_STEP = 0xFFFFFFFF
+_MAX_STEPS = 1 << 20
 _U64_MAX = (1 << 64) - 1
 _TIER_BYTE = {tier: bytes((code,)) for tier, code in TIER_CODES.items()}
 
@@ -36,11 +42,21 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def compute_job_id(trace_hash: str, tier: JobTier | str, intent_id: str, fee_budget: int) -> str:
-    """The deterministic job id: BLAKE3 over ``domain || trace_hash || tier || intent || fee``.
+def compute_job_id(
+    trace_hash: str,
+    tier: JobTier | str,
+    intent_id: str,
+    fee_budget: int,
+    circuit: str | None = None,
+    step: int | None = None,
+) -> str:
+    """The deterministic job id: BLAKE3 over ``domain || trace_hash || tier || intent || fee``,
+    then ``|| circuit || step`` under another domain when either is given.
 
-    ``trace_hash`` and ``intent_id`` are 64 hex digits (32 bytes); ``fee_budget``
-    is a u64. The encoding is fixed-width, so no two inputs share one.
+    ``trace_hash``, ``intent_id`` and ``circuit`` are 64 hex digits (32 bytes);
+    ``fee_budget`` is a u64, ``step`` a step index below 2^20 (a Micro job's).
+    The encoding is fixed-width (no circuit: 32 zero bytes; no step: 2^32 - 1),
+    so no two inputs share one.
     """
     tier = parse_enum(JobTier, tier, "tier")
     try:
@@ -51,7 +67,8 @@ def compute_job_id(trace_hash: str, tier: JobTier | str, intent_id: str, fee_bud
     if len(th) != 32 or len(iid) != 32:
         raise ValueError("trace_hash and intent_id must be 32 bytes (64 hex digits)")
     _check_fee(fee_budget)
-    return _job_id(th, tier, iid, fee_budget)
+    _check_circuit_step(circuit, step, tier)
+    return _job_id(th, tier, iid, fee_budget, circuit, step)
 
 
 def _check_fee(fee_budget: object) -> None:
@@ -59,10 +76,37 @@ def _check_fee(fee_budget: object) -> None:
         raise ValueError(f"fee_budget must be an integer in [0, 2^64), got {fee_budget!r}")
 
 
-def _job_id(th: bytes, tier: JobTier, iid: bytes, fee_budget: int) -> str:
-    return blake3(
-        b"".join((_JOB_DOMAIN, th, _TIER_BYTE[tier], iid, fee_budget.to_bytes(8, "little")))
-    ).hexdigest()
+def _check_circuit_step(circuit: object, step: object, tier: JobTier) -> None:
+    if circuit is not None and not (
+        circuit.__class__ is str
+        and len(circuit) == 64
+        and circuit == circuit.lower()
+        and all(c in "0123456789abcdef" for c in circuit)
+    ):
+        raise ValueError(f"circuit must be 64 lowercase hex digits or None, got {circuit!r}")
+    if step is not None:
+        if step.__class__ is not int or not 0 <= step < _MAX_STEPS:
+            raise ValueError(f"step must be an integer in [0, 2^20) or None, got {step!r}")
+        if tier is not JobTier.MICRO:
+            raise ValueError(f"only a micro job proves one step; this one is {tier.value}")
+
+
+def _job_id(
+    th: bytes,
+    tier: JobTier,
+    iid: bytes,
+    fee_budget: int,
+    circuit: str | None = None,
+    step: int | None = None,
+) -> str:
+    head = (th, _TIER_BYTE[tier], iid, fee_budget.to_bytes(8, "little"))
+    if circuit is None and step is None:
+        return blake3(b"".join((_JOB_DOMAIN, *head))).hexdigest()
+    tail = (
+        bytes.fromhex(circuit) if circuit is not None else bytes(32),
+        (_NO_STEP if step is None else step).to_bytes(4, "little"),
+    )
+    return blake3(b"".join((_JOB_DOMAIN_V2, *head, *tail))).hexdigest()
 
 
 class ProofJob:
@@ -84,6 +128,13 @@ class ProofJob:
         Wall-clock milliseconds; a job past its deadline is never handed out.
     trace_data : bytes
         The trace's canonical encoding.
+    circuit : str or None
+        The digest of the Groth16 trace circuit the job must be proven for
+        (:func:`pouw.prover.circuits.builder.r1cs_digest`); None: any prover
+        of the tier (the mock prover's jobs).
+    step : int or None
+        A Micro job's step of the trace (the one instruction it proves); None
+        for every other job.
     """
 
     __slots__ = (
@@ -95,6 +146,8 @@ class ProofJob:
         "created_at_ms",
         "deadline_ms",
         "trace_data",
+        "circuit",
+        "step",
         "_trace",
     )
 
@@ -106,6 +159,8 @@ class ProofJob:
     created_at_ms: int
     deadline_ms: int
     trace_data: bytes
+    circuit: str | None
+    step: int | None
 
     def __init__(
         self,
@@ -119,9 +174,11 @@ class ProofJob:
         trace_data: bytes,
         job_id: str | None = None,
         check_trace: bool = True,
+        circuit: str | None = None,
+        step: int | None = None,
     ) -> None:
         tier = parse_enum(JobTier, tier, "tier")
-        expected = compute_job_id(trace_hash, tier, intent_id, fee_budget)
+        expected = compute_job_id(trace_hash, tier, intent_id, fee_budget, circuit, step)
         if job_id is not None and job_id != expected:
             raise ValueError(f"job_id {job_id!r} does not match its contents ({expected})")
         for name, ms in (("created_at_ms", created_at_ms), ("deadline_ms", deadline_ms)):
@@ -143,6 +200,8 @@ class ProofJob:
         self.created_at_ms = created_at_ms
         self.deadline_ms = deadline_ms
         self.trace_data = trace_data
+        self.circuit = circuit
+        self.step = step
         self._trace: ExecutionTrace | None = None
 
     @classmethod
@@ -152,8 +211,12 @@ class ProofJob:
         tier: JobTier | str,
         fee_budget: int,
         ttl_ms: int,
+        *,
+        circuit: str | None = None,
+        step: int | None = None,
     ) -> ProofJob:
-        """Make the job that proves ``trace`` at ``tier``, due ``ttl_ms`` from now.
+        """Make the job that proves ``trace`` at ``tier``, due ``ttl_ms`` from now
+        (for the Groth16 ``circuit`` and, a Micro job, the trace's ``step``, when given).
 
         Any tier is accepted for any trace: the tier is the job's size class and
         the node decides what a Micro or Full job holds.
@@ -167,17 +230,27 @@ class ProofJob:
         trace_hash = trace.trace_hash
         intent_id = trace.intent_id
         job = cls.__new__(cls)
-        job.job_id = blake3(
-            b"".join(
-                (
-                    _JOB_DOMAIN,
-                    bytes.fromhex(trace_hash),
-                    _TIER_BYTE[tier],
-                    bytes.fromhex(intent_id),
-                    fee_budget.to_bytes(8, "little"),
+        if circuit is None and step is None:  # the hot path: one hash, no checks to add
+            job.job_id = blake3(
+                b"".join(
+                    (
+                        _JOB_DOMAIN,
+                        bytes.fromhex(trace_hash),
+                        _TIER_BYTE[tier],
+                        bytes.fromhex(intent_id),
+                        fee_budget.to_bytes(8, "little"),
+                    )
                 )
+            ).hexdigest()
+        else:
+            _check_circuit_step(circuit, step, tier)
+            if step is not None and step >= trace.n_steps:
+                raise ValueError(f"step {step} is past the trace's {trace.n_steps} steps")
+            job.job_id = _job_id(
+                bytes.fromhex(trace_hash), tier, bytes.fromhex(intent_id), fee_budget, circuit, step
             )
-        ).hexdigest()
+        job.circuit = circuit
+        job.step = step
         job.tier = tier
         job.intent_id = intent_id
         job.trace_hash = trace_hash
@@ -220,6 +293,10 @@ class ProofJob:
             "deadline_ms": self.deadline_ms,
             "trace_size": len(self.trace_data),
         }
+        if self.circuit is not None:
+            d["circuit"] = self.circuit
+        if self.step is not None:
+            d["step"] = self.step
         if with_trace:
             d["trace_data"] = self.trace_data
         return d
@@ -234,7 +311,7 @@ class ProofJob:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         for f in _FIELDS:
-            setattr(self, f, state[f])
+            setattr(self, f, state.get(f))  # circuit and step: None in older pickles
         self._trace = None
 
     def __hash__(self) -> int:
@@ -244,7 +321,10 @@ class ProofJob:
         return (
             f"ProofJob(job_id={self.job_id[:16]}..., tier={self.tier.value}, "
             f"intent_id={self.intent_id[:16]}..., fee_budget={self.fee_budget}, "
-            f"deadline_ms={self.deadline_ms}, trace={len(self.trace_data)} bytes)"
+            f"deadline_ms={self.deadline_ms}, trace={len(self.trace_data)} bytes"
+            + (f", circuit={self.circuit[:16]}..." if self.circuit else "")
+            + (f", step={self.step}" if self.step is not None else "")
+            + ")"
         )
 
 

@@ -37,6 +37,8 @@ def job_from_claim(d: dict[str, Any]) -> ProofJob:
         deadline_ms=d["deadline_ms"],
         trace_data=base64.b64decode(d["trace_data"], validate=True),
         job_id=d["job_id"],
+        circuit=d.get("circuit"),
+        step=d.get("step"),
     )
 
 

@@ -88,6 +88,15 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
             "created_at_ms": {"type": "integer"},
             "deadline_ms": {"type": "integer"},
             "trace_size": {"type": "integer"},
+            "circuit": {
+                "type": "string",
+                "description": "the Groth16 trace circuit's digest the job must be proven for "
+                "(absent: any prover of the tier)",
+            },
+            "step": {
+                "type": "integer",
+                "description": "a micro job's step of the trace (absent for other jobs)",
+            },
             "status": {"enum": ["pending", "in_progress", "completed", "failed", "expired"]},
             "worker_id": {"type": ["string", "null"]},
             "error": {"type": ["string", "null"]},

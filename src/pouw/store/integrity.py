@@ -31,7 +31,7 @@ __all__ = ["StoreDamaged", "prepare"]
 QUEUE_TABLES = ("jobs", "holders", "counters", "workers", "meta")
 _JOB_COLUMNS = {
     "seq", "job_id", "tier", "intent_id", "trace_hash", "fee_budget", "created_at_ms",
-    "deadline_ms", "trace_data", "status", "worker_id", "proof", "error", "attempts",
+    "deadline_ms", "trace_data", "circuit", "step", "status", "worker_id", "proof", "error", "attempts",
     "enqueued_at_ms", "started_at_ms", "finished_at_ms", "lease_expires_at_ms", "lease_ms",
     "avoid_worker", "avoid_until_ms", "qpos", "reserved_at_ms", "finish_seq",
 }  # fmt: skip
@@ -71,6 +71,11 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     if tables and missing:
         raise StoreDamaged(f"{path}: the store is missing its table(s) {', '.join(missing)}")
     fresh = not tables
+    if "jobs" in tables:  # version 2: the circuit and step of a job (NULL for older rows)
+        have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in (("circuit", "TEXT"), ("step", "INTEGER")):
+            if column not in have:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
     db.executescript(DDL)  # IF NOT EXISTS: a no-op on a complete store
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -81,10 +86,11 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         "INSERT OR IGNORE INTO counters (status, tier, n) VALUES (?, ?, 0)",
         [(st.value, t.value) for st in JobStatus for t in JobTier],
     )
-    # version 1 is the first schema: a new file, or one written before this table
-    db.execute(
-        "INSERT OR IGNORE INTO schema_migrations (version, applied_at_ms) VALUES (1, ?)",
-        (now_ms(),),
+    # version 1 is the first schema: a new file, or one written before this table;
+    # version 2 adds jobs.circuit and jobs.step (above)
+    db.executemany(
+        "INSERT OR IGNORE INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
+        [(v, now_ms()) for v in range(1, SCHEMA_VERSION + 1)],
     )
     if not fresh:
         _check_rows(db, path)

@@ -17,6 +17,7 @@ Layers above may keep their own tables in the same file and transaction
 (:mod:`pouw.node.ledger_store`); this module does not know their schema.
 
 ``fee_budget`` is stored as text: it is a u64 and SQLite integers are signed.
+``circuit`` and ``step`` (schema version 2) are NULL for jobs without them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ..job import ProofJob
 from ..queue.base import JobRecord
 from ..status import JobStatus
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -41,6 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at_ms INTEGER NOT NULL,
     deadline_ms INTEGER NOT NULL,
     trace_data BLOB NOT NULL,
+    circuit TEXT,
+    step INTEGER,
     status TEXT NOT NULL,
     worker_id TEXT,
     proof BLOB,
@@ -77,13 +80,13 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 #: Columns read into a record, in this order.
 JOB_COLUMNS = (
     "seq, job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, deadline_ms, "
-    "trace_data, status, worker_id, proof, error, attempts, enqueued_at_ms, started_at_ms, "
+    "trace_data, circuit, step, status, worker_id, proof, error, attempts, enqueued_at_ms, started_at_ms, "
     "finished_at_ms, lease_expires_at_ms, lease_ms, avoid_worker, avoid_until_ms"
 )
 
 
 def job_values(job: ProofJob) -> tuple[Any, ...]:
-    """The job's own columns: job_id .. trace_data."""
+    """The job's own columns: job_id .. step."""
     return (
         job.job_id,
         job.tier.value,
@@ -93,6 +96,8 @@ def job_values(job: ProofJob) -> tuple[Any, ...]:
         job.created_at_ms,
         job.deadline_ms,
         job.trace_data,
+        job.circuit,
+        job.step,
     )
 
 
@@ -110,7 +115,9 @@ def job_from_row(row: tuple[Any, ...], *, check_trace: bool) -> ProofJob:
     """The job of one ``jobs`` row (:data:`JOB_COLUMNS`), rebuilt with its checks:
     its id always; its trace hash with ``check_trace`` (otherwise when the trace
     is decoded). Raises :class:`DamagedJob` for a row altered on disk."""
-    (_seq, job_id, tier, intent_id, trace_hash, fee, created, deadline, data) = row[:9]
+    (_seq, job_id, tier, intent_id, trace_hash, fee, created, deadline, data, circuit, step) = row[
+        :11
+    ]
     try:
         return ProofJob(
             tier=tier,
@@ -122,6 +129,8 @@ def job_from_row(row: tuple[Any, ...], *, check_trace: bool) -> ProofJob:
             trace_data=data,
             job_id=job_id,
             check_trace=check_trace,
+            circuit=circuit,
+            step=step,
         )
     except (ValueError, TypeError, OverflowError) as exc:
         raise DamagedJob(str(job_id), str(exc)) from None
@@ -139,10 +148,10 @@ def record_from_row(
     if job is None:
         job = job_from_row(row, check_trace=False)
     try:
-        status = JobStatus(row[9])
+        status = JobStatus(row[11])
     except ValueError:
-        raise DamagedJob(job.job_id, f"unknown status {row[9]!r}") from None
-    rec = JobRecord(job, status, row[14])
+        raise DamagedJob(job.job_id, f"unknown status {row[11]!r}") from None
+    rec = JobRecord(job, status, row[16])
     (
         rec.worker_id,
         rec.proof,
@@ -155,7 +164,7 @@ def record_from_row(
         rec.lease_ms,
         rec.avoid_worker,
         rec.avoid_until_ms,
-    ) = row[10:]
+    ) = row[12:]
     rec.seq = row[0]
     rec.holders = holders if holders is not None else set()
     return rec

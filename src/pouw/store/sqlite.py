@@ -219,8 +219,8 @@ class SqliteJobQueue(SqliteQueries):
         status = _E if expired else _P
         db.execute(
             "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
-            "deadline_ms, trace_data, status, enqueued_at_ms, qpos, finished_at_ms, "
-            "reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, finished_at_ms, "
+            "reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 *job_values(job),
                 status,
