@@ -129,3 +129,23 @@ def test_circuit_for_defaults_and_checks() -> None:
     with pytest.raises(ValueError):
         circuit_for("huge", DEPTH)
     assert circuit_for("macro", DEPTH).digest == circuit_for("macro", DEPTH).digest
+
+
+def test_a_micro_job_proves_its_own_step(provers, traces) -> None:
+    """prove_job passes the job's step: each step of an intent is its own job and proof."""
+    from pouw.job import ProofJob
+
+    circuit, prover = provers["micro"]
+    trace = traces["ok"]
+    jobs = [
+        ProofJob.new_for_trace(trace, "micro", 1, 60_000, circuit=circuit.digest, step=i)
+        for i in (0, 2, trace.n_steps - 1)
+    ]
+    assert len({j.job_id for j in jobs}) == 3
+    proofs = [prover.prove_job(j) for j in jobs]
+    for j, p in zip(jobs, proofs, strict=True):
+        assert prover.verify_job(j, p)
+    assert not prover.verify_job(jobs[1], proofs[0])  # another step's proof
+    assert not prover.verify(trace, proofs[1], tier="micro", job_id=jobs[1].job_id, step=3)
+    with pytest.raises(ProofError, match="whole unit"):
+        provers["macro"][1].prove(trace, tier="macro", job_id=JOB, step=1)

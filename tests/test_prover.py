@@ -211,3 +211,21 @@ def test_job_with_altered_bytes(trace, broken):
     bad_job = ProofJob.new_for_trace(broken, JobTier.MACRO, 5, 60_000)
     with pytest.raises(ProofError):
         prover.prove_job(bad_job)
+
+
+def test_the_mock_prover_takes_a_micro_jobs_step():
+    """A Micro job's step goes to the prover (prove_job); the proof binds it through the job id."""
+    from pouw.job import ProofJob
+    from pouw.node.executor import Executor
+    from pouw.node.intents import Transfer
+    from pouw.node.state import AccountState
+    from pouw.prover import MockProver
+
+    state = AccountState.genesis(4, depth=6)
+    trace = Executor().execute_intent_with_trace(Transfer(0, 1, 5, 0), state)[1]
+    prover = MockProver()
+    a, b = (ProofJob.new_for_trace(trace, "micro", 0, 60_000, step=i) for i in (0, 1))
+    pa = prover.prove_job(a)
+    assert prover.verify_job(a, pa) and not prover.verify_job(b, pa)
+    with pytest.raises(ValueError, match="steps"):
+        prover.prove(trace, tier="micro", step=trace.n_steps)

@@ -26,7 +26,9 @@ class Prover(Protocol):
     """A proof system bound to traces, tiers and jobs.
 
     A proof made for ``(trace, tier, job_id)`` verifies for exactly that
-    triple; ``job_id=None`` means "inline, without a job".
+    triple; ``job_id=None`` means "inline, without a job".  ``step`` is a Micro
+    job's step of the trace (the one instruction it proves; None: the tier's
+    whole unit, or step 0 for a Micro proof without a job).
     """
 
     zk_mode: ZkMode
@@ -40,6 +42,7 @@ class Prover(Protocol):
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bytes:
         """Prove ``trace``; raises ``ProofError`` if it breaks a constraint."""
         ...
@@ -51,6 +54,7 @@ class Prover(Protocol):
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bool:
         """True when ``proof`` proves ``trace`` for this tier and job."""
         ...
@@ -82,6 +86,7 @@ class JobProofs:
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bytes:
         raise NotImplementedError
 
@@ -92,16 +97,17 @@ class JobProofs:
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bool:
         raise NotImplementedError
 
     def prove_job(self, job: ProofJob) -> bytes:
-        """Prove the job's trace, bound to ``job.tier`` and ``job.job_id``.
+        """Prove the job's trace, bound to ``job.tier`` and ``job.job_id`` (and ``job.step``).
 
         Raises ``TraceError`` if the job's bytes are malformed or do not match
         its trace hash, ``ProofError`` if the trace breaks a constraint.
         """
-        return self.prove(job.get_trace(), tier=job.tier, job_id=job.job_id)
+        return self.prove(job.get_trace(), tier=job.tier, job_id=job.job_id, step=job.step)
 
     def verify_job(self, job: ProofJob, proof: bytes) -> bool:
         """True when ``proof`` proves the job's trace for its tier and id (never
@@ -110,4 +116,4 @@ class JobProofs:
             trace = job.get_trace()
         except TraceError:
             return False
-        return self.verify(trace, proof, tier=job.tier, job_id=job.job_id)
+        return self.verify(trace, proof, tier=job.tier, job_id=job.job_id, step=job.step)

@@ -43,13 +43,17 @@ class TraceCircuit(Protocol):
     """What :class:`Groth16Prover` needs from a circuit over traces."""
 
     def witness(self, trace: ExecutionTrace, *, tier: JobTier, job_id: str | None) -> Any:
-        """The full witness (FrArray or list of ints); ProofError if the trace breaks a rule."""
+        """The full witness (FrArray or list of ints); ProofError if the trace breaks a rule.
+
+        A circuit of one step (the Micro tier) also takes ``step=``: the prover
+        passes it when a job has one."""
         ...
 
     def public_inputs(
         self, trace: ExecutionTrace, *, tier: JobTier, job_id: str | None
     ) -> Sequence[int]:
-        """The public inputs a proof of ``(trace, tier, job_id)`` is checked against."""
+        """The public inputs a proof of ``(trace, tier, job_id)`` is checked against
+        (``step=`` as for :meth:`witness`)."""
         ...
 
 
@@ -85,12 +89,14 @@ class Groth16Prover(JobProofs):
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bytes:
         """Prove ``trace``; ProofError if it breaks a constraint of the circuit."""
         if self._pk is None:
             raise ProofError("this Groth16Prover has no proving key (verification only)")
         t = parse_tier(tier)
-        w = self._circuit.witness(trace, tier=t, job_id=job_id)
+        extra = {} if step is None else {"step": step}
+        w = self._circuit.witness(trace, tier=t, job_id=job_id, **extra)
         proof = prove(self._pk, w, threads=self._threads)
         return encode_proof(proof)
 
@@ -101,14 +107,16 @@ class Groth16Prover(JobProofs):
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bool:
         """True when ``proof`` proves ``trace`` for ``tier`` and ``job_id`` (never raises on it)."""
         t = parse_tier(tier)
         if not isinstance(proof, (bytes, bytearray, memoryview)):
             return False
+        extra = {} if step is None else {"step": step}
         try:
             p = decode_proof(bytes(proof))
-            publics = self._circuit.public_inputs(trace, tier=t, job_id=job_id)
+            publics = self._circuit.public_inputs(trace, tier=t, job_id=job_id, **extra)
         except PouwError:
             return False
         if isinstance(publics, FrArray):

@@ -61,6 +61,11 @@ def _job_bytes(job_id: str | None) -> bytes:
     return raw
 
 
+def _check_step(step: int | None, trace: ExecutionTrace) -> None:
+    if step is not None and (step.__class__ is not int or not 0 <= step < trace.n_steps):
+        raise ValueError(f"step must be one of the trace's {trace.n_steps} steps, got {step!r}")
+
+
 def _roots(data: bytes) -> tuple[bytes, bytes]:
     """The header's pre_root and the last step's root_after (the last column)."""
     return data[16:48], data[-32:]
@@ -94,8 +99,12 @@ class MockProver(JobProofs):
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bytes:
         """Check every constraint of ``trace`` and return the proof record.
+
+        ``step`` (a Micro job's) is checked to be a step of the trace; the
+        record binds it through the job id, which covers it.
 
         Raises
         ------
@@ -107,6 +116,7 @@ class MockProver(JobProofs):
         """
         tier = parse_tier(tier)
         job = _job_bytes(job_id)
+        _check_step(step, trace)
         data = trace.to_bytes()
         require_valid(data, trace.trace_hash)
         body = _body(tier, job, bytes.fromhex(trace.trace_hash), data)
@@ -119,6 +129,7 @@ class MockProver(JobProofs):
         *,
         tier: JobTier | str = JobTier.MACRO,
         job_id: str | None = None,
+        step: int | None = None,
     ) -> bool:
         """True when ``proof`` is this prover's proof of ``trace`` for ``tier`` and ``job_id``.
 
@@ -128,6 +139,7 @@ class MockProver(JobProofs):
         """
         tier = parse_tier(tier)
         job = _job_bytes(job_id)
+        _check_step(step, trace)
         if not isinstance(proof, (bytes, bytearray, memoryview)):
             return False
         proof = bytes(proof)

@@ -64,7 +64,9 @@ class TierCircuit:
         """The circuit's digest (:func:`~.builder.r1cs_digest`): what its keys are versioned by."""
         return self.compiled.digest
 
-    def _check(self, trace: ExecutionTrace, tier: JobTier | str) -> None:
+    def _check(self, trace: ExecutionTrace, tier: JobTier | str, step: int | None) -> None:
+        if step is not None and self.tier is not JobTier.MICRO:
+            raise ProofError(f"the {self.tier.value} circuit proves a whole unit, not a step")
         if parse_tier(tier) is not self.tier:
             raise ProofError(
                 f"this is the {self.tier.value} circuit, not the {parse_tier(tier).value} one"
@@ -99,18 +101,31 @@ class TierCircuit:
 
     # -- the TraceCircuit protocol of pouw.prover.groth16
 
-    def witness(self, trace: ExecutionTrace, *, tier: JobTier | str, job_id: str | None) -> FrArray:
-        """The full witness (wire order); ProofError if the trace breaks a rule."""
-        self._check(trace, tier)
-        values, _ = self.values(trace, job_id)
+    def witness(
+        self,
+        trace: ExecutionTrace,
+        *,
+        tier: JobTier | str,
+        job_id: str | None,
+        step: int | None = None,
+    ) -> FrArray:
+        """The full witness (wire order); ProofError if the trace breaks a rule.
+        ``step``: the Micro tier's step (default 0); other tiers take none."""
+        self._check(trace, tier, step)
+        values, _ = self.values(trace, job_id, step or 0)
         return self.compiled.witness(values)
 
     def public_inputs(
-        self, trace: ExecutionTrace, *, tier: JobTier | str, job_id: str | None
+        self,
+        trace: ExecutionTrace,
+        *,
+        tier: JobTier | str,
+        job_id: str | None,
+        step: int | None = None,
     ) -> list[int]:
-        """The public inputs a proof of ``(trace, tier, job_id)`` is checked against."""
-        self._check(trace, tier)
-        return self.statement(trace, job_id).public_inputs()
+        """The public inputs a proof of ``(trace, tier, job_id, step)`` is checked against."""
+        self._check(trace, tier, step)
+        return self.statement(trace, job_id, step or 0).public_inputs()
 
 
 def circuit_for(tier: JobTier | str, depth: int, batch_size: int | None = None) -> TierCircuit:
