@@ -94,6 +94,11 @@ cdef int backend_code() noexcept nogil
 cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable) except -1
 
 
+# Length of a one-dimensional C-contiguous int64 array (CSR indexes, witness programs);
+# TypeError/ValueError naming `name` otherwise.  Shared by the Groth16 and witness modules.
+cdef Py_ssize_t check_index(object arr, str name) except -1
+
+
 # out and src (nbytes each) are one buffer (allowed when exact_ok) or disjoint;
 # ValueError naming `name` otherwise.  Shared by the field and Poseidon modules.
 cdef int check_alias(const void *out, const void *src, size_t nbytes, bint exact_ok,

@@ -70,6 +70,16 @@ cdef Py_ssize_t check_rows(object arr, str name, Py_ssize_t cols, bint writable)
     return arr.shape[0]
 
 
+cdef Py_ssize_t check_index(object arr, str name) except -1:
+    """Length of a one-dimensional C-contiguous int64 array (CSR indexes, witness
+    programs); TypeError/ValueError otherwise."""
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.int64 or arr.ndim != 1:
+        raise TypeError(f"{name} must be a one-dimensional numpy int64 array")
+    if not arr.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous")
+    return arr.shape[0]
+
+
 cdef inline Py_ssize_t check_limbs(object arr, str name, bint writable) except -1:
     return check_rows(arr, name, 4, writable)
 

@@ -13,9 +13,7 @@ Public face: pouw.zk.groth16.qap.
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int64_t, uint64_t
 
-from .field cimport backend_code, check_rows
-
-import numpy as np
+from .field cimport backend_code, check_index, check_rows
 
 __all__ = ["spmv"]
 
@@ -23,14 +21,6 @@ __all__ = ["spmv"]
 cdef extern from "groth16_spmv.h" nogil:
     ptrdiff_t g16_spmv(int be, size_t n_rows, const int64_t *row_ptr, const int64_t *cols,
                        const uint64_t *vals, size_t n_w, const uint64_t *w, uint64_t *out)
-
-
-cdef Py_ssize_t check_index(object arr, str name) except -1:
-    if not isinstance(arr, np.ndarray) or arr.dtype != np.int64 or arr.ndim != 1:
-        raise TypeError(f"{name} must be a one-dimensional numpy int64 array")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous")
-    return arr.shape[0]
 
 
 def spmv(out, row_ptr, cols, values, w):

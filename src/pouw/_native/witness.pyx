@@ -19,7 +19,7 @@ cimport cython
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int64_t, uint64_t
 
-from .field cimport backend_code, check_rows
+from .field cimport backend_code, check_index, check_rows
 from .poseidon cimport BN_PSD_MAX_T, Constants, bn_psd
 
 import numpy as np
@@ -52,14 +52,6 @@ cdef extern from "pw_witness.h" nogil:
 #: The op codes, by the names pouw.zk.witness_program uses.
 OPS = {"input": PW_W_INPUT, "muladd": PW_W_MULADD, "inv": PW_W_INV, "is_zero": PW_W_ISZERO,
        "bits": PW_W_BITS, "poseidon": PW_W_POSEIDON}
-
-
-cdef Py_ssize_t check_index(object arr, str name) except -1:
-    if not isinstance(arr, np.ndarray) or arr.dtype != np.int64 or arr.ndim != 1:
-        raise TypeError(f"{name} must be a one-dimensional numpy int64 array")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous")
-    return arr.shape[0]
 
 
 @cython.final

@@ -85,24 +85,19 @@ def add_parser(subparsers: Any, name: str = "keys") -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.r1cs", type=Path)
     p = command("import", "import a ceremony's .zkey after checking it is this tier's circuit")
     p.add_argument("zkey", metavar="FILE.zkey", type=Path)
-    p = command("solidity", "write the Solidity verifier of the tier's key")
-    p.add_argument(
-        "-o",
-        "--out",
-        metavar="OUT.sol",
-        type=Path,
-        default=None,
-        help="the output file (default: standard output)",
-    )
-    p = command("vkey", "write snarkjs's verification_key.json of the tier's key")
-    p.add_argument(
-        "-o",
-        "--out",
-        metavar="OUT.json",
-        type=Path,
-        default=None,
-        help="the output file (default: standard output)",
-    )
+    for cmd, what, meta in (
+        ("solidity", "write the Solidity verifier of the tier's key", "OUT.sol"),
+        ("vkey", "write snarkjs's verification_key.json of the tier's key", "OUT.json"),
+    ):
+        p = command(cmd, what)
+        p.add_argument(
+            "-o",
+            "--out",
+            metavar=meta,
+            type=Path,
+            default=None,
+            help="the output file (default: standard output)",
+        )
     command("list", "list the config's circuits and whether their keys are present", tier=False)
     return parser
 

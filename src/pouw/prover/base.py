@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..job import ProofJob
     from ..trace import ExecutionTrace
 
-__all__ = ["Prover", "JobProofs", "parse_tier"]
+__all__ = ["Prover", "JobProofs", "parse_tier", "job_id_bytes"]
 
 
 @runtime_checkable
@@ -66,6 +66,20 @@ class Prover(Protocol):
     def verify_job(self, job: ProofJob, proof: bytes) -> bool:
         """True when ``proof`` proves the job's trace for its tier and id."""
         ...
+
+
+def job_id_bytes(job_id: str | None) -> bytes:
+    """A job id (64 hex digits) as 32 bytes, 32 zero bytes for ``None`` (a proof
+    made inline); ValueError otherwise.  What every prover binds a proof to."""
+    if job_id is None:
+        return bytes(32)
+    try:
+        raw = bytes.fromhex(job_id)
+    except (TypeError, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(f"job_id must be 64 hex digits or None, got {job_id!r}")
+    return raw
 
 
 def parse_tier(tier: JobTier | str) -> JobTier:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from blake3 import blake3
 
 from ..status import TIER_CODES, JobTier, ZkMode
-from .base import JobProofs, parse_tier
+from .base import JobProofs, job_id_bytes, parse_tier
 from .check import check_trace, require_valid
 
 if TYPE_CHECKING:
@@ -46,19 +46,6 @@ TAG_KEY = blake3(b"pouw.mock-proof.tag.v1").digest()
 
 _HEAD = struct.Struct("<4sHB32s32s32s32s")  # everything the tag covers
 PROOF_SIZE = _HEAD.size + 32
-_NO_JOB = bytes(32)
-
-
-def _job_bytes(job_id: str | None) -> bytes:
-    if job_id is None:
-        return _NO_JOB
-    try:
-        raw = bytes.fromhex(job_id)
-    except (TypeError, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise ValueError(f"job_id must be 64 hex digits or None, got {job_id!r}")
-    return raw
 
 
 def _check_step(step: int | None, trace: ExecutionTrace) -> None:
@@ -115,7 +102,7 @@ class MockProver(JobProofs):
             ``tier`` or ``job_id`` is not a valid tier / 64-hex-digit id.
         """
         tier = parse_tier(tier)
-        job = _job_bytes(job_id)
+        job = job_id_bytes(job_id)
         _check_step(step, trace)
         data = trace.to_bytes()
         require_valid(data, trace.trace_hash)
@@ -138,7 +125,7 @@ class MockProver(JobProofs):
         ``tier`` or ``job_id`` argument raises (``ValueError``).
         """
         tier = parse_tier(tier)
-        job = _job_bytes(job_id)
+        job = job_id_bytes(job_id)
         _check_step(step, trace)
         if not isinstance(proof, (bytes, bytearray, memoryview)):
             return False

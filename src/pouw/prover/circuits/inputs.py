@@ -195,13 +195,7 @@ def micro_values(
         coinbase=trace.coinbase,
         job=job_field(job_id),
     )
-    values = dict(
-        zip(
-            ("pre_root", "post_root", "digest", "fee", "coinbase", "job"),
-            st.public_inputs(),
-            strict=True,
-        )
-    )
+    values = _publics(st)
     values.update({f"case.{name}": int(name == case) for name, _, _ in CASES})
     values.update(
         account=s.account,
@@ -240,22 +234,22 @@ def intents_of(steps: list[Step]) -> list[list[Step]]:
     return out
 
 
+#: (step of the transfer, status) -> the Macro case, in the VM's order of checks.
+_TRANSFER_FAILURES = (
+    (0, S.BAD_NONCE, "bad_nonce"),
+    (1, S.INTRINSIC_GAS, "intrinsic_gas"),
+    (1, S.CANNOT_PAY_FEE, "cannot_pay_fee"),
+    (2, S.OUT_OF_GAS, "debit_out_of_gas"),
+    (2, S.INSUFFICIENT_BALANCE, "insufficient_balance"),
+    (3, S.OUT_OF_GAS, "credit_out_of_gas"),
+    (3, S.OVERFLOW, "overflow"),
+)
+
+
 def _transfer_case(steps: list[Step]) -> str:
-    nonce_st, fee_st, debit_st, credit_st = (s.status for s in steps[:4])
-    if nonce_st == S.BAD_NONCE:
-        return "bad_nonce"
-    if fee_st == S.INTRINSIC_GAS:
-        return "intrinsic_gas"
-    if fee_st == S.CANNOT_PAY_FEE:
-        return "cannot_pay_fee"
-    if debit_st == S.OUT_OF_GAS:
-        return "debit_out_of_gas"
-    if debit_st == S.INSUFFICIENT_BALANCE:
-        return "insufficient_balance"
-    if credit_st == S.OUT_OF_GAS:
-        return "credit_out_of_gas"
-    if credit_st == S.OVERFLOW:
-        return "overflow"
+    for i, status, case in _TRANSFER_FAILURES:
+        if steps[i].status == status:
+            return case
     return "ok"
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from ...zk.field import R
 from ...zk.poseidon import poseidon
+from ..base import job_id_bytes
 
 __all__ = [
     "PUBLIC_NAMES",
@@ -81,15 +82,7 @@ def root_field(root: bytes) -> int:
 def job_field(job_id: str | None) -> int:
     """The job id (64 hex digits) as a field element: its 256 bits with the top
     three cleared; 0 for ``None`` (a proof without a job)."""
-    if job_id is None:
-        return 0
-    try:
-        raw = bytes.fromhex(job_id)
-    except (TypeError, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise ValueError(f"job_id must be 64 hex digits or None, got {job_id!r}")
-    return int.from_bytes(raw, "big") & _JOB_MASK
+    return int.from_bytes(job_id_bytes(job_id), "big") & _JOB_MASK
 
 
 def step_code(op: int, status: int, account: int) -> int:
