@@ -13,7 +13,6 @@ from pouw.node.config import NodeConfig
 from pouw.prover import keys
 from pouw.prover.circuits.builder import r1cs_digest
 from pouw.prover.circuits.tiers import circuit_for
-from pouw.prover.groth16 import Groth16Prover
 from pouw.status import JobTier
 from pouw.zk.formats.r1cs import read_r1cs
 from pouw.zk.formats.zkey_writer import write_zkey
@@ -58,12 +57,12 @@ def test_setup_load_and_prove(tmp_path) -> None:
     assert path.name == f"macro-d{DEPTH}-{circuit.digest[:16]}.pkey"
     pk = keys.load_keys(tmp_path, circuit)
     witness, publics = keys.sample_witness(circuit)
-    prover = Groth16Prover(pk, circuit)
     from pouw.zk.groth16.prover import prove
     from pouw.zk.groth16.verifier import verify
 
-    assert verify(pk.vk, publics, prove(pk, witness))
-    assert prover is not None
+    proof = prove(pk, witness)
+    assert verify(pk.vk, publics, proof)
+    assert not verify(pk.vk, [publics[0], *publics[1:3], publics[3] + 1, *publics[4:]], proof)
 
 
 def test_a_missing_key_names_the_command_that_makes_it(tmp_path) -> None:
