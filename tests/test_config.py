@@ -38,6 +38,7 @@ def test_round_trip_through_dict():
         ({"pouw_mode": "sideways"}, "pouw_mode"),
         ({"zk_mode": "plonk"}, "zk_mode"),
         ({"zk_mode": "groth16"}, "zk_mode"),
+        ({"prover": {"threads": -1}}, "prover.threads"),
         ({"queue": {"capacity": 0}}, "queue.capacity"),
         ({"queue": {"capacity": "10"}}, "queue.capacity"),
         ({"queue": {"capcity": 10}}, "queue.capcity"),
@@ -71,9 +72,16 @@ def test_bad_config_names_the_key(data, key):
     assert isinstance(info.value, PouwError)
 
 
-def test_groth16_refused_with_reason():
-    with pytest.raises(ConfigError, match="later release"):
+def test_groth16_needs_the_poseidon_state():
+    # the error names both keys: the one set and the one it needs
+    with pytest.raises(ConfigError, match=r'zk_mode.*state\.hash = "poseidon".*blake3'):
         NodeConfig.from_dict({"zk_mode": "groth16"})
+    c = NodeConfig.from_dict({"zk_mode": "groth16", "state": {"hash": "poseidon"}})
+    assert c.zk_mode.value == "groth16" and c.prover_threads == 0
+    with pytest.raises(ConfigError, match="state.hash"):
+        c.override("state.hash", "blake3")
+    again = NodeConfig.from_dict(c.override("prover.threads", 2).to_dict())
+    assert again.prover_threads == 2 and again.zk_mode is c.zk_mode
 
 
 def test_file_errors(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 
 from pouw import JobStatus, PouwError, QueueFull, QueueStats
 from pouw.node import NodeConfig, NodeContext, generate_intents
+from pouw.node.ledger import LedgerEntryMeta
 from pouw.node.ledger_store import SqliteLedgerStore
 from pouw.store import SqliteJobQueue
 from pouw.store.filelock import StoreInUse
@@ -89,7 +90,7 @@ class _Entry:
 
     def __init__(self, height: int, job) -> None:
         self.height, self.intent_id = height, job.intent_id
-        self.meta = SimpleNamespace(job_ids=[job.job_id], proof=None, zk_mode="mock")
+        self.meta = LedgerEntryMeta([job.job_id], zk_mode="mock")
 
     def to_dict(self) -> dict:
         return {"height": self.height, "post_root": "", "proven": False}
@@ -114,17 +115,17 @@ def test_ledger_entry_and_job_in_one_transaction(tmp_path, clock):
     with s.batch():
         s.complete_by(a.job_id, "w", b"proof-a")
         ledger.attach_proof(a.job_id, b"proof-a")
-    assert ledger.rows()[0]["proof"] == b"proof-a"
+    assert ledger.rows()[0]["parts"][0].proof == b"proof-a"
     s.close()
 
 
 def test_the_queue_schema_knows_nothing_of_the_ledger(tmp_path, clock):
     s = open_store(tmp_path / "q.db", clock)
     tables = {r[0] for r in s._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert not {"ledger", "ledger_jobs", "intake"} & tables
+    assert not {"ledger", "ledger_parts", "intake"} & tables
     SqliteLedgerStore(s)  # the node's tables come with the node's ledger store
     tables = {r[0] for r in s._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"ledger", "ledger_jobs", "intake"} <= tables
+    assert {"ledger", "ledger_parts", "intake"} <= tables
     s.close()
 
 
@@ -215,7 +216,7 @@ def test_disabled_mode_over_a_store_keeps_inline_proofs(tmp_path):
     store = SqliteJobQueue(config.store_path)
     rows = SqliteLedgerStore(store).rows()
     store.close()
-    assert len(rows) == 4 and all(r["proof"] and r["job_ids"] == [] for r in rows)
+    assert len(rows) == 4 and all(r["parts"][0].proof and r["job_ids"] == [] for r in rows)
 
 
 def test_local_mode_over_a_store(tmp_path):
@@ -225,7 +226,7 @@ def test_local_mode_over_a_store(tmp_path):
         ctx.process_all()
         ctx.wait_for_local_jobs(60)
         assert ctx.job_queue.stats().completed_count == 40
-        assert all(r["proof"] for r in ctx.ledger_store.rows())
+        assert all(r["parts"][0].proof for r in ctx.ledger_store.rows())
 
 
 def test_a_second_open_of_the_same_file_is_refused(tmp_path, clock):

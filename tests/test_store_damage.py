@@ -79,7 +79,7 @@ DAMAGE = {
     "no migration rows": (sql("DELETE FROM schema_migrations"), "schema_migrations"),
     "ledger json": (sql("UPDATE ledger SET intent = '{nope' WHERE height = 2"), "height 2"),
     "ledger entry": (sql("UPDATE ledger SET entry = '[]' WHERE height = 0"), "height 0"),
-    "ledger gap": (sql("DELETE FROM ledger_jobs WHERE height = 3", "DELETE FROM ledger WHERE height = 3"), "gap at height 3"),
+    "ledger gap": (sql("DELETE FROM ledger_parts WHERE height = 3", "DELETE FROM ledger WHERE height = 3"), "gap at height 3"),
     "ledger intent": (sql("UPDATE ledger SET intent = '{\"sender\": -1}' WHERE height = 1"), "height 1"),
     "replay diverges": (sql("UPDATE ledger SET entry = json_set(entry, '$.post_root', 'ab') WHERE height = 4"), "diverged"),
     "intake json": (sql("UPDATE intake SET intent = 'zz'"), "accepted intent"),

@@ -119,7 +119,7 @@ def test_node_killed_and_restarted_on_the_same_database(tmp_path):
     check_ledger(cfg, N)
     db = sqlite3.connect(tmp_path / "jobs.sqlite3")
     (completed,) = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'completed'").fetchone()
-    (distinct,) = db.execute("SELECT COUNT(DISTINCT job_id) FROM ledger_jobs").fetchone()
+    (distinct,) = db.execute("SELECT COUNT(DISTINCT job_id) FROM ledger_parts").fetchone()
     assert completed == distinct == N  # none completed twice, none lost
 
 

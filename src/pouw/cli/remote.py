@@ -69,6 +69,18 @@ def _add_worker(sub: Any) -> None:
         action="store_true",
         help="exit once the node has no job pending or in progress",
     )
+    w.add_argument(
+        "--keys",
+        metavar="DIR",
+        help="Groth16 key directory: the worker claims the jobs of the circuits it has keys "
+        "for, and mock jobs (default: $POUW_KEYS, else ~/.cache/pouw/keys)",
+    )
+    w.add_argument(
+        "--threads",
+        type=_positive,
+        metavar="N",
+        help="threads of one Groth16 proof (default: the cores / --concurrency)",
+    )
     w.set_defaults(func=_cmd_worker)
 
 
@@ -115,8 +127,13 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     if not args.token:
         raise ConfigError(f"pouw worker needs --token TOKEN or ${TOKEN_ENV}")
 
+    provers = _worker_provers(args)
     worker = RemoteWorker(
-        args.url, args.token, concurrency=args.concurrency, exit_when_idle=args.exit_when_idle
+        args.url,
+        args.token,
+        concurrency=args.concurrency,
+        exit_when_idle=args.exit_when_idle,
+        provers=provers,
     )
 
     def on_signal(signum: int, frame: object) -> None:
@@ -129,6 +146,27 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         raise ConfigError(worker.fatal)
     print(json.dumps({"worker": counts}))
     return 0
+
+
+def _worker_provers(args: argparse.Namespace) -> dict[str, Any]:
+    # the worker's Groth16 provers, one per key found (none: it proves mock jobs only)
+    from ..prover.keys import default_key_dir, provers_in
+
+    folder = Path(args.keys) if args.keys else default_key_dir()
+    if args.keys and not folder.is_dir():
+        raise ConfigError(f"--keys: no directory {folder}")
+    if not folder.is_dir():
+        return {}
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.concurrency)
+    provers = provers_in(folder, threads=threads)
+    for digest, prover in provers.items():
+        c = prover.circuit
+        tier, depth = getattr(c, "tier", "?"), getattr(c, "depth", "?")
+        print(
+            f"key: {getattr(tier, 'value', tier)} depth {depth} circuit {digest[:16]}",
+            file=sys.stderr,
+        )
+    return provers
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
 .. code-block:: toml
 
     pouw_mode = "local"      # disabled | local | remote
-    zk_mode = "mock"         # mock (groth16 comes with the trace circuits)
+    zk_mode = "mock"         # mock | groth16 (groth16 needs state.hash = "poseidon" and keys)
 
     [queue]
     capacity = 100000        # live jobs at most
@@ -20,6 +20,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
 
     [prover]
     keys = "keys"            # Groth16 key directory (default: $POUW_KEYS or ~/.cache/pouw/keys)
+    threads = 0              # threads of one Groth16 proof; 0 = the cores shared by the workers
 
     [workers]
     count = 1                # local prover threads; 0 = prove inside process_next_intent
@@ -88,6 +89,7 @@ class NodeConfig:
     tier: JobTier = JobTier.MACRO  #: what one job proves
     batch_size: int = 4  #: intents in a Full job
     keys_dir: Path | None = None  #: Groth16 key directory (resolved); None: the default
+    prover_threads: int = 0  #: threads of one Groth16 proof (0: cores / local workers)
     queue_capacity: int = 100_000
     queue_retention: int = 10_000
     job_ttl_ms: int = 600_000
@@ -164,6 +166,11 @@ class NodeConfig:
         return config
 
     def _check_consistency(self) -> None:
+        if self.zk_mode is ZkMode.GROTH16 and self.state_hash != "poseidon":
+            raise ConfigError(
+                f'zk_mode: "groth16" needs state.hash = "poseidon" (the tree a circuit '
+                f"proves), got state.hash = {self.state_hash!r}"
+            )
         if self.accounts > (1 << self.state_depth):
             raise ConfigError(
                 f"state.accounts: {self.accounts} accounts do not fit a tree of depth "
@@ -220,11 +227,6 @@ def _zk_mode(key: str, value: Any) -> ZkMode:
         mode = parse_enum(ZkMode, value, key)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    if mode is ZkMode.GROTH16:
-        raise ConfigError(
-            f"{key}: 'groth16' is not available for node traces yet: the Groth16 circuits "
-            "for the VM's traces come in a later release; use 'mock'"
-        )
     return mode
 
 
@@ -306,6 +308,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "pouw.tier": ("tier", _tier),
     "pouw.batch_size": ("batch_size", _int_in(1, 1024)),
     "prover.keys": ("keys_dir", _path),
+    "prover.threads": ("prover_threads", _int_in(0, 1024)),
     "queue.capacity": ("queue_capacity", _int_in(1, 1 << 32)),
     "queue.retention": ("queue_retention", _int_in(0, 1 << 32)),
     "queue.job_ttl_ms": ("job_ttl_ms", _int_in(0, 1 << 48)),

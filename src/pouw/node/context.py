@@ -21,26 +21,34 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidTransition, JobNotFound, ProofError, QueueFull
 from ..job import ProofJob
-from ..prover import Prover, get_prover
+from ..prover import Prover
+from ..prover.batching import VerifyBatcher
 from ..queue import JobQueue, JobStore, NotHolder, SubmitResult
 from ..status import JobStatus, JobTier, PoUwMode
 from ..worker import LocalWorkerPool, Outcome, process_job
 from .config import NodeConfig
 from .executor import ExecutionResult, Executor
 from .intents import Intent
-from .ledger import Ledger, LedgerEntry
+from .ledger import Ledger, LedgerEntry, ProofPart
 from .ledger_store import LedgerStore, NoLedgerStore
 from .proofs import ProofAccepted, ProofRejected
+from .proving import node_prover
 from .state import AccountState
+
+if TYPE_CHECKING:
+    from ..trace import ExecutionTrace
 
 __all__ = ["NodeContext", "BATCH", "ProofAccepted", "ProofRejected"]
 
 #: Intents per transaction over a durable store (see :meth:`NodeContext.process_batch`).
 BATCH = 256
+#: The most jobs one intent makes: a Micro job per step, and a transfer has at most 7.
+_MICRO_JOBS = 8
 
 
 class NodeContext:
@@ -68,6 +76,9 @@ class NodeContext:
         self.state = state
         self.ledger = ledger
         self.prover = prover
+        #: the circuit digest every job is made for (Groth16), None for mock proofs
+        self._circuit: str | None = getattr(prover, "circuit_digest", None)
+        self._verifier = VerifyBatcher(prover)
         self._intents: deque[Intent] = deque()
         #: ids of every intent in the ledger or waiting: a resubmitted intent is
         #: taken once (an identical bad-nonce replay would make an identical job)
@@ -125,7 +136,7 @@ class NodeContext:
             executor=executor,
             state=state,
             ledger=ledger,
-            prover=get_prover(config.zk_mode),
+            prover=node_prover(config),
             ledger_store=ledger_store,
         )
         ctx.restore_waiting(waiting)
@@ -189,73 +200,126 @@ class NodeContext:
     # -- the pipeline ----------------------------------------------------
 
     def process_next_intent(self) -> LedgerEntry | None:
-        """Execute the next waiting intent and hand its proving on per ``pouw_mode``.
+        """Execute the next waiting intent (Full tier: the waiting intents, up to
+        ``batch_size``, never waiting for more) and hand its proving on per
+        ``pouw_mode``.
 
-        Returns the new ledger entry, or ``None`` when no intent is waiting.
-        Raises :class:`~pouw.QueueFull`, with the intent still waiting and
-        nothing changed, when its job would not fit in the store.
+        Returns the new ledger entry (Full: the batch's last), or ``None`` when
+        no intent is waiting. Raises :class:`~pouw.QueueFull`, with the intent
+        still waiting and nothing changed, when its jobs would not fit in the store.
         """
-        if self.pouw_mode is not PoUwMode.DISABLED and self._intents:
-            self._ensure_room()
+        tier = self.config.tier
+        need = _MICRO_JOBS if tier is JobTier.MICRO else 1
+        jobs_made = self.pouw_mode is not PoUwMode.DISABLED
+        if jobs_made and self._intents:
+            self._ensure_room(need)
         with self._lock:
             if not self._intents:
                 return None
-            intent = self._intents.popleft()
-        if self.pouw_mode is not PoUwMode.DISABLED:
-            self._room -= 1
-        result, trace = self.executor.execute_intent_with_trace(intent, self.state)
-        self.intents_processed += 1
+            take = self.config.batch_size if tier is JobTier.FULL else 1
+            intents = [self._intents.popleft() for _ in range(min(take, len(self._intents)))]
+        if jobs_made:
+            self._room -= need
+        if tier is JobTier.FULL:
+            results, trace = self.executor.execute_batch_with_trace(intents, self.state)
+        else:
+            result, trace = self.executor.execute_intent_with_trace(intents[0], self.state)
+            results = [result]
+        self.intents_processed += len(intents)
 
-        if self.pouw_mode is PoUwMode.DISABLED:
-            proof = self.prover.prove(trace, tier=JobTier.MACRO)
-            return self._record(intent, result, None, proof)
-
-        job = ProofJob.new_for_trace(
-            trace, JobTier.MACRO, result.gas_summary.fee_charged, self.config.job_ttl_ms
-        )
-        entry = self._record(intent, result, job, None)
+        units = self._units(trace, results)
+        if not jobs_made:
+            parts = [self._inline_part(trace, unit) for unit in units]
+            return self._record(intents, results, [], parts)
+        ttl, circuit = self.config.job_ttl_ms, self._circuit
+        jobs = [
+            ProofJob.new_for_trace(trace, tier, fee, ttl, circuit=circuit, step=step)
+            for step, fee in units
+        ]
+        publics = [self.prover_publics(job) for job in jobs]
+        parts = [
+            ProofPart(job.job_id, None, x, job.step) for job, x in zip(jobs, publics, strict=True)
+        ]
+        entry = self._record(intents, results, jobs, parts)
         if self.pouw_mode is PoUwMode.LOCAL:
-            if self.pool is not None:
-                self.pool.submit(job)
-            else:
-                self._prove_inline_from_queue()
+            for job in jobs:
+                if self.pool is not None:
+                    self.pool.submit(job)
+                else:
+                    self._prove_inline_from_queue()
         return entry
 
-    def _ensure_room(self) -> None:
+    def _units(
+        self, trace: ExecutionTrace, results: list[ExecutionResult]
+    ) -> list[tuple[int | None, int]]:
+        """What the proofs of one trace cover, as (step, fee budget): one per step
+        for Micro (the fee split over the steps, the remainder on the first), else
+        the whole trace."""
+        fee = sum(r.gas_summary.fee_charged for r in results)
+        if self.config.tier is not JobTier.MICRO:
+            return [(None, fee)]
+        n = trace.n_steps
+        return [(k, fee // n + (fee % n if k == 0 else 0)) for k in range(n)]
+
+    def _inline_part(self, trace: ExecutionTrace, unit: tuple[int | None, int]) -> ProofPart:
+        # disabled mode: proven here, without a job
+        step, _ = unit
+        tier = self.config.tier
+        proof = self.prover.prove(trace, tier=tier, step=step)
+        of_trace = getattr(self.prover, "public_inputs", None)  # a Prover need not have it
+        publics = of_trace(trace, tier=tier, job_id=None, step=step) if of_trace else None
+        return ProofPart(None, proof, tuple(publics or ()), step)
+
+    def prover_publics(self, job: ProofJob) -> tuple[int, ...]:
+        """The public inputs a proof of ``job`` is checked against (none for mock)."""
+        of_job = getattr(self.prover, "public_inputs_job", None)
+        return tuple(of_job(job) or ()) if of_job else ()
+
+    def _ensure_room(self, need: int = 1) -> None:
         # checked before executing: an intent executed but then refused by the
         # store would leave the state ahead of the ledger (and a durable node
         # unable to replay its file); only this thread enqueues, so the room
         # seen here is still there at the enqueue. Room is counted down per
-        # intent and re-read from the store only when it runs out (once per
+        # job and re-read from the store only when it runs out (once per
         # many intents, not a query per intent).
-        if self._room > 0:
+        if self._room >= need:
             return
         s = self.job_queue.stats()
         self._room = self.job_queue.capacity - s.pending_count - s.in_progress_count
-        if self._room <= 0:
+        if self._room < need:
             raise QueueFull(
                 f"queue is full ({self.job_queue.capacity} live jobs); the intent waits"
             )
 
     def _record(
-        self, intent: Intent, result: ExecutionResult, job: ProofJob | None, proof: bytes | None
+        self,
+        intents: list[Intent],
+        results: list[ExecutionResult],
+        jobs: list[ProofJob],
+        parts: list[ProofPart],
     ) -> LedgerEntry:
-        """The ledger entry, its job ids and its job, all or nothing (one transaction
-        over a durable store). The in-memory entry comes first, so no prover can
-        finish a job the ledger does not list; it is taken back if the store refuses."""
+        """The ledger entries of ``intents``, their parts and their jobs, all or
+        nothing (one transaction over a durable store). A Full job's part is in
+        every entry of its batch; otherwise all the parts are the one entry's.
+        The in-memory entries come first, so no prover can finish a job the
+        ledger does not list; they are taken back if the store refuses."""
         zk_word = self.config.zk_mode.value
-        job_ids = [job.job_id] if job is not None else []
-        entry = self.ledger.append(result, job_ids, zk_mode=zk_word, proof=proof)
+        appended: list[LedgerEntry] = []
         try:
+            for result in results:
+                own = parts if len(intents) == 1 else [replace(p) for p in parts]
+                appended.append(self.ledger.append(result, zk_mode=zk_word, parts=own))
             with self.job_queue.batch():
-                self.ledger_store.append(entry, intent)
-                if job is not None:
+                for intent, entry in zip(intents, appended, strict=True):
+                    self.ledger_store.append(entry, intent)
+                for job in jobs:
                     # with a pool, its ring is the job's one way to a worker
                     self.job_queue.enqueue(job, local=self.pool is not None)
         except BaseException:
-            self.ledger.discard_last(entry)
+            for entry in reversed(appended):
+                self.ledger.discard_last(entry)
             raise
-        return entry
+        return appended[-1]
 
     def process_all(self, *, progress: Any = None) -> int:
         """Process every waiting intent; ``progress(done)`` is called as it goes."""
@@ -266,8 +330,9 @@ class NodeContext:
                 if progress is not None:
                     progress(done)
             return done
+        start = self.intents_processed
         while self.process_next_intent() is not None:
-            done += 1
+            done = self.intents_processed - start
             if progress is not None:
                 progress(done)
         return done
@@ -280,25 +345,24 @@ class NodeContext:
         still all-or-nothing with its job. An intent that raises ends the
         batch; the entries before it are committed, then the error propagates.
         """
+        start = self.intents_processed
         if not self._batches():
-            n = 0
-            while n < limit and self.process_next_intent() is not None:
-                n += 1
-            return n
-        n = 0
+            while self.intents_processed - start < limit:
+                if self.process_next_intent() is None:
+                    break
+            return self.intents_processed - start
         error: Exception | None = None
         with self.job_queue.batch():
-            while n < limit:
+            while self.intents_processed - start < limit:
                 try:
                     if self.process_next_intent() is None:
                         break
                 except Exception as exc:  # noqa: BLE001 - committed what came before, then raised
                     error = exc
                     break
-                n += 1
         if error is not None:
             raise error
-        return n
+        return self.intents_processed - start
 
     def _batches(self) -> bool:
         # not in local mode: the pool's threads record their proofs in the store,
@@ -399,7 +463,7 @@ class NodeContext:
                 f"a {self.config.zk_mode.value} proof is {size} bytes, got {len(proof)}"
             )
         t0 = time.perf_counter()
-        ok = self.prover.verify_job(rec.job, proof)
+        ok = self._verifier.verify(rec.job, proof)  # with others arriving at once: one batch
         verify_s = time.perf_counter() - t0
         if not ok:
             status = store.reject_proof(job_id, worker, f"proof from {worker} did not verify")

@@ -68,7 +68,7 @@ def replay_ledger(
                 "(a database made with another genesis state: state.accounts, state.balance, "
                 "state.depth or state.hash?)"
             )
-        ledger.append(result, row["job_ids"], zk_mode=row["zk_mode"], proof=row["proof"])
+        ledger.append(result, zk_mode=row["zk_mode"], parts=row["parts"])
     return len(rows)
 
 

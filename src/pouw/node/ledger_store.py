@@ -7,8 +7,14 @@ with its job, and a proof attached with the job's completion, all or nothing.
 
 * :class:`NoLedgerStore` -- an in-memory node: the :class:`~pouw.node.Ledger`
   is the only record, and every write here does nothing;
-* :class:`SqliteLedgerStore` -- the ``ledger`` and ``ledger_jobs`` tables in
+* :class:`SqliteLedgerStore` -- the ``ledger`` and ``ledger_parts`` tables in
   the SQLite job store's file.
+
+A part is one proof that covers an entry (:class:`~pouw.node.ledger.ProofPart`):
+a job's (its id, a Micro job's step, the public inputs, the proof once known)
+or an inline one. Files written before parts existed keep their job ids in
+``ledger_jobs`` and their proof in ``ledger.proof``; they are moved into
+``ledger_parts`` when the file is opened (one transaction).
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import json
 from typing import Any, Protocol
 
 from ..errors import PouwError
+from .ledger import ProofPart
+
+_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617  # BN254 Fr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,16 +36,24 @@ if TYPE_CHECKING:
 __all__ = ["LedgerStore", "NoLedgerStore", "SqliteLedgerStore", "LedgerRow"]
 
 #: One stored entry: height, intent_id, intent (JSON text), entry (JSON text),
-#: zk_mode, proof (bytes or None), job_ids (list of ids).
+#: zk_mode, parts (a list of :class:`~pouw.node.ledger.ProofPart`), job_ids (theirs).
 LedgerRow = dict[str, Any]
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS ledger ("
     " height INTEGER PRIMARY KEY, intent_id TEXT NOT NULL, intent TEXT NOT NULL,"
     " entry TEXT NOT NULL, zk_mode TEXT NOT NULL, proof BLOB)",
+    # written by older versions only (moved into ledger_parts at open)
     "CREATE TABLE IF NOT EXISTS ledger_jobs ("
     " job_id TEXT PRIMARY KEY, height INTEGER NOT NULL REFERENCES ledger (height)"
     ") WITHOUT ROWID",
+    # the proofs that cover each entry: a job's (a Full job's in each entry of its
+    # batch) or an inline one (job_id NULL); publics: JSON list of decimal strings
+    "CREATE TABLE IF NOT EXISTS ledger_parts ("
+    " height INTEGER NOT NULL REFERENCES ledger (height), idx INTEGER NOT NULL,"
+    " job_id TEXT, step INTEGER, publics TEXT NOT NULL, proof BLOB,"
+    " PRIMARY KEY (height, idx)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS ledger_parts_job ON ledger_parts (job_id)",
     # intents accepted (answered 202) and not yet executed: written before the
     # answer, deleted in the transaction of their ledger entry, reloaded on restart
     "CREATE TABLE IF NOT EXISTS intake ("
@@ -51,7 +68,9 @@ class LedgerStore(Protocol):
         """Write ``entry`` (just appended in memory) and the intent it executed."""
         ...
 
-    def attach_proof(self, job_id: str, proof: bytes) -> None: ...
+    def attach_proof(self, job_id: str, proof: bytes) -> None:
+        """Record ``proof`` in every part of job ``job_id``."""
+        ...
 
     def rows(self) -> list[LedgerRow]: ...
 
@@ -91,27 +110,51 @@ class SqliteLedgerStore:
         with store.transaction() as db:
             for statement in _DDL:
                 db.execute(statement)
+            # an older file: its job ids and proofs into parts
+            db.execute(
+                "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
+                "SELECT j.height, (SELECT COUNT(*) FROM ledger_jobs k WHERE k.height = j.height "
+                "AND k.job_id < j.job_id), j.job_id, NULL, '[]', "
+                "(SELECT l.proof FROM ledger l WHERE l.height = j.height) FROM ledger_jobs j"
+            )
+            db.execute(
+                "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
+                "SELECT height, 0, NULL, NULL, '[]', proof FROM ledger l WHERE proof IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM ledger_parts p WHERE p.height = l.height)"
+            )
+            db.execute("DELETE FROM ledger_jobs")
+            db.execute("UPDATE ledger SET proof = NULL WHERE proof IS NOT NULL")
 
     def append(self, entry: LedgerEntry, intent: Intent) -> None:
         summary = entry.to_dict()
-        del summary["proven"]  # the proof column says it
-        height, job_ids, proof = entry.height, entry.meta.job_ids, entry.meta.proof
+        del summary["proven"]  # the parts say it
+        height = entry.height
         with self._store.transaction() as db:
             db.execute(
                 "INSERT INTO ledger (height, intent_id, intent, entry, zk_mode, proof) "
-                "VALUES (?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,NULL)",
                 (
                     height,
                     entry.intent_id,
                     json.dumps(intent.to_dict()),
                     json.dumps(summary),
                     entry.meta.zk_mode,
-                    proof,
                 ),
             )
             db.executemany(
-                "INSERT INTO ledger_jobs (job_id, height) VALUES (?, ?)",
-                [(job_id, height) for job_id in job_ids],
+                "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
+                "VALUES (?,?,?,?,?,?)",
+                [
+                    (
+                        height,
+                        idx,
+                        part.job_id,
+                        part.step,
+                        json.dumps([str(x) for x in part.public_inputs]),
+                        part.proof,
+                    )
+                    for idx, part in enumerate(entry.meta.parts)
+                ],
             )
             db.execute("DELETE FROM intake WHERE intent_id = ?", (entry.intent_id,))
 
@@ -138,26 +181,24 @@ class SqliteLedgerStore:
 
     def attach_proof(self, job_id: str, proof: bytes) -> None:
         with self._store.transaction() as db:
-            db.execute(
-                "UPDATE ledger SET proof = ? WHERE height = "
-                "(SELECT height FROM ledger_jobs WHERE job_id = ?)",
-                (bytes(proof), job_id),
-            )
+            db.execute("UPDATE ledger_parts SET proof = ? WHERE job_id = ?", (bytes(proof), job_id))
 
     def rows(self) -> list[LedgerRow]:
         """Every entry, by height. A row that is not what this module wrote raises
         :class:`~pouw.PouwError` naming its height."""
         with self._store.transaction() as db:
-            jobs: dict[int, list[str]] = {}
-            for job_id, height in db.execute(
-                "SELECT job_id, height FROM ledger_jobs ORDER BY height, job_id"
+            parts: dict[int, list[ProofPart]] = {}
+            for height, job_id, step, publics, proof in db.execute(
+                "SELECT height, job_id, step, publics, proof FROM ledger_parts ORDER BY height, idx"
             ):
-                jobs.setdefault(height, []).append(job_id)
+                parts.setdefault(height, []).append(
+                    self._part(height, job_id, step, publics, proof)
+                )
             rows = db.execute(
-                "SELECT height, intent_id, intent, entry, zk_mode, proof FROM ledger ORDER BY height"
+                "SELECT height, intent_id, intent, entry, zk_mode FROM ledger ORDER BY height"
             ).fetchall()
         out = []
-        for expected, (height, intent_id, intent, entry, zk_mode, proof) in enumerate(rows):
+        for expected, (height, intent_id, intent, entry, zk_mode) in enumerate(rows):
             if height != expected:
                 raise PouwError(
                     f"{self._store.path}: the ledger has a gap at height {expected} "
@@ -170,8 +211,27 @@ class SqliteLedgerStore:
                     "intent": intent,
                     "entry": entry,
                     "zk_mode": zk_mode,
-                    "proof": proof,
-                    "job_ids": jobs.get(height, []),
+                    "parts": parts.get(height, []),
+                    "job_ids": [p.job_id for p in parts.get(height, []) if p.job_id is not None],
                 }
             )
         return out
+
+    def _part(
+        self, height: object, job_id: object, step: object, publics: object, proof: object
+    ) -> ProofPart:
+        # a row read back is checked like any outside input
+        try:
+            values = json.loads(publics) if isinstance(publics, str) else None
+            inputs = tuple(int(x) for x in values) if isinstance(values, list) else None
+        except (TypeError, ValueError):
+            inputs = None
+        if (
+            inputs is None
+            or not all(0 <= x < _R for x in inputs)
+            or not (job_id is None or isinstance(job_id, str))
+            or not (step is None or (isinstance(step, int) and step >= 0))
+            or not (proof is None or isinstance(proof, bytes))
+        ):
+            raise PouwError(f"{self._store.path}: the proof record at height {height} is damaged")
+        return ProofPart(job_id, proof, inputs, step)

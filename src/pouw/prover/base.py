@@ -9,6 +9,7 @@ on the proof's bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..errors import TraceError
@@ -131,3 +132,25 @@ class JobProofs:
         except TraceError:
             return False
         return self.verify(trace, proof, tier=job.tier, job_id=job.job_id, step=job.step)
+
+    def verify_jobs(self, items: Sequence[tuple[ProofJob, bytes]]) -> list[bool]:
+        """:meth:`verify_job` of each ``(job, proof)`` (a proof system with batch
+        verification does them together)."""
+        return [self.verify_job(job, proof) for job, proof in items]
+
+    def public_inputs(
+        self,
+        trace: ExecutionTrace,
+        *,
+        tier: JobTier | str = JobTier.MACRO,
+        job_id: str | None = None,
+        step: int | None = None,
+    ) -> tuple[int, ...] | None:
+        """The public inputs a proof of ``(trace, tier, job_id, step)`` is checked
+        against, for a proof system that has them (``None``: the mock proof has none)."""
+        return None
+
+    def public_inputs_job(self, job: ProofJob) -> tuple[int, ...] | None:
+        """The public inputs a proof of ``job`` is checked against, for a proof
+        system that has them (``None``: the mock proof has none)."""
+        return None

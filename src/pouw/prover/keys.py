@@ -30,10 +30,12 @@ The default directory is ``$POUW_KEYS``, else ``$XDG_CACHE_HOME/pouw/keys`` (or
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -42,7 +44,12 @@ from ..errors import ProofError
 from ..zk.groth16.keyfile import load_proving_key, save_proving_key
 from ..zk.groth16.keys import ProvingKey
 from ..zk.r1cs import SparseMatrix
-from .circuits.tiers import TierCircuit
+from .circuits.tiers import TierCircuit, circuit_for
+
+if TYPE_CHECKING:
+    from .groth16 import Groth16Prover
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "KeyMissing",
@@ -52,6 +59,7 @@ __all__ = [
     "load_keys",
     "import_zkey",
     "export_r1cs",
+    "provers_in",
 ]
 
 
@@ -235,3 +243,30 @@ def export_r1cs(circuit: TierCircuit, path: str | PathLike[str]) -> None:
     from ..zk.formats.r1cs import write_r1cs
 
     write_r1cs(path, circuit.compiled.r1cs)
+
+
+def provers_in(
+    directory: str | PathLike[str] | None, *, threads: int | None = None
+) -> dict[str, Groth16Prover]:
+    """A :class:`~pouw.prover.groth16.Groth16Prover` for every key in ``directory``
+    (None: :func:`default_key_dir`), by circuit digest: what a remote worker can
+    prove.  A file that is not a labelled key of one of this pouw's circuits
+    (another version's, or damaged) is skipped with a warning."""
+    from .groth16 import Groth16Prover
+
+    folder = Path(directory) if directory is not None else default_key_dir()
+    out: dict[str, Groth16Prover] = {}
+    for path in sorted(folder.glob("*.pkey")):
+        try:
+            label = load_proving_key(path).cache.get("label")
+            if not isinstance(label, dict):
+                raise ProofError("no circuit label in its header")
+            circuit = circuit_for(str(label["tier"]), int(label["depth"]), int(label["batch_size"]))
+            if circuit.digest != label["circuit"]:
+                raise ProofError("a key of a circuit this version of pouw does not build")
+            pk = load_keys(folder, circuit)
+        except (ProofError, KeyError, TypeError, ValueError) as exc:
+            _log.warning("skipping %s: %s", path, exc)
+            continue
+        out[circuit.digest] = Groth16Prover(pk, circuit, threads=threads)
+    return out

@@ -10,6 +10,7 @@ conformance tests (the backends of ``tests/queue_backends.py``, run by
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Protocol, runtime_checkable
@@ -260,8 +261,17 @@ class JobStore(Protocol):
     def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord: ...
 
     def claim_next(
-        self, worker_id: str, lease_ms: int, tier: JobTier | None = None
-    ) -> JobRecord | None: ...
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> JobRecord | None:
+        """Claim the oldest pending job ``worker_id`` may take: of ``tier`` when
+        given; with ``circuits`` given, only a job for one of those circuit
+        digests or a job without a circuit (a mock proof, which every worker can
+        make): a worker never claims a job it has no key for."""
+        ...
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...
 

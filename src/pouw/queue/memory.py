@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ..errors import DuplicateJob, QueueFull
 from ..job import ProofJob, now_ms
@@ -253,10 +253,16 @@ class JobQueue(MemoryQueries):
             return rec.snapshot()
 
     def claim_next(
-        self, worker_id: str, lease_ms: int, tier: JobTier | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
     ) -> JobRecord | None:
-        """Claim the oldest pending job this worker may take (of ``tier``, if given)."""
+        """Claim the oldest pending job this worker may take (of ``tier``, and
+        for one of ``circuits`` or none, if given: see :class:`JobStore`)."""
         check_lease(lease_ms)
+        wanted = None if circuits is None else frozenset(circuits)
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
@@ -273,8 +279,10 @@ class JobQueue(MemoryQueries):
                 if rec.job.deadline_ms < now:
                     self._apply(rec, Expire(), now)
                     continue
-                if (tier is not None and rec.job.tier is not tier) or not may_claim(
-                    rec, worker_id, now
+                if (
+                    (tier is not None and rec.job.tier is not tier)
+                    or (wanted is not None and rec.job.circuit not in wanted and rec.job.circuit)
+                    or not may_claim(rec, worker_id, now)
                 ):
                     aside.append(job_id)
                     continue

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,8 +54,30 @@ _log = logging.getLogger(__name__)
 MAX_WAIT_MS = 30_000  #: longest long-poll of claim-next
 MAX_LIST = 1000  #: most jobs per list page
 MAX_INTENTS = 10_000  #: most intents per POST
+MAX_CIRCUITS = 64  #: most circuit digests in one claim
 _POLL_S = 0.05
 _PARSE_ON_LOOP = 64 * 1024  #: bodies above this are parsed off the event loop
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _circuits(value: object) -> frozenset[str] | None:
+    """A claim's ``circuits``: None, or a list of at most 64 circuit digests."""
+    if value is None:
+        return None
+    if (
+        value.__class__ is not list
+        or len(value) > MAX_CIRCUITS
+        or not all(v.__class__ is str and _DIGEST.fullmatch(v) for v in value)
+    ):
+        raise ApiError(
+            400,
+            "bad_request",
+            f"circuits must be a list of at most {MAX_CIRCUITS} circuit digests "
+            "(64 lowercase hex digits)",
+        )
+    return frozenset(value)
 
 
 def _job_json(rec: JobRecord, *, with_trace: bool = False) -> dict[str, Any]:
@@ -258,10 +281,13 @@ class _Api:
         if wait_ms.__class__ is not int or not 0 <= wait_ms <= MAX_WAIT_MS:
             raise ApiError(400, "bad_request", f"wait_ms must be an integer in 0..{MAX_WAIT_MS}")
         tier = parse_enum(JobTier, q.get("tier"), "tier")
+        circuits = _circuits(q.get("circuits"))
         deadline = time.monotonic() + wait_ms / 1000
         claim_next = self.store.claim_next
         while True:
-            rec = await self.call(self.capped, worker, claim_next, worker, self.lease_ms, tier)
+            rec = await self.call(
+                self.capped, worker, claim_next, worker, self.lease_ms, tier, circuits
+            )
             if rec is not None:
                 return JSONResponse(self.claimed(rec))
             if time.monotonic() >= deadline or await request.is_disconnected():

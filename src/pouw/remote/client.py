@@ -74,10 +74,16 @@ class NodeClient:
             raise ApiRefused(r.status_code, code, msg, retry)
         return r
 
-    def claim_next(self, wait_ms: int = 0, tier: str | None = None) -> dict[str, Any] | None:
+    def claim_next(
+        self, wait_ms: int = 0, tier: str | None = None, circuits: list[str] | None = None
+    ) -> dict[str, Any] | None:
+        """The claimed job's object, or None when none came within ``wait_ms``;
+        ``circuits``: only jobs for these circuit digests (or without one)."""
         body: dict[str, Any] = {"wait_ms": wait_ms}
         if tier is not None:
             body["tier"] = tier
+        if circuits is not None:
+            body["circuits"] = sorted(circuits)
         r = self._request("POST", "/pouw/jobs/claim-next", json=body)
         return None if r.status_code == 204 else r.json()
 

@@ -197,6 +197,14 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                             "properties": {
                                 "wait_ms": _int(0, 30000),
                                 "tier": {"enum": ["micro", "macro", "full"]},
+                                "circuits": {
+                                    "type": "array",
+                                    "maxItems": 64,
+                                    "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                    "description": "the circuit digests this worker has keys "
+                                    "for: only jobs for one of them, or without a circuit, are "
+                                    "claimed (absent: any job)",
+                                },
                             },
                         }
                     ),

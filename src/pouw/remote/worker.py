@@ -1,8 +1,11 @@
 """A remote prover: claim jobs from a node over HTTP, prove, heartbeat, submit.
 
-``pouw worker --url URL --token TOKEN`` runs :class:`RemoteWorker`. Each of
-its ``concurrency`` threads loops: claim-next (long-poll), prove the job with
-its ``zk_mode`` while a helper thread heartbeats the lease, submit the proof.
+``pouw worker --url URL --token TOKEN [--keys DIR]`` runs :class:`RemoteWorker`.
+Each of its ``concurrency`` threads loops: claim-next (long-poll), prove the
+job while a helper thread heartbeats the lease, submit the proof. A job with a
+circuit (Groth16) is proven with the worker's key for that circuit, and the
+worker claims only the jobs of circuits it has keys for (``provers``, by
+circuit digest), besides mock jobs, which any worker proves.
 
 * The node unreachable: claims back off (0.1 s doubling to 5 s); a finished
   proof is kept and its submission retried until the node answers, so no
@@ -25,9 +28,12 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from ..prover import get_prover
+from ..errors import ProofError
+from ..job import ProofJob
+from ..prover import Prover, get_prover
 from .client import ApiRefused, NodeClient, Unreachable, job_from_claim
 
 __all__ = ["RemoteWorker", "DELAY_ENV"]
@@ -49,6 +55,7 @@ class RemoteWorker:
         wait_ms: int = 1000,
         max_backoff_s: float = 5.0,
         drain_s: float = 30.0,
+        provers: Mapping[str, Prover] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -59,6 +66,8 @@ class RemoteWorker:
         self.wait_ms = wait_ms
         self.max_backoff_s = max_backoff_s
         self.drain_s = drain_s
+        #: circuit digest -> the prover of that circuit (its Groth16 key)
+        self.provers: dict[str, Prover] = dict(provers or {})
         self.stop = threading.Event()
         self.fatal: str | None = None  #: why the worker stopped on its own (a refused token)
         self.counts: Counter[str] = Counter()
@@ -88,7 +97,7 @@ class RemoteWorker:
         try:
             while not self.stop.is_set():
                 try:
-                    claim = client.claim_next(self.wait_ms)
+                    claim = client.claim_next(self.wait_ms, circuits=list(self.provers))
                     backoff = 0.1
                 except Unreachable as exc:
                     _log.warning("node unreachable (%s); retrying in %.1f s", exc, backoff)
@@ -132,7 +141,7 @@ class RemoteWorker:
                 job = job_from_claim(claim)
                 if self._delay_s and self.stop.wait(self._delay_s):
                     raise InterruptedError
-                proof = get_prover(claim["zk_mode"]).prove_job(job)
+                proof = self._prover_for(job, claim["zk_mode"]).prove_job(job)
             except InterruptedError:
                 self._give_back(client, job_id, "worker interrupted before the proof was done")
                 return
@@ -143,6 +152,14 @@ class RemoteWorker:
         finally:
             beat_stop.set()
         self._submit(client, job_id, proof)
+
+    def _prover_for(self, job: ProofJob, zk_mode: str) -> Prover:
+        if job.circuit is None:
+            return get_prover(zk_mode)
+        prover = self.provers.get(job.circuit)
+        if prover is None:  # claimed by id, or the node ignored the filter
+            raise ProofError(f"this worker has no key for circuit {job.circuit[:16]}")
+        return prover
 
     def _give_back(self, client: NodeClient, job_id: str, error: str) -> None:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +235,7 @@ class SqliteOps:
         reserve_check: bool = False,
         worker_id: str | None = None,
         tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
     ) -> tuple[Any, ...] | None:
         # the oldest pending job this caller may take; overdue ones met on the way expire
         where = ["status = ?", "(reserved_at_ms IS NULL OR reserved_at_ms <= ?)"]
@@ -244,6 +246,10 @@ class SqliteOps:
         if tier is not None:
             where.append("tier = ?")
             args.append(parse_enum(JobTier, tier, "tier").value)
+        if circuits is not None:  # a job without a circuit (a mock proof) suits every worker
+            wanted = sorted(set(circuits))
+            where.append(f"(circuit IS NULL OR circuit IN ({','.join('?' * len(wanted))}))")
+            args += wanted
         sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
         while True:
             row = db.execute(sql, args).fetchone()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -296,13 +296,17 @@ class SqliteJobQueue(SqliteQueries):
         return rec
 
     def claim_next(
-        self, worker_id: str, lease_ms: int, tier: JobTier | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
     ) -> JobRecord | None:
         check_lease(lease_ms)
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            row = self._next_pending(db, now, worker_id=worker_id, tier=tier)
+            row = self._next_pending(db, now, worker_id=worker_id, tier=tier, circuits=circuits)
             if row is None:
                 return None
             outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
