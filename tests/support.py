@@ -15,6 +15,7 @@ def synthetic_job(
     tier: JobTier = JobTier.MACRO,
     created_at_ms: int | None = None,
     fee: int = 0,
+    circuit: str | None = None,
 ) -> ProofJob:
     """A job over opaque bytes: the queue never looks inside a trace."""
     data = b"trace-%d" % i
@@ -27,6 +28,7 @@ def synthetic_job(
         created_at_ms=created,
         deadline_ms=created + ttl_ms,
         trace_data=data,
+        circuit=circuit,
     )
 
 

@@ -68,6 +68,22 @@ def test_claim_next_by_tier(store, clock):
     assert store.claim_next("w", LEASE).job_id == macro.job_id
 
 
+def test_claim_next_by_circuit(store, clock):
+    # a worker claims the jobs of the circuits it has keys for, and jobs without one
+    x, y = "1" * 64, "2" * 64
+    for_y = synthetic_job(1, created_at_ms=clock.now, circuit=y)
+    for_x = synthetic_job(2, created_at_ms=clock.now, circuit=x)
+    mock = synthetic_job(3, created_at_ms=clock.now)
+    for job in (for_y, for_x, mock):
+        store.enqueue(job)
+    assert store.claim_next("w", LEASE, circuits=[]).job_id == mock.job_id
+    assert store.claim_next("w", LEASE, circuits=[x]).job_id == for_x.job_id
+    assert store.claim_next("w", LEASE, circuits=[x]) is None  # only y's is left
+    assert store.claim_next("w", LEASE, JobTier.FULL, circuits=[y]) is None
+    rec = store.claim_next("w", LEASE, circuits=frozenset({x, y}))
+    assert rec.job_id == for_y.job_id and rec.job.circuit == y
+
+
 def test_claim_next_skips_jobs_reserved_by_pop_next(store, clock):
     a, b = enqueued(store, clock, 2)
     assert store.pop_next() == a

@@ -7,7 +7,9 @@
 * ``pouw groth16 prove | verify | setup | ...`` -- :mod:`pouw.cli.groth16`:
   Groth16 from the command line, drop-in for snarkjs's argument order;
 * ``pouw keys setup | export-r1cs | import | solidity | vkey | list`` --
-  :mod:`pouw.cli.keys`: the trace circuits' keys for a node's config.
+  :mod:`pouw.cli.keys`: the trace circuits' keys for a node's config;
+* ``pouw ledger verify`` and ``pouw proof export`` -- :mod:`pouw.cli.ledger`:
+  a durable node's proofs, re-checked from its ledger, and exported.
 
 User mistakes (a bad config, a missing file, an unreachable node) are reported
 on stderr in one line with exit status 2 and no traceback.
@@ -42,6 +44,8 @@ COMMANDS = MappingProxyType(
         "node": "node",
         "groth16": "groth16",
         "keys": "keys",
+        "ledger": "ledger",
+        "proof": "ledger",
         "token": "remote",
         "worker": "remote",
         "submit": "remote",

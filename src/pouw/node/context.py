@@ -37,7 +37,7 @@ from .intents import Intent
 from .ledger import Ledger, LedgerEntry, ProofPart
 from .ledger_store import LedgerStore, NoLedgerStore
 from .proofs import ProofAccepted, ProofRejected
-from .proving import node_prover
+from .proving import job_units, node_prover
 from .state import AccountState
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ class NodeContext:
             results = [result]
         self.intents_processed += len(intents)
 
-        units = self._units(trace, results)
+        units = job_units(tier, trace, results)
         if not jobs_made:
             parts = [self._inline_part(trace, unit) for unit in units]
             return self._record(intents, results, [], parts)
@@ -248,18 +248,6 @@ class NodeContext:
                 else:
                     self._prove_inline_from_queue()
         return entry
-
-    def _units(
-        self, trace: ExecutionTrace, results: list[ExecutionResult]
-    ) -> list[tuple[int | None, int]]:
-        """What the proofs of one trace cover, as (step, fee budget): one per step
-        for Micro (the fee split over the steps, the remainder on the first), else
-        the whole trace."""
-        fee = sum(r.gas_summary.fee_charged for r in results)
-        if self.config.tier is not JobTier.MICRO:
-            return [(None, fee)]
-        n = trace.n_steps
-        return [(k, fee // n + (fee % n if k == 0 else 0)) for k in range(n)]
 
     def _inline_part(self, trace: ExecutionTrace, unit: tuple[int | None, int]) -> ProofPart:
         # disabled mode: proven here, without a job

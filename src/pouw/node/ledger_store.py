@@ -217,6 +217,16 @@ class SqliteLedgerStore:
             )
         return out
 
+    def part(self, job_id: str) -> ProofPart | None:
+        """The (first) part of job ``job_id``, None if no entry lists it."""
+        with self._store.transaction() as db:
+            row = db.execute(
+                "SELECT height, job_id, step, publics, proof FROM ledger_parts WHERE job_id = ? "
+                "ORDER BY height LIMIT 1",
+                (job_id,),
+            ).fetchone()
+        return None if row is None else self._part(*row)
+
     def _part(
         self, height: object, job_id: object, step: object, publics: object, proof: object
     ) -> ProofPart:

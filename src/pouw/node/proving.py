@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import os
 
+from typing import TYPE_CHECKING
+
 from ..prover import Prover, get_prover
-from ..status import PoUwMode, ZkMode
+from ..status import JobTier, PoUwMode, ZkMode
 from .config import NodeConfig
 
-__all__ = ["node_prover", "proof_threads"]
+if TYPE_CHECKING:
+    from ..trace import ExecutionTrace
+    from .executor import ExecutionResult
+
+__all__ = ["node_prover", "proof_threads", "job_units"]
 
 
 def proof_threads(config: NodeConfig) -> int:
@@ -39,3 +45,17 @@ def node_prover(config: NodeConfig) -> Prover:
     circuit = circuit_for(config.tier, config.state_depth, config.batch_size)
     pk = load_keys(config.keys_dir, circuit)
     return Groth16Prover(pk, circuit, threads=proof_threads(config))
+
+
+def job_units(
+    tier: JobTier, trace: ExecutionTrace, results: list[ExecutionResult]
+) -> list[tuple[int | None, int]]:
+    """What the proofs of one trace cover, as ``(step, fee budget)``: one per step
+    for Micro (the fee split over the steps, the remainder on the first), else
+    the whole trace (its intents' fees). The pipeline makes its jobs from these,
+    and ``pouw ledger verify`` the same jobs again."""
+    fee = sum(r.gas_summary.fee_charged for r in results)
+    if tier is not JobTier.MICRO:
+        return [(None, fee)]
+    n = trace.n_steps
+    return [(k, fee // n + (fee % n if k == 0 else 0)) for k in range(n)]
