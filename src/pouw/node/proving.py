@@ -11,7 +11,6 @@ digest, so that only a worker with the same key claims it.
 from __future__ import annotations
 
 import os
-
 from typing import TYPE_CHECKING
 
 from ..prover import Prover, get_prover
