@@ -25,6 +25,14 @@ def test_shipped_configs(mode):
     assert c.zk_mode is ZkMode.MOCK
 
 
+@pytest.mark.parametrize("mode", ["local", "remote"])
+def test_shipped_groth16_configs(mode):
+    c = NodeConfig.from_toml(REPO / "config" / f"pouw-{mode}-groth16.toml")
+    assert (c.pouw_mode, c.zk_mode, c.state_hash) == (PoUwMode(mode), ZkMode.GROTH16, "poseidon")
+    assert c.keys_dir == REPO / "config" / "keys" and c.state_depth == 20
+    assert c.store_path is not None and c.store_path.parent == REPO / "config"
+
+
 def test_round_trip_through_dict():
     c = NodeConfig.from_toml(REPO / "config" / "pouw-local.toml")
     assert NodeConfig.from_dict(c.to_dict()) == NodeConfig.from_dict(c.to_dict())

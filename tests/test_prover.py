@@ -161,7 +161,7 @@ def test_header_failures_name_the_header(trace):
 
 
 def test_groth16_is_refused_never_mock_proved(trace):
-    with pytest.raises(ProofError, match="later release"):
+    with pytest.raises(ProofError, match="needs a circuit and its key"):
         get_prover("groth16")
     with pytest.raises(ProofError, match="groth16"):
         prove_trace(trace, ZkMode.GROTH16)

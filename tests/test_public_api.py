@@ -330,3 +330,63 @@ def test_keys_cli_takes_the_issues_argument_order(argv):
 
     args = _build_parser(argv).parse_args(argv)
     assert args.keys_command == argv[1] and args.config == "c.toml"
+
+
+def test_issue_contract_names_of_the_node_in_groth16_mode():
+    """issue 11: zk_mode = "groth16" through the node, the ledger, the workers and the CLI."""
+    import inspect
+
+    from pouw.node import NodeConfig
+    from pouw.node.audit import LedgerAudit, verify_ledger
+    from pouw.node.ledger import Ledger, LedgerEntryMeta, ProofPart
+    from pouw.node.proving import job_units, node_prover
+    from pouw.prover import Groth16Prover, keys
+    from pouw.prover.batching import VerifyBatcher
+    from pouw.queue import JobStore
+    from pouw.remote.client import NodeClient
+    from pouw.remote.worker import RemoteWorker
+    from pouw.status import ZkMode
+
+    c = NodeConfig.from_dict({"zk_mode": "groth16", "state": {"hash": "poseidon"}})
+    assert c.zk_mode is ZkMode.GROTH16 and c.prover_threads == 0
+    assert NodeConfig.from_dict({"prover": {"threads": 2}}).prover_threads == 2
+    assert callable(node_prover) and callable(job_units) and callable(verify_ledger)
+    assert list(ProofPart.__dataclass_fields__) == ["job_id", "proof", "public_inputs", "step"]
+    assert {"job_ids", "parts", "zk_mode"} <= set(LedgerEntryMeta.__dataclass_fields__)
+    for name in ("entries_for_job", "part_for_job", "entry_for_job", "attach_proof"):
+        assert callable(getattr(Ledger, name)), name
+    assert set(LedgerAudit().to_dict()) == {
+        "entries",
+        "proofs_verified",
+        "unproven",
+        "first_unproven",
+        "clean",
+        "bad_height",
+        "reason",
+    }
+    assert "circuits" in inspect.signature(JobStore.claim_next).parameters
+    assert "circuits" in inspect.signature(NodeClient.claim_next).parameters
+    assert "provers" in inspect.signature(RemoteWorker).parameters
+    assert callable(keys.provers_in) and callable(VerifyBatcher.verify)
+    for name in ("verify_jobs", "public_inputs_job", "public_inputs", "prove_job", "verify_job"):
+        assert callable(getattr(Groth16Prover, name)), name
+
+
+@pytest.mark.parametrize(
+    "argv, attrs",
+    [
+        (["ledger", "verify", "c.toml"], {"config": "c.toml", "json": False}),
+        (["ledger", "verify", "c.toml", "--json", "--allow-unproven"], {"allow_unproven": True}),
+        (["proof", "export", "c.toml", "ab" * 32, "-o", "out"], {"job_id": "ab" * 32}),
+        (
+            ["worker", "--url", "http://x", "--token", "t", "--keys", "k", "--threads", "2"],
+            {"keys": "k", "threads": 2},
+        ),
+    ],
+)
+def test_ledger_proof_and_worker_cli_take_the_issues_arguments(argv, attrs):
+    from pouw.cli import _build_parser
+
+    args = _build_parser(argv).parse_args(argv)
+    for name, value in attrs.items():
+        assert getattr(args, name) == value, name

@@ -77,7 +77,7 @@ class ZkMode(str, Enum):
     """Which proof system proves a trace."""
 
     MOCK = "mock"  #: native constraint check bound to the job, no cryptographic proof
-    GROTH16 = "groth16"  #: Groth16 over BN254 (needs the trace circuits of a later release)
+    GROTH16 = "groth16"  #: Groth16 over BN254 (the trace circuits of pouw.prover.circuits, keys from pouw keys)
 
     def __str__(self) -> str:
         return self.value

@@ -1,10 +1,10 @@
 """Provers: turn a trace into a proof bound to its tier and job, and check proofs.
 
 ``zk_mode = "mock"`` is :class:`MockProver` (a real constraint check in the
-native kernel, bound to the job, no cryptography); ``"groth16"`` is refused
-until its trace circuits ship.  :class:`Groth16Prover` (:mod:`pouw.prover.groth16`)
-is the :class:`Prover` over Groth16 for a :class:`TraceCircuit` the caller
-supplies.
+native kernel, bound to the job, no cryptography); ``"groth16"`` is
+:class:`Groth16Prover` (:mod:`pouw.prover.groth16`) over a :class:`TraceCircuit`
+-- for a node, the trace circuit of its tier (:mod:`pouw.prover.circuits`)
+with its key (:mod:`pouw.prover.keys`).
 
 ``Groth16Prover`` and ``TraceCircuit`` load on first use (PEP 562
 ``__getattr__``): the mock prover, which a node uses, does not pay for the

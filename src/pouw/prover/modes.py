@@ -25,16 +25,18 @@ def get_prover(zk_mode: ZkMode | str) -> Prover:
     ValueError
         An unknown word; the message lists the choices.
     ProofError
-        ``"groth16"``: its trace circuits come in a later release, and a
-        Groth16 request is never answered with a mock proof.  For a circuit
-        of your own, build a :class:`~pouw.prover.groth16.Groth16Prover`.
+        ``"groth16"``: a Groth16 prover needs a circuit and its key, which
+        a word does not name (a Groth16 request is never answered with a
+        mock proof).  A node builds its prover from its config
+        (:func:`pouw.node.proving.node_prover`: the tier's trace circuit and
+        key); for one circuit, build a :class:`~pouw.prover.groth16.Groth16Prover`.
     """
     mode = parse_enum(ZkMode, zk_mode, "zk_mode")
     if mode is ZkMode.GROTH16:
         raise ProofError(
-            "zk_mode 'groth16' is not available yet: the trace circuits for groth16 come in "
-            "a later release (use zk_mode = 'mock', or pouw.prover.Groth16Prover with a "
-            "circuit of your own)"
+            "zk_mode 'groth16' needs a circuit and its key: a node builds its prover from "
+            "its config (pouw.node.proving.node_prover), or build "
+            "pouw.prover.Groth16Prover(key, circuit_for(tier, depth))"
         )
     return _MOCK
 
