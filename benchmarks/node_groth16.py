@@ -62,6 +62,23 @@ def run(settings: dict, depth: int, n: int, keys: Path) -> float:
     return n / elapsed
 
 
+def plot(out: dict[str, float], depth: int, path: Path) -> None:
+    """Bars of intents per second per setting, with the issue's target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [k for k in out if not k.startswith("mock")]
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.barh(names[::-1], [out[k] for k in names[::-1]], color="#4a7ab0")
+    ax.axvline(3.0, color="#c44", ls="--", lw=1, label="target: 3 Macro intents/s")
+    ax.set_xlabel(f"intents proven per second (Groth16, depth {depth}, 2 cores)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--depth", type=int, default=20)
@@ -98,19 +115,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        names = [k for k in out if not k.startswith("mock")]
-        fig, ax = plt.subplots(figsize=(8, 3.2))
-        ax.barh(names[::-1], [out[k] for k in names[::-1]], color="#4a7ab0")
-        ax.axvline(3.0, color="#c44", ls="--", lw=1, label="target: 3 Macro intents/s")
-        ax.set_xlabel(f"intents proven per second (Groth16, depth {args.depth}, 2 cores)")
-        ax.legend(loc="lower right", fontsize=8)
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
+        plot(out, args.depth, args.plot)
     return 0
 
 

@@ -172,3 +172,38 @@ def test_the_solidity_verifier_accepts_a_macro_proof(node_tools, tmp_path):  # n
     calls = [{"signature": sig, "words": words(p)} for p in (public, other)]
     results = node_tools.evm_calls(bytecode, calls)
     assert [int(r["result"], 16) for r in results] == [1, 0]
+
+
+def test_snarkjs_accepts_a_proof_the_node_exported_from_its_ledger(node_tools, tmp_path):  # noqa: F811
+    # the node proves its own intents (local mode, Full tier: one proof for two
+    # entries), `pouw proof export` writes one, snarkjs verifies it as written
+    from pouw.node import NodeConfig, NodeContext, generate_intents
+
+    config = tmp_path / "node.toml"
+    config.write_text(
+        'pouw_mode = "local"\nzk_mode = "groth16"\n[pouw]\ntier = "full"\nbatch_size = 2\n'
+        f'[prover]\nkeys = "keys"\n[state]\nhash = "poseidon"\ndepth = {DEPTH}\naccounts = 8\n'
+        '[workers]\ncount = 0\n[store]\npath = "jobs.sqlite3"\n'
+    )
+    assert pouw_main(["keys", "setup", str(config)]) == 0
+    ctx = NodeContext.from_config(NodeConfig.from_toml(config))
+    ctx.submit_intents(generate_intents(2, seed=5, n_accounts=8))
+    ctx.process_all()
+    first, second = ctx.ledger.entries
+    job_id = first.meta.job_ids[0]
+    assert second.meta.job_ids == [job_id] and first.meta.proven
+    ctx.close()
+    out = tmp_path / "out"
+    assert pouw_main(["proof", "export", str(config), job_id, "-o", str(out)]) == 0
+    assert (
+        pouw_main(["keys", "vkey", str(config), "--tier", "full", "-o", str(out / "vk.json")]) == 0
+    )
+    res = node_tools.snarkjs("groth16", "verify", "vk.json", "public.json", "proof.json", cwd=out)
+    assert "OK" in res.stdout
+    public = json.loads((out / "public.json").read_text())
+    public[3] = str(int(public[3]) + 1)  # another fee
+    (out / "public.json").write_text(json.dumps(public))
+    res = node_tools.snarkjs(
+        "groth16", "verify", "vk.json", "public.json", "proof.json", cwd=out, check=False
+    )
+    assert "OK" not in res.stdout

@@ -184,12 +184,19 @@ def _serve_node(config: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _rate(per_s: float | None) -> str:
+    # thousands for the mock prover's rates, two digits for Groth16's few per second
+    if per_s is None:
+        return "-"
+    return f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.2f}"
+
+
 def _print_report(r: dict[str, Any]) -> None:
     jobs = r["jobs"]
     lines = [
         f"mode            {r['mode']} (zk_mode {r['zk_mode']}, workers {r['workers']})",
         f"intents         {r['intents']} in {r['elapsed_s']:.3f} s "
-        f"({r['intents_per_s']:,.0f} intents/s)",
+        f"({_rate(r['intents_per_s'])} intents/s)",
         f"ledger entries  {r['ledger_entries']} ({r['entries_with_job_ids']} with job ids, "
         f"{r['entries_proven']} proven)",
         "jobs            " + ", ".join(f"{k} {v}" for k, v in jobs.items()),
