@@ -18,7 +18,8 @@ import threading
 
 import pytest
 
-from pouw import ConfigError, JobStatus
+from pouw import ConfigError, JobStatus, ProofJob
+from pouw.errors import ProofError
 from pouw.node import NodeConfig, NodeContext, generate_intents
 from pouw.node.audit import verify_ledger
 from pouw.node.ledger import ProofPart
@@ -251,6 +252,13 @@ def test_concurrent_submissions_are_verified_in_batches(tmp_path, key_dir):
         assert prover.verify_jobs(list(zip(jobs, proofs, strict=True))) == [
             i != 5 for i in range(len(jobs))
         ]
+        # a job made for another circuit is neither proven nor verified by this key
+        other = ProofJob.new_for_trace(
+            jobs[0].get_trace(), "macro", jobs[0].fee_budget, 1000, circuit="0" * 64
+        )
+        with pytest.raises(ProofError, match="is for circuit 0000"):
+            prover.prove_job(other)
+        assert prover.verify_jobs([(other, proofs[0])]) == [False]
     finally:
         ctx.close()
 

@@ -159,11 +159,14 @@ def _walk(
                 intents.append(Transfer.from_dict(json.loads(row["intent"])))
             except (ValueError, TypeError, KeyError) as exc:
                 raise _Bad(row["height"], f"the stored intent is damaged: {exc}") from None
-        if tier is JobTier.FULL:
-            results, trace = executor.execute_batch_with_trace(intents, state)
-        else:
-            result, trace = executor.execute_intent_with_trace(intents[0], state)
-            results = [result]
+        try:
+            if tier is JobTier.FULL:
+                results, trace = executor.execute_batch_with_trace(intents, state)
+            else:
+                result, trace = executor.execute_intent_with_trace(intents[0], state)
+                results = [result]
+        except ValueError as exc:  # an intent this state cannot run (another genesis?)
+            raise _Bad(height, f"the stored intent does not execute: {exc}") from None
         for row, result in zip(group, results, strict=True):
             audit.entries += 1
             try:
@@ -173,7 +176,10 @@ def _walk(
             if result.post_root.hex() != stored_root:
                 raise _Bad(row["height"], "re-executing gives another post-state root")
         parts: list[ProofPart] = group[0]["parts"]
+        if any(r["parts"] != parts for r in group[1:]):
+            raise _Bad(group[1]["height"], "the entries of one batch list different proofs")
         units = job_units(tier, trace, results)
+        unproven = False
         if len(parts) != len(units):
             raise _Bad(
                 height, f"{len(parts)} proofs recorded, the {tier.value} tier makes {len(units)}"
@@ -193,11 +199,13 @@ def _walk(
                     height, f"job {part.job_id}: the stored public inputs are not the trace's"
                 )
             if part.proof is None:
-                audit.unproven.extend(r["height"] for r in group)
+                unproven = True
                 continue
             pending.append((height, job, part.proof))
             if len(pending) >= _BATCH:
                 _flush(prover, pending, audit)
+        if unproven:
+            audit.unproven.extend(r["height"] for r in group)
 
 
 def _check_inline(
