@@ -16,14 +16,13 @@ Poseidon genesis of 1000 accounts, best of ``--repeats``:
   check);
 * proof size in bytes.
 
-Beside pouw, groth16py (arkworks, the ``bench`` extra) proves the same key
-(written as a ``.zkey``) and witness (``.wtns``) in the same run.
+Beside pouw, on the same key (written as a ``.zkey``) and witness (``.wtns``),
+in the same run: groth16py (arkworks, the ``bench`` extra) in process,
+rapidsnark's ``prover`` as a whole process (``$POUW_RAPIDSNARK``: the path of
+its binary; skipped when unset) and ``pouw groth16 prove`` as a whole process.
 
 Then ``verify_batch`` of ``--batch`` Macro proofs against as many single
-verifications (the ratio is the figure to read).  Whole-process comparisons
-with rapidsnark need its binary (``POUW_RAPIDSNARK``): see
-benchmarks/groth16_cli_vs_peers.py with the files ``pouw keys export-r1cs``
-and a ``.wtns`` of the witness give.
+verifications (the ratio is the figure to read).
 """
 
 from __future__ import annotations
@@ -89,7 +88,9 @@ def tier_figures(tier: str, depth: int, full_n: int, key_dir: Path, trace, repea
     prove_s = best(lambda: prover.prove(trace, tier=tier, job_id=job), repeats)
     verify_s = best(lambda: prover.verify(trace, proof, tier=tier, job_id=job), repeats)
     assert prover.verify(trace, proof, tier=tier, job_id=job)
-    peer_s = peer_prove(pk, compiled.witness(values), repeats)
+    peers = peer_figures(pk, compiled.witness(values), repeats)
+    peer_s = peers["groth16py_prove_s"]
+    rs = peers["rapidsnark_prove_s"]
     return {
         "tier": tier,
         "depth": depth,
@@ -106,26 +107,64 @@ def tier_figures(tier: str, depth: int, full_n: int, key_dir: Path, trace, repea
         "proof_bytes": len(proof),
         "groth16py_prove_s": peer_s,
         "prove_vs_groth16py": prove_s / peer_s if peer_s else None,
+        "rapidsnark_prove_s": rs,
+        "pouw_cli_prove_s": peers["pouw_cli_prove_s"],
+        "prove_vs_rapidsnark": prove_s / rs if rs else None,
+        "cli_vs_rapidsnark": peers["pouw_cli_prove_s"] / rs if rs else None,
     }
 
 
-def peer_prove(pk, witness, repeats: int) -> float | None:
-    """groth16py's (arkworks) prove time on the same key (as a .zkey) and witness
-    (as a .wtns), every core; None when groth16py is not installed."""
-    try:
-        import groth16py
-    except ImportError:
-        return None
+def _process_s(cmd: list[str], repeats: int, env: dict | None = None) -> float:
+    """Median wall time of ``cmd`` as a whole process (after one warm-up run)."""
+    import statistics
+    import subprocess
+
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peer_figures(pk, witness, repeats: int) -> dict:
+    """On the same key (as a .zkey) and witness (as a .wtns): groth16py's (arkworks)
+    prove time in process, rapidsnark's ``prover`` as a whole process (from
+    ``$POUW_RAPIDSNARK``; its proof checked by pouw's verifier) and ``pouw
+    groth16 prove`` as a whole process (key cache warm); None for a tool that is
+    not installed."""
+    import os
     import tempfile
 
+    from pouw.zk.formats.snarkjs_json import proof_from_json, public_from_json
     from pouw.zk.formats.wtns import write_wtns
     from pouw.zk.formats.zkey_writer import write_zkey
 
+    out: dict = {"groth16py_prove_s": None, "rapidsnark_prove_s": None, "pouw_cli_prove_s": None}
     with tempfile.TemporaryDirectory() as d:
         write_zkey(f"{d}/k.zkey", pk)
         write_wtns(f"{d}/w.wtns", witness)
-        gpk, _ = groth16py.import_zkey(f"{d}/k.zkey")
-        return best(lambda: groth16py.prove_wtns(gpk, f"{d}/w.wtns"), repeats)
+        try:
+            import groth16py
+
+            gpk, _ = groth16py.import_zkey(f"{d}/k.zkey")
+            out["groth16py_prove_s"] = best(
+                lambda: groth16py.prove_wtns(gpk, f"{d}/w.wtns"), repeats
+            )
+        except ImportError:
+            pass
+        rapidsnark = os.environ.get("POUW_RAPIDSNARK")
+        files = [f"{d}/k.zkey", f"{d}/w.wtns", f"{d}/proof.json", f"{d}/public.json"]
+        if rapidsnark:
+            out["rapidsnark_prove_s"] = _process_s([rapidsnark, *files], repeats)
+            proof = proof_from_json(json.loads(Path(f"{d}/proof.json").read_text()))
+            public = public_from_json(json.loads(Path(f"{d}/public.json").read_text()))
+            assert verify(pk.vk, public, proof), "rapidsnark's proof verifies under pouw"
+        env = dict(os.environ, POUW_CACHE_DIR=f"{d}/cache")
+        cli = [sys.executable, "-m", "pouw", "groth16", "prove", *files]
+        out["pouw_cli_prove_s"] = _process_s(cli, repeats, env)
+    return out
 
 
 def batch_figures(depth: int, key_dir: Path, singles: list, n: int, repeats: int) -> dict:
@@ -163,21 +202,34 @@ def plot(result: dict, path: str) -> None:
     ours = [t["prove_s"] for t in tiers]
     peer = [t.get("groth16py_prove_s") or 0 for t in tiers]
     ax.barh([y + 0.2 for y in ys], ours, height=0.38, color="#4c72b0", label="pouw (in process)")
+    peer_max = max([t.get("rapidsnark_prove_s") or 0 for t in tiers] + [0])
+    rs = [t.get("rapidsnark_prove_s") or 0 for t in tiers]
+    h = 0.26 if any(rs) else 0.38
     ax.barh(
         [y - 0.2 for y in ys],
         peer,
-        height=0.38,
+        height=h,
         color="#999999",
-        label="groth16py (arkworks), same .zkey and .wtns",
+        label="groth16py (arkworks) in process, same .zkey and .wtns",
     )
+    if any(rs):
+        ax.barh(
+            [y - 0.2 - h for y in ys],
+            rs,
+            height=h,
+            color="#dd8452",
+            label="rapidsnark prover, whole process, same files",
+        )
     for y, t in zip(ys, tiers, strict=True):
         ratio = t.get("prove_vs_groth16py")
         note = f"  {t['prove_s']:.2f} s" + (f" = {ratio:.2f}x groth16py" if ratio else "")
+        if t.get("prove_vs_rapidsnark"):
+            note += f", {t['prove_vs_rapidsnark']:.2f}x rapidsnark"
         ax.text(t["prove_s"], y + 0.2, note, va="center", fontsize=9)
     ax.set_yticks(list(ys), names)
     ax.set_xlabel("seconds per proof (2 cores); witness < 2% of pouw's time")
     ax.set_title(f"Trace circuits at depth {tiers[0]['depth']}: Groth16 prove")
-    ax.set_xlim(0, max(peer + ours) * 1.35)
+    ax.set_xlim(0, max(peer + ours + [peer_max]) * 1.35)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -209,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"  groth16py {fig['groth16py_prove_s']:.3f} s "
                 f"(pouw {fig['prove_vs_groth16py']:.2f}x its time)"
                 if fig["groth16py_prove_s"]
+                else ""
+            )
+            + f"  pouw groth16 prove (process) {fig['pouw_cli_prove_s']:.3f} s"
+            + (
+                f"  rapidsnark (process) {fig['rapidsnark_prove_s']:.3f} s: in process "
+                f"{fig['prove_vs_rapidsnark']:.2f}x, process {fig['cli_vs_rapidsnark']:.2f}x"
+                if fig["rapidsnark_prove_s"]
                 else ""
             ),
             flush=True,
