@@ -50,3 +50,30 @@ def test_a_damaged_row_is_quarantined_and_the_queue_goes_on(tmp_path):
     finally:
         live.close()
         ctx.close()
+
+
+def test_a_damaged_row_claimed_by_id_is_quarantined_not_handed_out(tmp_path):
+    # the claim by id checks the row as claim-next does (it once read the wrong column)
+    config = durable_config(tmp_path)
+    ctx = NodeContext.from_config(config)
+    ctx.submit_intents(generate_intents(2, n_accounts=64))
+    ctx.process_all()
+    first = ctx.ledger.entries[0].meta.job_ids[0]
+    ctx.close()
+    db = sqlite3.connect(tmp_path / "jobs.sqlite3")
+    db.execute(
+        "UPDATE jobs SET trace_data = CAST('rotten bytes' AS BLOB) WHERE job_id = ?", (first,)
+    )
+    db.commit()
+    db.close()
+    ctx = NodeContext.from_config(config)
+    live = LiveServer(ctx, background=False)
+    try:
+        by_id = live.http.post(f"/pouw/jobs/{first}/claim", json={}, headers=auth("w1"))
+        assert by_id.status_code == 409, by_id.text
+        rec = ctx.job_queue.get(first)
+        assert rec.status is JobStatus.FAILED and "does not hash" in rec.error
+        assert rec.attempts == 0 and not rec.holders  # never handed to the worker
+    finally:
+        live.close()
+        ctx.close()

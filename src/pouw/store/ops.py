@@ -22,7 +22,7 @@ from ..queue.lifecycle import Event, Expire, Lapse, Quarantine, Step, step
 from ..status import JobStatus, JobTier, parse_enum
 from .schema import JOB_COLUMNS, DamagedJob, job_from_row, record_from_row
 
-__all__ = ["SqliteOps", "LifeRow", "outcome"]
+__all__ = ["SqlOps", "LifeRow", "outcome"]
 
 #: The columns :class:`LifeRow` is read from, in its field order (after job_id).
 _LIFE_COLUMNS = (
@@ -63,8 +63,23 @@ _RETURNING = sqlite3.sqlite_version_info >= (3, 35)  # UPDATE ... RETURNING
 _NO_LEASE = 1 << 62
 
 
-class SqliteOps:
-    """Internal steps over ``self._db`` (see the module docstring)."""
+class SqlOps:
+    """Internal steps over ``self._db`` (see the module docstring).
+
+    The SQL is the common ground of SQLite and PostgreSQL (``?`` placeholders:
+    the PostgreSQL store's connection rewrites them); where the two differ the
+    dialect sets a hook: ``_ROW_LOCK`` (a job row read to be changed, locked
+    until the commit), ``_PICK_LOCK`` (the row a claim picks: others skip it),
+    ``_shard`` (which counter row of a (status, tier) this connection moves).
+    """
+
+    #: appended to the SELECT of a row this transaction will change
+    _ROW_LOCK = ""
+    #: appended to the SELECT that picks the next pending job
+    _PICK_LOCK = ""
+    #: the counters row set this connection updates (PostgreSQL: one per shard,
+    #: so concurrent transactions do not queue on one hot row; SQLite: the one)
+    _shard: int | None = None
 
     retention: int
     max_attempts: int
@@ -137,27 +152,35 @@ class SqliteOps:
                 return int(row[0])
         db.execute(
             "INSERT INTO meta (key, value) VALUES (?, 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = value + 1",
+            "ON CONFLICT (key) DO UPDATE SET value = meta.value + 1",
             (key,),
         )
         (value,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(value)
 
     def _bump(self, db: sqlite3.Connection, status: str, tier: str, by: int) -> None:
-        db.execute(
-            "UPDATE counters SET n = n + ? WHERE status = ? AND tier = ?", (by, status, tier)
-        )
+        if self._shard is None:
+            db.execute(
+                "UPDATE counters SET n = n + ? WHERE status = ? AND tier = ?", (by, status, tier)
+            )
+        else:
+            db.execute(
+                "UPDATE counters SET n = n + ? WHERE status = ? AND tier = ? AND shard = ?",
+                (by, status, tier, self._shard),
+            )
 
     def _count(self, db: sqlite3.Connection, worker_id: str, what: str) -> None:
         db.execute(
             "INSERT INTO workers (worker_id, what, n) VALUES (?, ?, 1) "
-            "ON CONFLICT (worker_id, what) DO UPDATE SET n = n + 1",
+            "ON CONFLICT (worker_id, what) DO UPDATE SET n = workers.n + 1",
             (worker_id, what),
         )
 
     def _life(self, db: sqlite3.Connection, job_id: str) -> LifeRow:
         """The lifecycle fields of one job, for :func:`~pouw.queue.lifecycle.step`."""
-        row = db.execute(f"SELECT {_LIFE_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        row = db.execute(
+            f"SELECT {_LIFE_COLUMNS} FROM jobs WHERE job_id = ?{self._ROW_LOCK}", (job_id,)
+        ).fetchone()
         if row is None:
             raise JobNotFound(f"no job {job_id!r}")
         holders = frozenset(
@@ -192,9 +215,10 @@ class SqliteOps:
             if s.new is not JobStatus.PENDING:
                 sets["reserved_at_ms"] = None
             # both counters in one statement (every (status, tier) row exists from the start)
+            shard = "" if self._shard is None else f" AND shard = {int(self._shard)}"
             db.execute(
                 "UPDATE counters SET n = n + (CASE status WHEN ? THEN -1 ELSE 1 END) "
-                "WHERE tier = ? AND status IN (?, ?)",
+                f"WHERE tier = ? AND status IN (?, ?){shard}",
                 (s.old.value, row.tier, s.old.value, s.new.value),
             )
         if s.requeue:
@@ -205,7 +229,10 @@ class SqliteOps:
         if s.finished:
             self._retire(db, job_id)
         if s.holder is not None:
-            db.execute("INSERT OR IGNORE INTO holders VALUES (?, ?)", (job_id, s.holder))
+            db.execute(
+                "INSERT INTO holders (job_id, worker_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (job_id, s.holder),
+            )
         for worker, what in s.counts:
             self._count(db, worker, what)
         until = sets.get("lease_expires_at_ms")
@@ -248,9 +275,15 @@ class SqliteOps:
             args.append(parse_enum(JobTier, tier, "tier").value)
         if circuits is not None:  # a job without a circuit (a mock proof) suits every worker
             wanted = sorted(set(circuits))
-            where.append(f"(circuit IS NULL OR circuit IN ({','.join('?' * len(wanted))}))")
-            args += wanted
-        sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
+            if wanted:
+                where.append(f"(circuit IS NULL OR circuit IN ({','.join('?' * len(wanted))}))")
+                args += wanted
+            else:
+                where.append("circuit IS NULL")
+        sql = (
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
+            + self._PICK_LOCK
+        )
         while True:
             row = db.execute(sql, args).fetchone()
             if row is None:

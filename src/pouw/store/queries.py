@@ -8,25 +8,25 @@ nothing, so it needs no transaction of its own.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from typing import Any
 
 from ..job import ProofJob
 from ..queue.base import WORKER_COUNTERS, JobRecord, QueueStats
 from ..status import JobStatus, JobTier, parse_enum
-from .ops import SqliteOps
+from .ops import SqlOps
 from .schema import JOB_COLUMNS, record_from_row
 
-__all__ = ["SqliteQueries"]
+__all__ = ["SqlQueries"]
 
 _P, _IP, _C, _F, _E = (s.value for s in JobStatus)
+_NO_LIMIT = 1 << 62  # "no limit" as a LIMIT both dialects take (SQLite's -1 is not PostgreSQL's)
 
 
-class SqliteQueries(SqliteOps):
+class SqlQueries(SqlOps):
     """Queries over ``self._db`` (see the module docstring)."""
 
-    _db: sqlite3.Connection
+    _db: Any  #: the dialect's connection (sqlite3's, or the PostgreSQL store's wrapper)
     _lock: threading.RLock
 
     def get(self, job_id: str) -> JobRecord:
@@ -42,7 +42,7 @@ class SqliteQueries(SqliteOps):
             rows = self._db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY "
                 "reserved_at_ms IS NULL, reserved_at_ms, qpos LIMIT ?",
-                (_P, -1 if limit is None else limit),
+                (_P, _NO_LIMIT if limit is None else limit),
             ).fetchall()
         return [record_from_row(r).job for r in rows]
 
@@ -72,7 +72,7 @@ class SqliteQueries(SqliteOps):
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq LIMIT ?",
-                (_F, -1 if limit is None else limit),
+                (_F, _NO_LIMIT if limit is None else limit),
             ).fetchall()
         return [record_from_row(r) for r in rows]
 
@@ -104,8 +104,10 @@ class SqliteQueries(SqliteOps):
     def stats_by_tier(self) -> dict[str, QueueStats]:
         c = {t.value: dict.fromkeys(JobStatus, 0) for t in JobTier}
         with self._lock:
-            for status, tier, n in self._db.execute("SELECT status, tier, n FROM counters"):
-                c[tier][JobStatus(status)] = int(n)
+            for status, tier, n in self._db.execute(
+                "SELECT status, tier, SUM(n) FROM counters GROUP BY status, tier"
+            ):
+                c[tier][JobStatus(status)] = int(n)  # summed over shards (PostgreSQL)
         return {t: _stats(v) for t, v in c.items()}
 
     def __len__(self) -> int:

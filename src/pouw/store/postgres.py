@@ -1,0 +1,340 @@
+"""The job store on PostgreSQL: :class:`PostgresJobQueue`, one database for many processes.
+
+The same operations as :class:`~pouw.store.SqliteJobQueue` (:class:`~.sql.SqlJobStore`:
+one lifecycle, the same conformance suite), over psycopg 3, with what many
+processes sharing one database need:
+
+* a job row read to be changed is locked until the commit (``FOR UPDATE``),
+  and the row a claim picks is one no other transaction holds (``FOR UPDATE
+  SKIP LOCKED``): two claimers never take one job, and neither waits for the
+  other's row;
+* the exact counts per (status, tier) are kept in 16 counter rows each, one
+  per shard, a connection moving its own (the backend's pid picks it): no
+  transaction queues behind another on a hot counter row; reads sum them;
+* the queue order and the finish order are sequences, not a row;
+* leases are scanned on every lease operation (a process cannot know of
+  leases another process made, so no per-process "none before" hint).
+
+The tables live in one schema (``schema``, default ``pouw``), created and
+migrated here (``schema_migrations``, idempotent at every open). One process
+per schema is the *sequencer* (the node that executes intents and enqueues):
+it holds a session advisory lock on the schema for as long as its store is
+open, and a second one is refused (:class:`~pouw.store.filelock.StoreInUse`),
+as SQLite's file lock refuses a second node. Opening as the sequencer also
+recovers from its own stop (reservations of its local pool, its jobs left in
+progress without a lease); other processes (API replicas) open with
+``sequencer=False`` and recover nothing of another's.
+
+Not yet here (issue 12, next): the connection pool (one connection per store
+object, under its lock, as for SQLite), the one-statement batch claim,
+LISTEN/NOTIFY, the rescuer's own loop, the history table.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import PouwError
+from ..job import now_ms
+from ..queue.lifecycle import Orphaned
+from ..status import JobStatus, JobTier
+from .filelock import StoreInUse
+from .sql import SqlJobStore
+
+__all__ = ["PostgresJobQueue", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+#: counter rows per (status, tier)
+SHARDS = 16
+_IP = JobStatus.IN_PROGRESS.value
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq BIGSERIAL PRIMARY KEY,
+    job_id TEXT NOT NULL UNIQUE,
+    tier TEXT NOT NULL,
+    intent_id TEXT NOT NULL,
+    trace_hash TEXT NOT NULL,
+    fee_budget TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    deadline_ms BIGINT NOT NULL,
+    trace_data BYTEA NOT NULL,
+    circuit TEXT,
+    step INTEGER,
+    status TEXT NOT NULL,
+    worker_id TEXT,
+    proof BYTEA,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    enqueued_at_ms BIGINT NOT NULL,
+    started_at_ms BIGINT,
+    finished_at_ms BIGINT,
+    lease_expires_at_ms BIGINT,
+    lease_ms BIGINT NOT NULL DEFAULT 0,
+    avoid_worker TEXT,
+    avoid_until_ms BIGINT NOT NULL DEFAULT 0,
+    qpos BIGINT NOT NULL,
+    reserved_at_ms BIGINT,
+    finish_seq BIGINT
+) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
+        autovacuum_analyze_scale_factor = 0.05);
+CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (qpos) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires_at_ms)
+    WHERE lease_expires_at_ms IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_finish ON jobs (finish_seq) WHERE finish_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_reserved ON jobs (reserved_at_ms)
+    WHERE reserved_at_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS holders (
+    job_id TEXT NOT NULL, worker_id TEXT NOT NULL, PRIMARY KEY (job_id, worker_id)
+);
+CREATE TABLE IF NOT EXISTS counters (
+    status TEXT NOT NULL, tier TEXT NOT NULL, shard INTEGER NOT NULL, n BIGINT NOT NULL,
+    PRIMARY KEY (status, tier, shard)
+);
+CREATE TABLE IF NOT EXISTS workers (
+    worker_id TEXT NOT NULL, what TEXT NOT NULL, n BIGINT NOT NULL,
+    PRIMARY KEY (worker_id, what)
+);
+CREATE SEQUENCE IF NOT EXISTS seq_qpos;
+CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
+"""
+
+
+class _Connection:
+    """A psycopg connection with the face the shared steps use (sqlite3's):
+    ``execute(sql, args)`` with ``?`` placeholders, returning a cursor."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self.raw.execute(_dialect(sql), args, prepare=True)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.raw.cursor() as cur:
+            cur.executemany(_dialect(sql), rows)
+
+
+_TRANSLATED: dict[str, str] = {}
+
+
+def _dialect(sql: str) -> str:
+    # the shared SQL's "?" placeholders as psycopg's "%s" (no literal % or ? in it)
+    out = _TRANSLATED.get(sql)
+    if out is None:
+        out = _TRANSLATED[sql] = sql.replace("%", "%%").replace("?", "%s")
+    return out
+
+
+class PostgresJobQueue(SqlJobStore):
+    """A :class:`~pouw.queue.JobStore` in one PostgreSQL schema; the same semantics
+    as :class:`~pouw.queue.JobQueue` and :class:`~pouw.store.SqliteJobQueue`.
+
+    Parameters
+    ----------
+    url:
+        A libpq connection string (``postgresql://user@host:5432/db``).
+    schema:
+        The schema of the tables (created if missing): one per node's state.
+    sequencer:
+        Open as the one process that enqueues for this schema (refused while
+        another holds it) and recover from its own stop; ``False`` for an API
+        replica.
+    synchronous:
+        ``"full"``: a commit returns once its WAL is flushed (the server's
+        ``synchronous_commit``); ``"normal"``: without waiting for the flush
+        (``synchronous_commit = off``: a crash of this process loses nothing
+        committed, a crash of the server may lose the last fraction of a
+        second, never consistency), as SQLite's ``NORMAL``.
+    capacity, retention, reservation_timeout_ms, max_attempts, clock:
+        As for :class:`~pouw.store.SqliteJobQueue`.
+    """
+
+    _ROW_LOCK = " FOR UPDATE"
+    _PICK_LOCK = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str = "pouw",
+        sequencer: bool = True,
+        capacity: int = 100_000,
+        retention: int = 10_000,
+        reservation_timeout_ms: int = 30_000,
+        max_attempts: int = 3,
+        synchronous: str = "full",
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:  # pragma: no cover - the postgres extra
+            raise PouwError(
+                "the PostgreSQL store needs psycopg: pip install 'pouw[postgres]'"
+            ) from exc
+        for name, value, low in (
+            ("capacity", capacity, 1),
+            ("retention", retention, 0),
+            ("reservation_timeout_ms", reservation_timeout_ms, 1),
+            ("max_attempts", max_attempts, 1),
+        ):
+            if value.__class__ is not int or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if synchronous not in ("full", "normal"):
+            raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
+        if not _NAME.fullmatch(schema):
+            raise ValueError(f"schema must be a lowercase SQL name, got {schema!r}")
+        self.url = url
+        self.schema = schema
+        self.capacity = capacity
+        self.retention = retention
+        self.reservation_timeout_ms = reservation_timeout_ms
+        self.max_attempts = max_attempts
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._lease_hint = 0
+        self._jobs = OrderedDict()
+        self._depth = 0
+        try:
+            raw = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise PouwError(f"cannot connect to PostgreSQL ({_redact(url)}): {exc}") from None
+        try:
+            raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            raw.execute(f'SET search_path TO "{schema}"')
+            if synchronous == "normal":  # a commit does not wait for its WAL flush
+                raw.execute("SET synchronous_commit TO off")
+            self._db = _Connection(raw)
+            if sequencer:
+                (got,) = _one(raw.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(schema),)))
+                if not got:
+                    raise StoreInUse(
+                        f"schema {schema!r} of {_redact(url)} is in use by another pouw node "
+                        "(one executing node per state; API replicas open it with "
+                        "sequencer=False)"
+                    )
+            (pid,) = _one(raw.execute("SELECT pg_backend_pid()"))
+            self._shard = int(pid) % SHARDS
+            self._migrate()
+            if sequencer:
+                self._recover()
+            else:
+                self.lapse_leases()
+        except BaseException:
+            raw.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.raw.close()  # ends the session: its advisory lock goes with it
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            # one migrator at a time (the DDL of two processes at once can collide)
+            db.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(self.schema) ^ 1,))
+            db.raw.execute(_DDL)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)"
+            )
+            (version,) = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+            if version is not None and version > SCHEMA_VERSION:
+                raise PouwError(
+                    f"schema {self.schema!r} was written by a newer pouw (version {version}; "
+                    f"this one reads up to {SCHEMA_VERSION})"
+                )
+            db.executemany(
+                "INSERT INTO counters (status, tier, shard, n) VALUES (?, ?, ?, 0) "
+                "ON CONFLICT DO NOTHING",
+                [
+                    (st.value, t.value, k)
+                    for st in JobStatus
+                    for t in JobTier
+                    for k in range(SHARDS)
+                ],
+            )
+            db.executemany(
+                "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(v, now_ms()) for v in range(1, SCHEMA_VERSION + 1)],
+            )
+
+    # -- transactions --------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Connection]:
+        """One all-or-nothing unit on the store's connection, under its lock (a
+        savepoint inside another, as for SQLite)."""
+        with self._lock:
+            depth = self._depth
+            self._depth = depth + 1
+            try:
+                with self._db.raw.transaction():
+                    yield self._db
+            finally:
+                self._depth = depth
+
+    def _next(self, db: Any, key: str) -> int:
+        (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()
+        return int(value)
+
+    def _lapse_due(self, db: Any, now: int) -> int:
+        self._lease_hint = 0  # other processes make leases too: always look
+        return super()._lapse_due(db, now)
+
+    def _recover(self) -> None:
+        # the sequencer's own stop: its pool's reservations and the jobs its local
+        # workers held (in progress without a lease) go back; leases lapse as due
+        now = self._clock()
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET reserved_at_ms = NULL WHERE reserved_at_ms IS NOT NULL")
+            rows = db.execute(
+                "SELECT job_id FROM jobs WHERE status = ? AND lease_expires_at_ms IS NULL",
+                (_IP,),
+            ).fetchall()
+            for (job_id,) in rows:
+                self._apply(db, job_id, Orphaned("the node stopped while its worker proved"), now)
+        self.lapse_leases()
+
+    def dead_tuples(self) -> int:
+        """``n_dead_tup`` of the jobs table (for ``/metrics``)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT n_dead_tup FROM pg_stat_user_tables WHERE schemaname = ? "
+                "AND relname = 'jobs'",
+                (self.schema,),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def drop(self) -> None:
+        """Drop this store's schema and everything in it (tests, and a user who
+        means it), and close."""
+        with self._lock:
+            self._db.raw.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        self.close()
+
+
+def _one(cursor: Any) -> tuple[Any, ...]:
+    row = cursor.fetchone()
+    assert row is not None  # a SELECT of one value
+    return tuple(row)
+
+
+def _lock_key(schema: str) -> int:
+    # a stable 63-bit key per schema for PostgreSQL's advisory locks
+    return (zlib.crc32(b"pouw:" + schema.encode()) << 20) | 0x504F57
+
+
+def _redact(url: str) -> str:
+    # a URL in an error message, without its password
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)

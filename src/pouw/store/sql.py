@@ -1,0 +1,247 @@
+"""The operations of the SQL job stores: :class:`SqlJobStore`, the
+:class:`~pouw.queue.JobStore` protocol over the shared steps (:mod:`.ops`) and
+queries (:mod:`.queries`), for a subclass that provides the connection and its
+transactions: :class:`~pouw.store.SqliteJobQueue` (one file, one process) and
+:class:`~pouw.store.PostgresJobQueue` (one database, many processes).
+
+Every operation is one transaction (:meth:`SqlJobStore.transaction`, a
+savepoint inside a :meth:`batch`) that loads the job's lifecycle columns, runs
+the one lifecycle rule (:func:`pouw.queue.lifecycle.step`) and saves its step;
+a refusal that comes with a state change is raised after the commit
+(:func:`~.ops.outcome`), so the change stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from ..errors import DuplicateJob, JobNotFound, QueueFull
+from ..job import ProofJob
+from ..queue.base import JobRecord, JobUnavailable, SubmitResult
+from ..queue.lifecycle import (
+    Begin,
+    Claim,
+    Complete,
+    Expire,
+    Fail,
+    Heartbeat,
+    MarkFailed,
+    Quarantine,
+    Reject,
+    Release,
+    Submit,
+    check_lease,
+)
+from ..status import JobStatus, JobTier
+from .ops import outcome
+from .queries import SqlQueries
+from .schema import JOB_COLUMNS, job_values
+
+__all__ = ["SqlJobStore", "LOCAL_HOLD"]
+
+_P, _IP, _C, _F, _E = (s.value for s in JobStatus)
+#: ``reserved_at_ms`` of a job handed to the local pool's ring: a reservation that
+#: never times out in this process (``pop_next`` and ``claim_next`` skip it) and
+#: that the recovery at open clears, like every reservation
+LOCAL_HOLD = 1 << 62
+
+
+class SqlJobStore(SqlQueries):
+    """The store operations; a subclass gives ``transaction`` (and ``_lock``,
+    ``_clock``, ``capacity``, ``retention``, ``max_attempts``,
+    ``reservation_timeout_ms``)."""
+
+    capacity: int
+    _clock: Any
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _tx(self) -> AbstractContextManager[Any]:
+        return self.transaction()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many operations as one transaction: one sync for all of them.
+
+        Each operation inside keeps its own all-or-nothing (a savepoint): one
+        that raises leaves the others. Other threads' operations wait for the
+        batch to end, so keep batches short (the node uses a few hundred
+        intents). A batch that raises is rolled back whole.
+        """
+        with self.transaction():
+            yield
+
+    # -- producer side -------------------------------------------------------
+
+    def enqueue(self, job: ProofJob, *, local: bool = False) -> None:
+        with self._tx() as db:
+            self._enqueue(db, job, self._clock(), local)
+        self._remember(job)  # after the commit: only jobs that are in the file
+
+    def return_local(self, job_ids: list[str]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE jobs SET reserved_at_ms = NULL WHERE job_id = ? AND reserved_at_ms = ?",
+                [(job_id, LOCAL_HOLD) for job_id in job_ids],
+            )
+
+    def _enqueue(self, db: Any, job: ProofJob, now: int, local: bool) -> None:
+        if db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
+            raise DuplicateJob(f"job {job.job_id} is already in the queue")
+        expired = job.deadline_ms < now
+        if not expired and self._live(db) >= self.capacity:
+            raise QueueFull(f"queue is full ({self.capacity} live jobs)")
+        status = _E if expired else _P
+        db.execute(
+            "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
+            "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, finished_at_ms, "
+            "reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                *job_values(job),
+                status,
+                now,
+                self._next(db, "qpos"),
+                now if expired else None,
+                LOCAL_HOLD if local and not expired else None,
+            ),
+        )
+        self._bump(db, status, job.tier.value, 1)
+        if expired:
+            self._retire(db, job.job_id)
+
+    # -- the seed's consumer side --------------------------------------------
+
+    def pop_next(self) -> ProofJob | None:
+        now = self._clock()
+        with self._tx() as db:
+            row = self._next_pending(db, now, reserve_check=True)
+            if row is None:
+                return None
+            db.execute("UPDATE jobs SET reserved_at_ms = ? WHERE job_id = ?", (now, row[1]))
+            return self._jobs[row[1]]  # checked by _next_pending
+
+    def mark_in_progress(self, job_id: str, worker_id: str) -> None:
+        now = self._clock()
+        with self._tx() as db:
+            s = self._apply(db, job_id, Begin(worker_id), now)
+        outcome(s)
+
+    def mark_completed(self, job_id: str, proof: bytes) -> None:
+        proof = _proof_bytes(proof)
+        with self._tx() as db:
+            s = self._apply(db, job_id, Complete(proof), self._clock())
+        outcome(s)
+
+    def mark_failed(self, job_id: str, error: str) -> None:
+        with self._tx() as db:
+            s = self._apply(db, job_id, MarkFailed(str(error)), self._clock())
+        outcome(s)
+
+    def release(self, job_id: str, error: str | None = None) -> None:
+        with self._tx() as db:
+            s = self._apply(db, job_id, Release(error), self._clock())
+        outcome(s)
+
+    def quarantine(self, job_id: str, reason: str) -> None:
+        """Make a damaged job a dead letter (FAILED with ``reason``), whatever its status."""
+        with self._tx() as db:
+            s = self._apply(db, job_id, Quarantine(str(reason)), self._clock())
+        outcome(s)
+
+    # -- leases --------------------------------------------------------------
+
+    def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord:
+        check_lease(lease_ms)
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            row = db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            if row is None:
+                raise JobNotFound(f"no job {job_id!r}")
+            damaged = row[11] == _P and self._checked_job(db, row, now) is None  # status
+            if not damaged:
+                s = self._apply(db, job_id, Claim(worker_id, lease_ms), now)
+                rec = self._get(db, job_id) if s.raise_after is None else None
+        if damaged:
+            raise JobUnavailable(f"job {job_id} is damaged in the store; it is a dead letter now")
+        outcome(s)
+        assert rec is not None
+        return rec
+
+    def claim_next(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> JobRecord | None:
+        check_lease(lease_ms)
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            row = self._next_pending(db, now, worker_id=worker_id, tier=tier, circuits=circuits)
+            if row is None:
+                return None
+            outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
+            return self._get(db, row[1])
+
+    def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
+        check_lease(lease_ms)
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            s = self._apply(db, job_id, Heartbeat(worker_id, lease_ms), now)
+        return int(outcome(s))  # type: ignore[call-overload]
+
+    def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus:
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            s = self._apply(db, job_id, Fail(worker_id, str(error)), now)
+        return outcome(s)  # type: ignore[return-value]
+
+    def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult:
+        proof = _proof_bytes(proof)
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            s = self._apply(db, job_id, Submit(worker_id, proof), now)
+        return outcome(s)  # type: ignore[return-value]
+
+    def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            s = self._apply(db, job_id, Reject(worker_id, str(error)), now)
+        return outcome(s)  # type: ignore[return-value]
+
+    def lapse_leases(self) -> int:
+        with self._tx() as db:
+            return self._lapse_due(db, self._clock())
+
+    def sweep(self) -> int:
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE jobs SET reserved_at_ms = NULL WHERE reserved_at_ms <= ?",
+                (now - self.reservation_timeout_ms,),
+            )
+            self._lapse_due(db, now)
+            rows = db.execute(
+                "SELECT job_id FROM jobs WHERE status IN (?, ?) AND deadline_ms < ?",
+                (_P, _IP, now),
+            ).fetchall()
+            for (job_id,) in rows:
+                self._apply(db, job_id, Expire(), now)
+            return len(rows)
+
+
+def _proof_bytes(proof: object) -> bytes:
+    if not isinstance(proof, (bytes, bytearray, memoryview)):
+        raise TypeError("proof must be bytes")
+    return bytes(proof)

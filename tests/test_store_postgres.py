@@ -1,0 +1,144 @@
+"""What the PostgreSQL store adds to the conformance suite (tests/queue_backends.py
+runs that on it too): many processes on one schema, against a real server.
+
+- one sequencer per schema (a second is refused; replicas open beside it);
+- a claim skips a row another transaction holds and never waits for it;
+- claimers on separate connections take every job exactly once;
+- the schema is migrated idempotently, and a newer one is refused;
+- connection errors never show the password.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+
+from pouw import JobStatus, PouwError
+from pouw.store import PostgresJobQueue
+from pouw.store.filelock import StoreInUse
+from support import synthetic_job
+
+URL = os.environ.get("POUW_TEST_DATABASE_URL")
+pytestmark = pytest.mark.skipif(
+    not URL, reason="POUW_TEST_DATABASE_URL is not set (.ci/run sets it)"
+)
+LEASE = 60_000
+
+
+@pytest.fixture
+def schema():
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield name
+    import psycopg
+
+    with psycopg.connect(URL, autocommit=True) as c:
+        c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def open_store(schema: str, **kw) -> PostgresJobQueue:
+    kw.setdefault("synchronous", "normal")
+    return PostgresJobQueue(URL, schema=schema, **kw)
+
+
+def test_one_sequencer_per_schema_and_replicas_beside_it(schema):
+    node = open_store(schema)
+    try:
+        with pytest.raises(StoreInUse, match="in use by another pouw node"):
+            open_store(schema)
+        replica = open_store(schema, sequencer=False)
+        job = synthetic_job(1)
+        node.enqueue(job)
+        assert replica.claim_next("w", LEASE).job_id == job.job_id  # the same jobs
+        assert node.get(job.job_id).status is JobStatus.IN_PROGRESS
+        replica.close()
+    finally:
+        node.close()
+    again = open_store(schema)  # the lock went with the session
+    again.close()
+
+
+def test_a_claim_skips_a_row_another_transaction_holds(schema):
+    import psycopg
+
+    store = open_store(schema)
+    a, b = synthetic_job(1), synthetic_job(2)
+    store.enqueue(a)
+    store.enqueue(b)
+    other = psycopg.connect(URL)
+    try:
+        other.execute(f'SET search_path TO "{schema}"')
+        other.execute("SELECT 1 FROM jobs WHERE job_id = %s FOR UPDATE", (a.job_id,))
+        t0 = time.monotonic()
+        rec = store.claim_next("w", LEASE)  # b, at once: a is locked by the open transaction
+        assert rec.job_id == b.job_id and time.monotonic() - t0 < 2.0
+        other.rollback()
+        assert store.claim_next("w", LEASE).job_id == a.job_id
+    finally:
+        other.close()
+        store.close()
+
+
+def test_claimers_on_separate_connections_take_each_job_once(schema):
+    node = open_store(schema)
+    replicas = [open_store(schema, sequencer=False) for _ in range(3)]
+    n = 300
+    try:
+        for i in range(n):
+            node.enqueue(synthetic_job(i, ttl_ms=600_000))
+        taken: list[list[str]] = [[] for _ in replicas]
+
+        def claim(k: int) -> None:
+            while (rec := replicas[k].claim_next(f"w{k}", LEASE)) is not None:
+                replicas[k].complete_by(rec.job_id, f"w{k}", b"proof")
+                taken[k].append(rec.job_id)
+
+        threads = [threading.Thread(target=claim, args=(k,)) for k in range(len(replicas))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        ids = [j for t in taken for j in t]
+        assert len(ids) == len(set(ids)) == n
+        assert sum(1 for t in taken if t) >= 2  # they really worked side by side
+        s = node.stats()
+        assert (s.completed_count, s.pending_count, s.in_progress_count) == (n, 0, 0)
+        assert sum(w["completed"] for w in node.worker_stats().values()) == n
+    finally:
+        for r in replicas:
+            r.close()
+        node.close()
+
+
+def test_the_schema_is_migrated_once_and_a_newer_one_refused(schema):
+    import psycopg
+
+    open_store(schema).close()
+    open_store(schema).close()  # idempotent
+    with psycopg.connect(URL, autocommit=True) as c:
+        c.execute(f'SET search_path TO "{schema}"')
+        assert c.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+        (rows,) = c.execute("SELECT COUNT(*) FROM counters").fetchone()
+        assert rows == 5 * 3 * 16  # every (status, tier, shard) from the start
+        c.execute("INSERT INTO schema_migrations VALUES (99, 0)")
+    with pytest.raises(PouwError, match="newer pouw"):
+        open_store(schema)
+
+
+def test_dead_tuples_are_reported(schema):
+    store = open_store(schema)
+    try:
+        assert store.dead_tuples() >= 0
+    finally:
+        store.close()
+
+
+def test_a_bad_url_is_one_line_without_the_password():
+    with pytest.raises(PouwError) as info:
+        PostgresJobQueue("postgresql://alice:s3cret@127.0.0.1:1/none", schema="x")
+    assert "s3cret" not in str(info.value) and "alice:***@" in str(info.value)
+    with pytest.raises(ValueError, match="schema"):
+        PostgresJobQueue(URL or "postgresql://x", schema="Robert'); DROP")
