@@ -96,9 +96,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     config = NodeConfig.from_toml(args.config)
     if config.zk_mode is not ZkMode.GROTH16:
         raise ConfigError("zk_mode: proofs export as snarkjs JSON in groth16 mode only")
-    if config.store_path is None or not config.store_path.exists():
+    if not config.durable or (config.store_path is not None and not config.store_path.exists()):
         raise ConfigError("store.path: the proofs are read from the node's store; it has none")
-    store, ledger_store = open_store(config)
+    store, ledger_store = open_store(config, sequencer=False)
     try:
         part = ledger_store.part(args.job_id)
     finally:

@@ -111,8 +111,8 @@ def _cmd_node(args: argparse.Namespace) -> int:
     config = NodeConfig.from_toml(args.config)
     if args.workers is not None:  # the bound of workers.count, not only argparse's sign check
         config = config.override("workers.count", args.workers, name="--workers")
-    if args.db is not None:
-        config = dataclasses.replace(config, store_path=Path(args.db))
+    if args.db is not None:  # --db PATH: a SQLite file instead of the config's store
+        config = dataclasses.replace(config, store_path=Path(args.db), store_url=None)
     if args.listen is not None:
         return _serve_node(config, args)
     n = config.intent_count if args.intents is None else args.intents
@@ -138,7 +138,13 @@ def _cmd_node(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     if config.pouw_mode is PoUwMode.REMOTE:
-        where = f" in {config.store_path}" if config.store_path else ""
+        where = (
+            f" in {config.store_path}"
+            if config.store_path
+            else f" in PostgreSQL schema {config.store_schema}"
+            if config.store_url
+            else ""
+        )
         report["note"] = (
             f"remote mode: jobs stay pending{where} for external provers; "
             "serve them with --listen HOST:PORT"

@@ -73,15 +73,15 @@ def verify_ledger(config: NodeConfig, *, prover: Prover | None = None) -> Ledger
     prover (Groth16: its key's verifying key) or ``prover``."""
     from .durable import open_store
 
-    if config.store_path is None:
+    if not config.durable:
         raise ConfigError(
-            "store.path: the ledger is verified from its store; this config keeps none "
-            "(an in-memory node's ledger ends with its process)"
+            "store.path: the ledger is verified from its store (store.path or store.url); "
+            "this config keeps none (an in-memory node's ledger ends with its process)"
         )
-    if not config.store_path.exists():
+    if config.store_path is not None and not config.store_path.exists():
         raise ConfigError(f"store.path: no store at {config.store_path}")
     prover = prover if prover is not None else node_prover(config)
-    store, ledger_store = open_store(config)
+    store, ledger_store = open_store(config, sequencer=False)  # beside a running node
     try:
         rows = ledger_store.rows()
     finally:

@@ -37,8 +37,11 @@ starts with the key's dotted name (``queue.capacity: ...``).
     count = 1000
     seed = 0
 
-    [store]                  # durable job store and ledger (SQLite); none: in memory
-    path = "pouw.sqlite3"    # relative to the config file's directory
+    [store]                  # durable job store and ledger; none: in memory
+    path = "pouw.sqlite3"    # SQLite, relative to the config file's directory
+    # url = "postgresql://user@host/db"   # or PostgreSQL (exactly one of path and url;
+    #                          # $POUW_DATABASE_URL when neither is set)
+    schema = "pouw"          # PostgreSQL: the schema of the node's tables
     synchronous = "full"     # full | normal
 
     [leases]                 # remote workers
@@ -60,6 +63,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, fields, replace
@@ -103,6 +107,8 @@ class NodeConfig:
     intent_count: int = 1000
     intent_seed: int = 0
     store_path: Path | None = None  #: SQLite file (resolved); None: the in-memory store
+    store_url: str | None = None  #: PostgreSQL URL (exclusive with store_path)
+    store_schema: str = "pouw"  #: PostgreSQL schema of the node's tables
     store_synchronous: str = "full"
     lease_ms: int = 30_000
     max_attempts: int = 3
@@ -149,9 +155,18 @@ class NodeConfig:
             path = values.get(name)
             if path is not None and source is not None and not path.is_absolute():
                 values[name] = Path(source).parent / path
+        if "store_path" not in values and "store_url" not in values:
+            env = os.environ.get("POUW_DATABASE_URL")
+            if env:
+                values["store_url"] = _url("$POUW_DATABASE_URL", env)
         config = cls(**values, source=source)
         config._check_consistency()
         return config
+
+    @property
+    def durable(self) -> bool:
+        """Whether jobs and ledger are kept in a store (SQLite or PostgreSQL)."""
+        return self.store_path is not None or self.store_url is not None
 
     def override(self, key: str, value: Any, *, name: str | None = None) -> NodeConfig:
         """This config with ``key`` (a dotted TOML key) set to ``value``, checked as
@@ -166,6 +181,10 @@ class NodeConfig:
         return config
 
     def _check_consistency(self) -> None:
+        if self.store_path is not None and self.store_url is not None:
+            raise ConfigError(
+                "store.url: give store.path (SQLite) or store.url (PostgreSQL), not both"
+            )
         if self.zk_mode is ZkMode.GROTH16 and self.state_hash != "poseidon":
             raise ConfigError(
                 f'zk_mode: "groth16" needs state.hash = "poseidon" (the tree a circuit '
@@ -190,7 +209,7 @@ class NodeConfig:
             key = _KEY_OF_FIELD[f.name]
             value = getattr(self, f.name)
             value = value.value if hasattr(value, "value") else value
-            if f.name in ("store_path", "keys_dir"):
+            if f.name in ("store_path", "keys_dir", "store_url"):
                 if value is None:
                     continue
                 value = str(value)
@@ -248,6 +267,21 @@ def _path(key: str, value: Any) -> Path:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key}: expected a file path (a non-empty string), got {value!r}")
     return Path(value)
+
+
+def _url(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"postgres(ql)?://", value):
+        shown = (
+            re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", value) if isinstance(value, str) else value
+        )
+        raise ConfigError(f"{key}: expected a postgresql:// URL, got {shown!r}")
+    return value
+
+
+def _schema(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ConfigError(f"{key}: expected a lowercase SQL name ([a-z_][a-z0-9_]*), got {value!r}")
+    return value
 
 
 def _synchronous(key: str, value: Any) -> str:
@@ -322,6 +356,8 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "intents.count": ("intent_count", _int_in(0, 1 << 32)),
     "intents.seed": ("intent_seed", _int_in(0, (1 << 64) - 1)),
     "store.path": ("store_path", _path),
+    "store.url": ("store_url", _url),
+    "store.schema": ("store_schema", _schema),
     "store.synchronous": ("store_synchronous", _synchronous),
     "leases.lease_ms": ("lease_ms", _int_in(1, 1 << 40)),
     "leases.max_attempts": ("max_attempts", _int_in(1, 1000)),

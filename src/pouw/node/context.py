@@ -114,7 +114,7 @@ class NodeContext:
         ledger_store: LedgerStore | None = None
         waiting: list[Intent] = []
         if job_queue is None:
-            if config.store_path is not None:
+            if config.durable:
                 from .durable import open_store, replay_ledger, waiting_intents
 
                 job_queue, ledger_store = open_store(config)

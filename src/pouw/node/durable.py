@@ -1,7 +1,8 @@
 """The node over a durable store: open it, write ledger entries into it, replay it.
 
 With ``[store] path`` set, the node keeps its jobs *and* its ledger in one
-SQLite file (:class:`~pouw.store.SqliteJobQueue`): each ledger entry is written
+SQLite file (:class:`~pouw.store.SqliteJobQueue`), with ``[store] url`` in one
+PostgreSQL schema (:class:`~pouw.store.PostgresJobQueue`): each ledger entry is written
 with its intent, its job ids and its job in one transaction, so after a crash
 either all of them exist or none does. On restart the node replays the stored
 intents through its executor from genesis to rebuild the account state and the
@@ -13,20 +14,38 @@ from __future__ import annotations
 import json
 
 from ..errors import PouwError
-from ..store import SqliteJobQueue
+from ..store import PostgresJobQueue, SqliteJobQueue
 from .config import NodeConfig
 from .executor import Executor
 from .intents import Intent, Transfer
 from .ledger import Ledger
-from .ledger_store import LedgerStore, SqliteLedgerStore
+from .ledger_store import LedgerStore, PostgresLedgerStore, SqliteLedgerStore
 from .state import AccountState
 
 __all__ = ["open_store", "replay_ledger", "waiting_intents"]
 
 
-def open_store(config: NodeConfig) -> tuple[SqliteJobQueue, SqliteLedgerStore]:
-    """The configured SQLite job store and the ledger's tables in the same file
-    (``config.store_path`` must be set)."""
+def open_store(
+    config: NodeConfig, *, sequencer: bool = True
+) -> tuple[SqliteJobQueue | PostgresJobQueue, SqliteLedgerStore]:
+    """The configured job store and the ledger's tables beside it: SQLite
+    (``store.path``) or PostgreSQL (``store.url``; ``sequencer=False`` for a
+    process that does not execute intents)."""
+    if config.store_url is not None:
+        pg = PostgresJobQueue(
+            config.store_url,
+            schema=config.store_schema,
+            sequencer=sequencer,
+            capacity=config.queue_capacity,
+            retention=config.queue_retention,
+            max_attempts=config.max_attempts,
+            synchronous=config.store_synchronous,
+        )
+        try:
+            return pg, PostgresLedgerStore(pg)
+        except BaseException:
+            pg.close()
+            raise
     assert config.store_path is not None
     store = SqliteJobQueue(
         config.store_path,

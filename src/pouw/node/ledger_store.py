@@ -29,11 +29,10 @@ _R = 218882428718392752222464057452572750885483644004160343436982041865758084956
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..store import SqliteJobQueue
     from .intents import Intent
     from .ledger import LedgerEntry
 
-__all__ = ["LedgerStore", "NoLedgerStore", "SqliteLedgerStore", "LedgerRow"]
+__all__ = ["LedgerStore", "NoLedgerStore", "SqliteLedgerStore", "PostgresLedgerStore", "LedgerRow"]
 
 #: One stored entry: height, intent_id, intent (JSON text), entry (JSON text),
 #: zk_mode, parts (a list of :class:`~pouw.node.ledger.ProofPart`), job_ids (theirs).
@@ -103,27 +102,36 @@ class NoLedgerStore:
 
 
 class SqliteLedgerStore:
-    """The ledger's tables in a :class:`~pouw.store.SqliteJobQueue`'s file."""
+    """The ledger's tables in a :class:`~pouw.store.SqliteJobQueue`'s file (the
+    statements are the common ground of SQLite and PostgreSQL: see
+    :class:`PostgresLedgerStore`)."""
 
-    def __init__(self, store: SqliteJobQueue) -> None:
+    _DDL: tuple[str, ...] = _DDL
+
+    def __init__(self, store: Any) -> None:
         self._store = store
+        #: where the rows live, for error messages
+        self.where = str(getattr(store, "path", None) or f"schema {store.schema}")
         with store.transaction() as db:
-            for statement in _DDL:
+            for statement in self._DDL:
                 db.execute(statement)
-            # an older file: its job ids and proofs into parts
-            db.execute(
-                "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
-                "SELECT j.height, (SELECT COUNT(*) FROM ledger_jobs k WHERE k.height = j.height "
-                "AND k.job_id < j.job_id), j.job_id, NULL, '[]', "
-                "(SELECT l.proof FROM ledger l WHERE l.height = j.height) FROM ledger_jobs j"
-            )
-            db.execute(
-                "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
-                "SELECT height, 0, NULL, NULL, '[]', proof FROM ledger l WHERE proof IS NOT NULL "
-                "AND NOT EXISTS (SELECT 1 FROM ledger_parts p WHERE p.height = l.height)"
-            )
-            db.execute("DELETE FROM ledger_jobs")
-            db.execute("UPDATE ledger SET proof = NULL WHERE proof IS NOT NULL")
+            self._migrate(db)
+
+    def _migrate(self, db: Any) -> None:
+        # an older file: its job ids and proofs into parts
+        db.execute(
+            "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
+            "SELECT j.height, (SELECT COUNT(*) FROM ledger_jobs k WHERE k.height = j.height "
+            "AND k.job_id < j.job_id), j.job_id, NULL, '[]', "
+            "(SELECT l.proof FROM ledger l WHERE l.height = j.height) FROM ledger_jobs j"
+        )
+        db.execute(
+            "INSERT INTO ledger_parts (height, idx, job_id, step, publics, proof) "
+            "SELECT height, 0, NULL, NULL, '[]', proof FROM ledger l WHERE proof IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM ledger_parts p WHERE p.height = l.height)"
+        )
+        db.execute("DELETE FROM ledger_jobs")
+        db.execute("UPDATE ledger SET proof = NULL WHERE proof IS NOT NULL")
 
     def append(self, entry: LedgerEntry, intent: Intent) -> None:
         summary = entry.to_dict()
@@ -175,7 +183,7 @@ class SqliteLedgerStore:
             except (TypeError, ValueError):
                 intent = None
             if not isinstance(intent, dict):
-                raise PouwError(f"{self._store.path}: accepted intent {seq} is damaged")
+                raise PouwError(f"{self.where}: accepted intent {seq} is damaged")
             out.append(intent)
         return out
 
@@ -201,7 +209,7 @@ class SqliteLedgerStore:
         for expected, (height, intent_id, intent, entry, zk_mode) in enumerate(rows):
             if height != expected:
                 raise PouwError(
-                    f"{self._store.path}: the ledger has a gap at height {expected} "
+                    f"{self.where}: the ledger has a gap at height {expected} "
                     f"(next stored height {height})"
                 )
             out.append(
@@ -243,5 +251,30 @@ class SqliteLedgerStore:
             or not (step is None or (isinstance(step, int) and step >= 0))
             or not (proof is None or isinstance(proof, bytes))
         ):
-            raise PouwError(f"{self._store.path}: the proof record at height {height} is damaged")
+            raise PouwError(f"{self.where}: the proof record at height {height} is damaged")
         return ProofPart(job_id, proof, inputs, step)
+
+
+#: The ledger's tables in PostgreSQL (the same columns; no legacy to migrate).
+_PG_DDL = (
+    "CREATE TABLE IF NOT EXISTS ledger ("
+    " height BIGINT PRIMARY KEY, intent_id TEXT NOT NULL, intent TEXT NOT NULL,"
+    " entry TEXT NOT NULL, zk_mode TEXT NOT NULL, proof BYTEA)",
+    "CREATE TABLE IF NOT EXISTS ledger_parts ("
+    " height BIGINT NOT NULL REFERENCES ledger (height), idx INTEGER NOT NULL,"
+    " job_id TEXT, step INTEGER, publics TEXT NOT NULL, proof BYTEA,"
+    " PRIMARY KEY (height, idx))",
+    "CREATE INDEX IF NOT EXISTS ledger_parts_job ON ledger_parts (job_id)",
+    "CREATE TABLE IF NOT EXISTS intake ("
+    " seq BIGSERIAL PRIMARY KEY, intent_id TEXT NOT NULL UNIQUE, intent TEXT NOT NULL)",
+)
+
+
+class PostgresLedgerStore(SqliteLedgerStore):
+    """The ledger's tables in a :class:`~pouw.store.PostgresJobQueue`'s schema
+    (the same statements; only the tables' types differ)."""
+
+    _DDL = _PG_DDL
+
+    def _migrate(self, db: Any) -> None:
+        return None  # no older layout in PostgreSQL
