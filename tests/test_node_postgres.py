@@ -11,6 +11,7 @@ a real server (``$POUW_TEST_DATABASE_URL``, which .ci/run sets).
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 
 import pytest
@@ -134,3 +135,39 @@ def test_store_is_a_path_or_a_url(monkeypatch):
     assert NodeConfig.from_dict({"store": {"path": "a.db"}}).store_url is None  # the file wins
     monkeypatch.delenv("POUW_DATABASE_URL")
     assert not NodeConfig.from_dict({}).durable
+
+
+@needs_pg
+def test_a_replica_hands_intents_to_the_node_through_the_intake(schema):
+    import psycopg
+
+    config = pg_config(schema)
+    node = NodeContext.from_config(config)
+    replica = NodeContext.from_config(config, replica=True)
+    try:
+        intents = list(generate_intents(6, seed=4, n_accounts=config.accounts))
+        assert replica.submit_intents(intents[:4]) == 4
+        assert node.poll_intake() == 4 and node.process_all() == 4
+        # again through the replica: already in the ledger, dropped from the intake
+        replica.submit_intents(intents[:2] + intents[4:])
+        with psycopg.connect(URL, autocommit=True) as c:
+            c.execute(
+                f'INSERT INTO "{schema}".intake (intent_id, intent) VALUES (%s, %s)',
+                ("f" * 64, "not json"),
+            )
+        assert node.poll_intake() == 2 and node.process_all() == 2
+        assert len(node.ledger) == 6
+        assert node.ledger_store.waiting() == []  # the duplicates and the damaged row are gone
+        stop = threading.Event()
+        stop.set()
+        assert replica.serve_intents(stop) == 0  # a replica executes nothing
+        assert len(replica.ledger) == 0 and replica.waiting_intents == 0
+    finally:
+        replica.close()
+        node.close()
+
+
+def test_a_replica_needs_postgres(tmp_path):
+    config = NodeConfig.from_dict({"store": {"path": str(tmp_path / "j.db")}})
+    with pytest.raises(ConfigError, match="store.url: an API replica"):
+        NodeContext.from_config(config, replica=True)

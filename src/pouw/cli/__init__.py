@@ -1,7 +1,8 @@
 """The ``pouw`` command line: a static table of commands, one module per group.
 
 * ``pouw node CONFIG ...`` -- :mod:`pouw.cli.node`: run a node on generated
-  intents as a batch, or serve the HTTP API with ``--listen``;
+  intents as a batch, or serve the HTTP API with ``--listen``; ``pouw serve
+  CONFIG``: an API replica beside it on a PostgreSQL store;
 * ``pouw token | worker | submit | jobs`` -- :mod:`pouw.cli.remote`: remote
   mode (worker tokens, a remote prover, submitting intents, listing jobs);
 * ``pouw groth16 prove | verify | setup | ...`` -- :mod:`pouw.cli.groth16`:
@@ -42,6 +43,7 @@ EXIT_USER_ERROR = 2
 COMMANDS = MappingProxyType(
     {
         "node": "node",
+        "serve": "node",
         "groth16": "groth16",
         "keys": "keys",
         "ledger": "ledger",

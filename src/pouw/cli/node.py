@@ -3,6 +3,9 @@ node on generated intents as a batch (process them, wait for local provers,
 report, exit). With ``--listen HOST:PORT`` it serves the HTTP API instead
 (``--db PATH`` overrides the config's SQLite file) until SIGINT/SIGTERM.
 
+``pouw serve CONFIG [--listen HOST:PORT]``: an API replica beside the node on
+its PostgreSQL store (``NodeContext.from_config(config, replica=True)``).
+
 The node stack is imported when the command runs, not when its parser is
 built: ``pouw node --help`` stays light.
 """
@@ -22,7 +25,10 @@ __all__ = ["add_parser"]
 
 
 def add_parser(sub: Any, name: str = "node") -> None:
-    """Add the ``node`` command to the subparsers ``sub``."""
+    """Add the ``node`` command (or ``serve``, by ``name``) to the subparsers ``sub``."""
+    if name == "serve":
+        _add_serve(sub)
+        return
     node = sub.add_parser(
         name,
         help="run a node on generated intents and report",
@@ -61,6 +67,51 @@ def add_parser(sub: Any, name: str = "node") -> None:
         "--db", metavar="PATH", help="SQLite file of jobs and ledger (overrides [store] path)"
     )
     node.set_defaults(func=_cmd_node)
+
+
+def _add_serve(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve the HTTP API for workers beside the node, on its PostgreSQL store",
+        description="An API replica: serve claims, heartbeats, submissions (verified here) "
+        "and intents (into the shared intake, executed by the node) on the config's "
+        "PostgreSQL store ([store] url), without executing anything. Run any number beside "
+        "one `pouw node CONFIG --listen`; a worker may talk to any of them.",
+    )
+    serve.add_argument("config", metavar="CONFIG", help="node config (TOML) with [store] url")
+    serve.add_argument(
+        "--listen",
+        nargs="?",
+        const="",
+        default="",
+        metavar="HOST:PORT",
+        help="where to serve (port 0: any free port; default: the config's server.listen)",
+    )
+    serve.set_defaults(func=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..node import NodeConfig, NodeContext
+    from ..node.config import parse_listen
+
+    config = NodeConfig.from_toml(args.config)
+    try:
+        host, port = parse_listen(args.listen or config.listen)
+    except ValueError as exc:
+        raise ConfigError(f"--listen: {exc}") from None
+    try:
+        from ..remote.serving import serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"pouw serve needs the server extra (pip install 'pouw[server]'): {exc}"
+        ) from None
+    ctx = NodeContext.from_config(config, replica=True)
+    try:
+        serve(ctx, host, port)
+    finally:
+        ctx.close()
+    return 0
 
 
 def _non_negative(text: str) -> int:

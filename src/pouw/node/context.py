@@ -17,6 +17,7 @@ the job is enqueued, so a prover never finishes a job the ledger does not list.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidTransition, JobNotFound, ProofError, QueueFull
+from ..errors import ConfigError, InvalidTransition, JobNotFound, ProofError, QueueFull
 from ..job import ProofJob
 from ..prover import Prover
 from ..prover.batching import VerifyBatcher
@@ -33,7 +34,7 @@ from ..status import JobStatus, JobTier, PoUwMode
 from ..worker import LocalWorkerPool, Outcome, process_job
 from .config import NodeConfig
 from .executor import ExecutionResult, Executor
-from .intents import Intent
+from .intents import Intent, Transfer
 from .ledger import Ledger, LedgerEntry, ProofPart
 from .ledger_store import LedgerStore, NoLedgerStore
 from .proofs import ProofAccepted, ProofRejected
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from ..trace import ExecutionTrace
 
 __all__ = ["NodeContext", "BATCH", "ProofAccepted", "ProofRejected"]
+
+_log = logging.getLogger("pouw.node")
 
 #: Intents per transaction over a durable store (see :meth:`NodeContext.process_batch`).
 BATCH = 256
@@ -90,6 +93,12 @@ class NodeContext:
         self._room = 0  # jobs the store surely still takes (see process_next_intent)
         self._intent_ready = threading.Condition(self._lock)
         self.pool: LocalWorkerPool | None = None
+        #: an API replica (from_config(replica=True)): executes nothing
+        self.replica = False
+        #: the intake is shared with API replicas (PostgreSQL): the pipeline looks
+        #: for intents they accepted whenever it runs dry
+        self._shared_intake = config.store_url is not None
+        self._intake_seq = 0  # the last intake row seen
         if self.pouw_mode is PoUwMode.LOCAL and config.workers > 0:
             self.pool = LocalWorkerPool(
                 config.workers,
@@ -101,8 +110,18 @@ class NodeContext:
             self._resume_pending()
 
     @classmethod
-    def from_config(cls, config: NodeConfig, *, job_queue: JobStore | None = None) -> NodeContext:
-        """A node with a genesis state, an empty ledger and the configured store and prover."""
+    def from_config(
+        cls, config: NodeConfig, *, job_queue: JobStore | None = None, replica: bool = False
+    ) -> NodeContext:
+        """A node with a genesis state, an empty ledger and the configured store and prover.
+
+        ``replica``: an API replica (``pouw serve``) beside the executing node on
+        the same PostgreSQL store: it executes nothing, writes submitted intents
+        to the shared intake (the node takes them from there), and serves the
+        workers' claims and submissions (verified by its own prover, recorded in
+        the shared ledger)."""
+        if replica:
+            return cls._replica(config)
         executor = Executor(coinbase=config.coinbase)
         state = AccountState.genesis(
             config.accounts,
@@ -142,6 +161,33 @@ class NodeContext:
         ctx.restore_waiting(waiting)
         return ctx
 
+    @classmethod
+    def _replica(cls, config: NodeConfig) -> NodeContext:
+        if config.store_url is None:
+            raise ConfigError(
+                "store.url: an API replica shares the node's PostgreSQL store; a SQLite "
+                "store (store.path) belongs to one process"
+            )
+        from .durable import open_store
+
+        job_queue, ledger_store = open_store(config, sequencer=False)
+        try:
+            ctx = cls(
+                replace(config, pouw_mode=PoUwMode.REMOTE),  # no local pool of its own
+                job_queue=job_queue,
+                executor=Executor(coinbase=config.coinbase),
+                # no state: a replica executes nothing (a two-account placeholder)
+                state=AccountState.genesis(2, 0, depth=1, hash=config.state_hash),
+                ledger=Ledger(),
+                prover=node_prover(config),
+                ledger_store=ledger_store,
+            )
+        except BaseException:
+            job_queue.close()
+            raise
+        ctx.replica = True
+        return ctx
+
     # -- intake ----------------------------------------------------------
 
     def submit_intent(self, intent: Intent) -> bool:
@@ -160,6 +206,11 @@ class NodeContext:
         batch = list(intents)
         for intent in batch:
             intent.validate()
+        if self.replica:  # into the shared intake: the executing node takes them from there
+            fresh_ids = {i.intent_id: i for i in batch}
+            with self.job_queue.batch():
+                self.ledger_store.accept([(i, t.to_dict()) for i, t in fresh_ids.items()])
+            return len(fresh_ids)
         # one submitter at a time (the check against known ids and the write go
         # together); the pipeline's lock is taken only for the hand-over, never
         # around the store: the pipeline holds the store's lock (a batch) when
@@ -187,6 +238,38 @@ class NodeContext:
                 if intent.intent_id not in self._known:
                     self._known.add(intent.intent_id)
                     self._intents.append(intent)
+
+    def poll_intake(self) -> int:
+        """Take the intents other processes (API replicas) accepted into the shared
+        intake since the last look; returns how many are new. One already in the
+        ledger, or a row that is not an intent, is dropped from the intake."""
+        rows = self.ledger_store.waiting_since(self._intake_seq)
+        if not rows:
+            return 0
+        self._intake_seq = rows[-1][0]
+        fresh: list[Intent] = []
+        seen: dict[str, int] = {}
+        drop: list[int] = []
+        for seq, d in rows:
+            try:
+                intent = Transfer.from_dict(d) if d is not None else None
+                if intent is not None:
+                    intent.validate()
+            except (ValueError, TypeError, KeyError, OverflowError):
+                intent = None
+            if intent is None:
+                _log.warning("dropped a damaged accepted intent (intake row %d)", seq)
+                drop.append(seq)
+            elif intent.intent_id in self._known:
+                seen[intent.intent_id] = seq
+            else:
+                fresh.append(intent)
+        executed = self.ledger_store.executed(list(seen)) if seen else set()
+        drop += [seen[i] for i in executed]
+        if drop:
+            self.ledger_store.forget(drop)
+        self.restore_waiting(fresh)
+        return len(fresh)
 
     def waiting(self) -> list[Intent]:
         """The accepted intents not yet executed, oldest first (a copy)."""
@@ -361,7 +444,12 @@ class NodeContext:
         """Process intents as they are submitted until ``stop`` is set (the
         server's pipeline thread); returns how many were processed."""
         done = 0
+        if self.replica:
+            stop.wait()
+            return 0
         while not stop.is_set():
+            if self._shared_intake and not self._intents:
+                self.poll_intake()
             try:
                 n = self.process_batch()
             except QueueFull:  # back-pressure: wait for provers to finish jobs

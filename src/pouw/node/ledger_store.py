@@ -53,6 +53,7 @@ _DDL = (
     " job_id TEXT, step INTEGER, publics TEXT NOT NULL, proof BLOB,"
     " PRIMARY KEY (height, idx)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS ledger_parts_job ON ledger_parts (job_id)",
+    "CREATE INDEX IF NOT EXISTS ledger_intent ON ledger (intent_id)",
     # intents accepted (answered 202) and not yet executed: written before the
     # answer, deleted in the transaction of their ledger entry, reloaded on restart
     "CREATE TABLE IF NOT EXISTS intake ("
@@ -81,6 +82,21 @@ class LedgerStore(Protocol):
         """The accepted intents not yet in the ledger, in acceptance order."""
         ...
 
+    def waiting_since(self, seq: int) -> list[tuple[int, dict[str, Any] | None]]:
+        """``(seq, intent)`` of the accepted intents after ``seq`` (what other
+        processes on a shared store accepted since the last look; None for a
+        row that is not an intent's JSON)."""
+        ...
+
+    def forget(self, seqs: list[int]) -> None:
+        """Drop accepted intents (by their ``seq``) that need no entry: already in
+        the ledger, or damaged."""
+        ...
+
+    def executed(self, intent_ids: list[str]) -> set[str]:
+        """Which of ``intent_ids`` have a ledger entry."""
+        ...
+
 
 class NoLedgerStore:
     """An in-memory node's ledger store: nothing is written, nothing is replayed."""
@@ -99,6 +115,15 @@ class NoLedgerStore:
 
     def waiting(self) -> list[dict[str, Any]]:
         return []
+
+    def waiting_since(self, seq: int) -> list[tuple[int, dict[str, Any] | None]]:
+        return []
+
+    def forget(self, seqs: list[int]) -> None:
+        return None
+
+    def executed(self, intent_ids: list[str]) -> set[str]:
+        return set()
 
 
 class SqliteLedgerStore:
@@ -169,23 +194,46 @@ class SqliteLedgerStore:
     def accept(self, intents: list[tuple[str, dict[str, Any]]]) -> None:
         with self._store.transaction() as db:
             db.executemany(
-                "INSERT INTO intake (intent_id, intent) VALUES (?, ?)",
+                # an intent already accepted (by another process on a shared store) stays once
+                "INSERT INTO intake (intent_id, intent) VALUES (?, ?) "
+                "ON CONFLICT (intent_id) DO NOTHING",
                 [(intent_id, json.dumps(intent)) for intent_id, intent in intents],
             )
 
     def waiting(self) -> list[dict[str, Any]]:
-        with self._store.transaction() as db:
-            rows = db.execute("SELECT seq, intent FROM intake ORDER BY seq").fetchall()
         out = []
-        for seq, text in rows:
+        for seq, intent in self.waiting_since(0):
+            if intent is None:
+                raise PouwError(f"{self.where}: accepted intent {seq} is damaged")
+            out.append(intent)
+        return out
+
+    def waiting_since(self, seq: int) -> list[tuple[int, dict[str, Any] | None]]:
+        """``(seq, intent)`` after ``seq``; ``intent`` is None for a damaged row."""
+        with self._store.transaction() as db:
+            rows = db.execute(
+                "SELECT seq, intent FROM intake WHERE seq > ? ORDER BY seq", (seq,)
+            ).fetchall()
+        out: list[tuple[int, dict[str, Any] | None]] = []
+        for row_seq, text in rows:
             try:
                 intent = json.loads(text)
             except (TypeError, ValueError):
                 intent = None
-            if not isinstance(intent, dict):
-                raise PouwError(f"{self.where}: accepted intent {seq} is damaged")
-            out.append(intent)
+            out.append((int(row_seq), intent if isinstance(intent, dict) else None))
         return out
+
+    def forget(self, seqs: list[int]) -> None:
+        with self._store.transaction() as db:
+            db.executemany("DELETE FROM intake WHERE seq = ?", [(q,) for q in seqs])
+
+    def executed(self, intent_ids: list[str]) -> set[str]:
+        with self._store.transaction() as db:
+            return {
+                i
+                for i in intent_ids
+                if db.execute("SELECT 1 FROM ledger WHERE intent_id = ?", (i,)).fetchone()
+            }
 
     def attach_proof(self, job_id: str, proof: bytes) -> None:
         with self._store.transaction() as db:
@@ -265,6 +313,7 @@ _PG_DDL = (
     " job_id TEXT, step INTEGER, publics TEXT NOT NULL, proof BYTEA,"
     " PRIMARY KEY (height, idx))",
     "CREATE INDEX IF NOT EXISTS ledger_parts_job ON ledger_parts (job_id)",
+    "CREATE INDEX IF NOT EXISTS ledger_intent ON ledger (intent_id)",
     "CREATE TABLE IF NOT EXISTS intake ("
     " seq BIGSERIAL PRIMARY KEY, intent_id TEXT NOT NULL UNIQUE, intent TEXT NOT NULL)",
 )
