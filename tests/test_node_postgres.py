@@ -171,3 +171,19 @@ def test_a_replica_needs_postgres(tmp_path):
     config = NodeConfig.from_dict({"store": {"path": str(tmp_path / "j.db")}})
     with pytest.raises(ConfigError, match="store.url: an API replica"):
         NodeContext.from_config(config, replica=True)
+
+
+@needs_pg
+def test_metrics_show_the_hot_tables_dead_tuples(schema):
+    from remote_support import LiveServer
+
+    ctx = run(pg_config(schema), 3)
+    live = LiveServer(ctx, background=False)
+    try:
+        text = live.http.get("/metrics").text
+        (line,) = [x for x in text.splitlines() if x.startswith("pouw_jobs_dead_tuples ")]
+        assert int(line.split()[1]) >= 0
+        assert 'pouw_jobs{status="pending",tier="macro"} 3' in text
+    finally:
+        live.close()
+        ctx.close()

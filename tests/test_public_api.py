@@ -390,3 +390,26 @@ def test_ledger_proof_and_worker_cli_take_the_issues_arguments(argv, attrs):
     args = _build_parser(argv).parse_args(argv)
     for name, value in attrs.items():
         assert getattr(args, name) == value, name
+
+
+def test_issue_contract_names_of_the_postgres_store_so_far():
+    """issue 12 (first parts): the store's name, the config keys, pouw serve."""
+    import inspect
+
+    from pouw.cli import COMMANDS, _build_parser
+    from pouw.node import NodeConfig, NodeContext
+    from pouw.queue import JobStore
+    from pouw.store import PostgresJobQueue
+
+    params = inspect.signature(PostgresJobQueue).parameters
+    assert list(params)[0] == "url" and {"schema", "sequencer", "synchronous"} <= set(params)
+    for name in (n for n in dir(JobStore) if not n.startswith("_")):
+        assert hasattr(PostgresJobQueue, name), name  # the whole protocol
+    c = NodeConfig.from_dict({"store": {"url": "postgresql://h/db", "schema": "s1"}})
+    assert (c.store_url, c.store_schema, c.durable) == ("postgresql://h/db", "s1", True)
+    assert "replica" in inspect.signature(NodeContext.from_config).parameters
+    assert COMMANDS["serve"] == "node"
+    args = _build_parser(["serve", "c.toml", "--listen", "127.0.0.1:0"]).parse_args(
+        ["serve", "c.toml", "--listen", "127.0.0.1:0"]
+    )
+    assert (args.config, args.listen) == ("c.toml", "127.0.0.1:0")

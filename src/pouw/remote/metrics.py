@@ -87,4 +87,11 @@ class Metrics:
             "# TYPE pouw_lease_expiries_total counter",
             f"pouw_lease_expiries_total {lapsed}",
         ]
+        dead_tuples = getattr(store, "dead_tuples", None)  # PostgreSQL's hot table
+        if dead_tuples is not None:
+            out += [
+                "# HELP pouw_jobs_dead_tuples Dead row versions in the jobs table (n_dead_tup).",
+                "# TYPE pouw_jobs_dead_tuples gauge",
+                f"pouw_jobs_dead_tuples {dead_tuples()}",
+            ]
         return "\n".join(out) + "\n"

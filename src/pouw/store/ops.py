@@ -298,9 +298,12 @@ class SqlOps:
     def _lapse_due(self, db: sqlite3.Connection, now: int) -> int:
         if now <= self._lease_hint:
             return 0
+        # (PostgreSQL: the due rows locked as they are found, skipping any another
+        # transaction holds, so a lease renewed since is never lapsed on a stale read)
         rows = db.execute(
             "SELECT job_id FROM jobs "
-            "WHERE lease_expires_at_ms IS NOT NULL AND lease_expires_at_ms < ? AND status = ?",
+            "WHERE lease_expires_at_ms IS NOT NULL AND lease_expires_at_ms < ? AND status = ?"
+            + self._PICK_LOCK,
             (now, _IP),
         ).fetchall()
         for (job_id,) in rows:
