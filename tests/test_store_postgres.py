@@ -142,3 +142,53 @@ def test_a_bad_url_is_one_line_without_the_password():
     assert "s3cret" not in str(info.value) and "alice:***@" in str(info.value)
     with pytest.raises(ValueError, match="schema"):
         PostgresJobQueue(URL or "postgresql://x", schema="Robert'); DROP")
+
+
+def _terminate(store: PostgresJobQueue) -> None:
+    import psycopg
+
+    (pid,) = store._conn.raw.execute("SELECT pg_backend_pid()").fetchone()
+    with psycopg.connect(URL, autocommit=True) as c:
+        c.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_lost_connection_is_store_unavailable_then_reconnected(schema):
+    from pouw.store import StoreUnavailable
+
+    store = open_store(schema)
+    try:
+        store.enqueue(synthetic_job(1))
+        _terminate(store)  # the server ends the session (a restart, a failover, an admin)
+        with pytest.raises(StoreUnavailable, match="unavailable"):
+            store.enqueue(synthetic_job(2))
+        store.enqueue(synthetic_job(2))  # a new session, the sequencer's lock taken again
+        assert store.stats().pending_count == 2
+        with pytest.raises(StoreInUse):
+            open_store(schema)  # still the one sequencer
+    finally:
+        store.close()
+
+
+def test_the_api_answers_503_while_the_store_is_unavailable(schema):
+    from pouw.node import NodeConfig, NodeContext
+    from remote_support import TOKENS, LiveServer, auth, hash_token
+
+    config = NodeConfig.from_dict(
+        {
+            "pouw_mode": "remote",
+            "store": {"url": URL, "schema": schema, "synchronous": "normal"},
+            "server": {"tokens": {w: hash_token(t) for w, t in TOKENS.items()}},
+        }
+    )
+    ctx = NodeContext.from_config(config)
+    live = LiveServer(ctx, background=False)
+    try:
+        _terminate(ctx.job_queue)
+        r = live.http.post("/pouw/jobs/claim-next", json={}, headers=auth("w1"))
+        assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+        assert r.headers["Retry-After"] == "1"
+        r = live.http.post("/pouw/jobs/claim-next", json={}, headers=auth("w1"))
+        assert r.status_code == 204  # reconnected: nothing to claim
+    finally:
+        live.close()
+        ctx.close()

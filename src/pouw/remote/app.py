@@ -40,6 +40,7 @@ from ..node.proofs import ProofRejected
 from ..queue import JobUnavailable, LeaseLost, NotHolder, SubmitResult
 from ..queue.base import JobRecord
 from ..status import JobStatus, JobTier
+from ..store import StoreUnavailable
 from .auth import TokenChecker
 from .bodies import JSON, MAX_NESTING, OCTETS, media_type, parse_enum, parse_object, proof_from
 from .errors import ApiError, error_response
@@ -392,6 +393,8 @@ def _guard(
             return await fn(request)
         except ApiError as err:
             return error_response(err)
+        except StoreUnavailable as exc:  # nothing was done: the client tries again
+            return error_response(ApiError(503, "store_unavailable", str(exc), retry_after_s=1))
         except PouwError as exc:  # an expected refusal the handler did not name
             return error_response(ApiError(409, "refused", str(exc)))
 

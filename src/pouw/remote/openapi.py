@@ -47,7 +47,9 @@ def _ok(ref: str, desc: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): _SHARED.get(c, _ERR) for c in sorted(set(codes))}
+    # 503 everywhere a store is read or written: a shared database (PostgreSQL)
+    # that could not do the operation now (nothing was done; retry after Retry-After)
+    return {str(c): _SHARED.get(c, _ERR) for c in sorted({*codes, 503})}
 
 
 def _int(minimum: int, maximum: int | None = None) -> dict[str, Any]:

@@ -32,6 +32,7 @@ LISTEN/NOTIFY, the rescuer's own loop, the history table.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import zlib
@@ -47,7 +48,15 @@ from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
 from .sql import SqlJobStore
 
-__all__ = ["PostgresJobQueue", "SCHEMA_VERSION"]
+__all__ = ["PostgresJobQueue", "StoreUnavailable", "SCHEMA_VERSION"]
+
+
+class StoreUnavailable(PouwError):
+    """The database could not do the operation now (the connection was lost, the
+    server restarts, a deadlock or serialization failure): nothing of it was
+    committed, and the same operation may be tried again (the HTTP API answers
+    503 with ``Retry-After``). The store reconnects on its next operation."""
+
 
 SCHEMA_VERSION = 1
 #: counter rows per (status, tier)
@@ -110,19 +119,31 @@ CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
 
 class _Connection:
     """A psycopg connection with the face the shared steps use (sqlite3's):
-    ``execute(sql, args)`` with ``?`` placeholders, returning a cursor."""
+    ``execute(sql, args)`` with ``?`` placeholders, returning a cursor. A lost
+    connection or a transient failure is :class:`StoreUnavailable`."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "_transient")
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, transient: type[Exception]) -> None:
         self.raw = raw
+        self._transient = transient
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return self.raw.execute(_dialect(sql), args, prepare=True)
+        try:
+            return self.raw.execute(_dialect(sql), args, prepare=True)
+        except self._transient as exc:
+            raise StoreUnavailable(f"the database is unavailable: {exc}") from None
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.raw.cursor() as cur:
-            cur.executemany(_dialect(sql), rows)
+        try:
+            with self.raw.cursor() as cur:
+                cur.executemany(_dialect(sql), rows)
+        except self._transient as exc:
+            raise StoreUnavailable(f"the database is unavailable: {exc}") from None
+
+    @property
+    def usable(self) -> bool:
+        return not (self.raw.closed or self.raw.broken)
 
 
 _TRANSLATED: dict[str, str] = {}
@@ -205,17 +226,35 @@ class PostgresJobQueue(SqlJobStore):
         self._lease_hint = 0
         self._jobs = OrderedDict()
         self._depth = 0
+        self._psycopg = psycopg
+        self._sequencer = sequencer
+        self._synchronous = synchronous
+        self._conn = self._connect()
+        try:
+            self._migrate()
+            if sequencer:
+                self._recover()
+            else:
+                self.lapse_leases()
+        except BaseException:
+            self._conn.raw.close()
+            raise
+
+    def _connect(self) -> _Connection:
+        """A new session: the schema, the commit mode, the sequencer's lock, the shard."""
+        psycopg, url, schema = self._psycopg, self.url, self.schema
         try:
             raw = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
-            raise PouwError(f"cannot connect to PostgreSQL ({_redact(url)}): {exc}") from None
+            raise StoreUnavailable(
+                f"cannot connect to PostgreSQL ({_redact(url)}): {exc}"
+            ) from None
         try:
             raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             raw.execute(f'SET search_path TO "{schema}"')
-            if synchronous == "normal":  # a commit does not wait for its WAL flush
+            if self._synchronous == "normal":  # a commit does not wait for its WAL flush
                 raw.execute("SET synchronous_commit TO off")
-            self._db = _Connection(raw)
-            if sequencer:
+            if self._sequencer:
                 (got,) = _one(raw.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(schema),)))
                 if not got:
                     raise StoreInUse(
@@ -225,18 +264,28 @@ class PostgresJobQueue(SqlJobStore):
                     )
             (pid,) = _one(raw.execute("SELECT pg_backend_pid()"))
             self._shard = int(pid) % SHARDS
-            self._migrate()
-            if sequencer:
-                self._recover()
-            else:
-                self.lapse_leases()
+        except psycopg.OperationalError as exc:
+            raw.close()
+            raise StoreUnavailable(f"the database is unavailable: {exc}") from None
         except BaseException:
             raw.close()
             raise
+        return _Connection(raw, psycopg.OperationalError)
+
+    @property
+    def _db(self) -> _Connection:
+        # a lost session is replaced at the next operation (the sequencer takes its
+        # lock again: refused if another node took the schema meanwhile)
+        conn = self._conn
+        if not conn.usable:
+            with contextlib.suppress(Exception):
+                conn.raw.close()
+            self._conn = conn = self._connect()
+        return conn
 
     def close(self) -> None:
         with self._lock:
-            self._db.raw.close()  # ends the session: its advisory lock goes with it
+            self._conn.raw.close()  # ends the session: its advisory lock goes with it
 
     def _migrate(self) -> None:
         with self.transaction() as db:
@@ -276,11 +325,14 @@ class PostgresJobQueue(SqlJobStore):
         """One all-or-nothing unit on the store's connection, under its lock (a
         savepoint inside another, as for SQLite)."""
         with self._lock:
+            db = self._db
             depth = self._depth
             self._depth = depth + 1
             try:
-                with self._db.raw.transaction():
-                    yield self._db
+                with db.raw.transaction():
+                    yield db
+            except self._psycopg.OperationalError as exc:  # at the commit, or the rollback
+                raise StoreUnavailable(f"the database is unavailable: {exc}") from None
             finally:
                 self._depth = depth
 
@@ -320,7 +372,7 @@ class PostgresJobQueue(SqlJobStore):
         """Drop this store's schema and everything in it (tests, and a user who
         means it), and close."""
         with self._lock:
-            self._db.raw.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            self._db.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         self.close()
 
 
