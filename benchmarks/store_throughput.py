@@ -1,6 +1,14 @@
-"""SqliteJobQueue against the in-memory JobQueue, and the node over a durable store.
+"""SqliteJobQueue and PostgresJobQueue against the in-memory JobQueue, and the node over a durable store.
 
     PYTHONPATH=src python benchmarks/store_throughput.py [--jobs 2000] [--intents 2000] [--repeats 3]
+        [--pg-url postgresql://127.0.0.1:5432/postgres] [--claimers 16]
+
+With ``--pg-url`` (or ``$POUW_DATABASE_URL``) PostgreSQL joins every
+measurement (a schema of its own per run, dropped after; loopback), and a
+third one runs: ``--claimers`` threads, each with its own connection (its own
+store object, as separate worker processes or replicas would have), claim and
+complete ``--jobs`` enqueued jobs until none is left; the memory and SQLite
+stores run it with the threads sharing the one store.
 
 1. Job round trips: ``enqueue`` -> ``claim_next`` -> ``complete_by`` for
    ``--jobs`` jobs, one thread, with each backend: JobQueue (memory) and
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -41,29 +50,95 @@ def round_trips(store, jobs) -> float:
     return len(jobs) / (time.perf_counter() - t0)
 
 
-def store_rates(n: int, repeats: int) -> dict[str, float]:
+def open_backend(name: str, tmp: str, n: int, pg_url: str | None, schema: str):
+    if name == "memory":
+        return JobQueue(n + 1, retention=n + 1)
+    kind, sync = name.split("-")
+    if kind == "sqlite":
+        return SqliteJobQueue(
+            Path(tmp) / "b.sqlite3", capacity=n + 1, retention=n + 1, synchronous=sync
+        )
+    from pouw.store import PostgresJobQueue
+
+    return PostgresJobQueue(
+        pg_url, schema=schema, capacity=n + 1, retention=n + 1, synchronous=sync
+    )
+
+
+def backends(pg_url: str | None) -> list[str]:
+    names = ["memory", "sqlite-full", "sqlite-normal"]
+    return names + (["postgres-full", "postgres-normal"] if pg_url else [])
+
+
+def _close(store) -> None:
+    drop = getattr(store, "drop", None) or getattr(store, "close", None)
+    if drop:
+        drop()
+
+
+def store_rates(n: int, repeats: int, pg_url: str | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
-    for name in ("memory", "sqlite-full", "sqlite-normal"):
+    for name in backends(pg_url):
         best = 0.0
-        for _ in range(repeats):
+        for r in range(repeats):
             jobs = make_jobs(n)
             with tempfile.TemporaryDirectory() as tmp:
-                if name == "memory":
-                    store = JobQueue(n + 1, retention=n + 1)
-                else:
-                    sync = name.split("-")[1]
-                    store = SqliteJobQueue(
-                        Path(tmp) / "b.sqlite3", capacity=n + 1, retention=n + 1, synchronous=sync
-                    )
-                best = max(best, round_trips(store, jobs))
-                close = getattr(store, "close", None)
-                if close:
-                    close()
+                store = open_backend(name, tmp, n, pg_url, f"bench_rt_{r}")
+                try:
+                    best = max(best, round_trips(store, jobs))
+                finally:
+                    _close(store)
         out[name] = best
     return out
 
 
-def node_rates(n: int, repeats: int) -> dict[str, float]:
+def concurrent_rates(n: int, claimers: int, pg_url: str | None) -> dict[str, float]:
+    """Jobs/s with ``claimers`` threads claiming and completing ``n`` jobs."""
+    import threading
+
+    out: dict[str, float] = {}
+    for name in backends(pg_url):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = open_backend(name, tmp, n, pg_url, "bench_cc")
+            extra = []
+            try:
+                for job in make_jobs(n):
+                    store.enqueue(job)
+                if name.startswith("postgres"):
+                    from pouw.store import PostgresJobQueue
+
+                    extra = [
+                        PostgresJobQueue(
+                            pg_url,
+                            schema="bench_cc",
+                            sequencer=False,
+                            synchronous=name.split("-")[1],
+                        )
+                        for _ in range(claimers)
+                    ]
+                views = extra or [store] * claimers
+
+                def work(k: int, views: list = views) -> None:
+                    s = views[k]
+                    while (rec := s.claim_next(f"w{k}", LEASE_MS)) is not None:
+                        s.complete_by(rec.job_id, f"w{k}", b"p" * 167)
+
+                threads = [threading.Thread(target=work, args=(k,)) for k in range(claimers)]
+                t0 = time.perf_counter()
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                out[name] = n / (time.perf_counter() - t0)
+                assert store.stats().completed_count == n
+            finally:
+                for e in extra:
+                    e.close()
+                _close(store)
+    return out
+
+
+def node_rates(n: int, repeats: int, pg_url: str | None = None) -> dict[str, float]:
     intents = list(generate_intents(n, seed=0, n_accounts=ACCOUNTS))
     out: dict[str, float] = {}
 
@@ -82,7 +157,9 @@ def node_rates(n: int, repeats: int) -> dict[str, float]:
                 "state": {"accounts": ACCOUNTS, "balance": BALANCE},
                 "queue": {"capacity": n + 1, "retention": n + 1},
             }
-            if store is not None:
+            if store is not None and store.startswith("pg-"):
+                data["store"] = {"url": pg_url, "schema": "bench_node", "synchronous": store[3:]}
+            elif store is not None:
                 data["store"] = {"path": str(Path(tmp) / "n.sqlite3"), "synchronous": store}
             ctx = NodeContext.from_config(NodeConfig.from_dict(data))
             ctx.submit_intents(intents)
@@ -91,6 +168,11 @@ def node_rates(n: int, repeats: int) -> dict[str, float]:
             rate = n / (time.perf_counter() - t0)
             assert ctx.job_queue.stats().pending_count == n
             ctx.close()
+            if store is not None and store.startswith("pg-"):
+                import psycopg
+
+                with psycopg.connect(pg_url, autocommit=True) as c:
+                    c.execute("DROP SCHEMA bench_node CASCADE")
         return rate
 
     for name, fn in (
@@ -98,6 +180,14 @@ def node_rates(n: int, repeats: int) -> dict[str, float]:
         ("remote, memory store", lambda: node(None)),
         ("remote, sqlite full", lambda: node("full")),
         ("remote, sqlite normal", lambda: node("normal")),
+        *(
+            [
+                ("remote, postgres full", lambda: node("pg-full")),
+                ("remote, postgres normal", lambda: node("pg-normal")),
+            ]
+            if pg_url
+            else []
+        ),
     ):
         out[name] = max(fn() for _ in range(repeats))
     return out
@@ -109,12 +199,18 @@ def main() -> None:
     ap.add_argument("--intents", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--pg-url", default=os.environ.get("POUW_DATABASE_URL"))
+    ap.add_argument("--claimers", type=int, default=16)
     args = ap.parse_args()
-    stores = store_rates(args.jobs, args.repeats)
-    nodes = node_rates(args.intents, args.repeats)
+    stores = store_rates(args.jobs, args.repeats, args.pg_url)
+    nodes = node_rates(args.intents, args.repeats, args.pg_url)
+    many = concurrent_rates(args.jobs, args.claimers, args.pg_url)
     print(f"enqueue -> claim_next -> complete_by, {args.jobs} jobs, best of {args.repeats}")
     for name, rate in stores.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / stores['memory']:.3f}x memory")
+    print(f"claim_next -> complete_by by {args.claimers} threads, {args.jobs} jobs")
+    for name, rate in many.items():
+        print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / many['memory']:.3f}x memory")
     print(f"node in remote mode, {args.intents} intents, best of {args.repeats}")
     base = nodes["execution alone"]
     for name, rate in nodes.items():
@@ -124,7 +220,9 @@ def main() -> None:
         f"--jobs {args.jobs} --intents {args.intents} --repeats {args.repeats}"
     )
     if args.json:
-        Path(args.json).write_text(json.dumps({"stores": stores, "node": nodes}, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"stores": stores, "node": nodes, "concurrent": many}, indent=2)
+        )
 
 
 if __name__ == "__main__":
