@@ -92,8 +92,9 @@ def store_rates(n: int, repeats: int, pg_url: str | None = None) -> dict[str, fl
     return out
 
 
-def concurrent_rates(n: int, claimers: int, pg_url: str | None) -> dict[str, float]:
-    """Jobs/s with ``claimers`` threads claiming and completing ``n`` jobs."""
+def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) -> dict[str, float]:
+    """Jobs/s with ``claimers`` threads claiming (``batch`` at a time) and
+    completing ``n`` jobs."""
     import threading
 
     out: dict[str, float] = {}
@@ -120,8 +121,9 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None) -> dict[str, flo
 
                 def work(k: int, views: list = views) -> None:
                     s = views[k]
-                    while (rec := s.claim_next(f"w{k}", LEASE_MS)) is not None:
-                        s.complete_by(rec.job_id, f"w{k}", b"p" * 167)
+                    while recs := s.claim_batch(f"w{k}", LEASE_MS, batch):
+                        for rec in recs:
+                            s.complete_by(rec.job_id, f"w{k}", b"p" * 167)
 
                 threads = [threading.Thread(target=work, args=(k,)) for k in range(claimers)]
                 t0 = time.perf_counter()
@@ -205,12 +207,16 @@ def main() -> None:
     stores = store_rates(args.jobs, args.repeats, args.pg_url)
     nodes = node_rates(args.intents, args.repeats, args.pg_url)
     many = concurrent_rates(args.jobs, args.claimers, args.pg_url)
+    batched = concurrent_rates(args.jobs, args.claimers, args.pg_url, batch=100)
     print(f"enqueue -> claim_next -> complete_by, {args.jobs} jobs, best of {args.repeats}")
     for name, rate in stores.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / stores['memory']:.3f}x memory")
     print(f"claim_next -> complete_by by {args.claimers} threads, {args.jobs} jobs")
     for name, rate in many.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / many['memory']:.3f}x memory")
+    print(f"claim_batch(100) -> complete_by each, {args.claimers} threads, {args.jobs} jobs")
+    for name, rate in batched.items():
+        print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / batched['memory']:.3f}x memory")
     print(f"node in remote mode, {args.intents} intents, best of {args.repeats}")
     base = nodes["execution alone"]
     for name, rate in nodes.items():
@@ -221,7 +227,10 @@ def main() -> None:
     )
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"stores": stores, "node": nodes, "concurrent": many}, indent=2)
+            json.dumps(
+                {"stores": stores, "node": nodes, "concurrent": many, "batch_100": batched},
+                indent=2,
+            )
         )
 
 

@@ -273,6 +273,18 @@ class JobStore(Protocol):
         make): a worker never claims a job it has no key for."""
         ...
 
+    def claim_batch(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        n: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> list[JobRecord]:
+        """Up to ``n`` claims as :meth:`claim_next` makes them, oldest first, in
+        one transaction (PostgreSQL: a few statements for the whole batch)."""
+        ...
+
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...
 
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...

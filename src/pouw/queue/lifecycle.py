@@ -59,6 +59,8 @@ __all__ = [
     "may_claim",
     "is_overdue",
     "check_lease",
+    "check_batch",
+    "MAX_CLAIM_BATCH",
     "MAX_LEASE_MS",
 ]
 
@@ -255,6 +257,17 @@ def may_claim(rec: Life, worker: str, now: int) -> bool:
         and rec.deadline_ms >= now
         and not (rec.avoid_worker == worker and now < rec.avoid_until_ms)
     )
+
+
+#: The most claims one ``claim_batch`` makes.
+MAX_CLAIM_BATCH = 1000
+
+
+def check_batch(n: object) -> int:
+    """``n`` as a claim batch size (1..:data:`MAX_CLAIM_BATCH`), or ``ValueError``."""
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CLAIM_BATCH:
+        raise ValueError(f"a claim batch is 1..{MAX_CLAIM_BATCH} jobs, got {n!r}")
+    return n
 
 
 def check_lease(lease_ms: object) -> int:

@@ -42,6 +42,7 @@ from .lifecycle import (
     Reject,
     Release,
     Submit,
+    check_batch,
     check_lease,
     is_overdue,
     may_claim,
@@ -293,6 +294,24 @@ class JobQueue(MemoryQueries):
                 return None
             self._apply(found, Claim(worker_id, lease_ms), now)
             return found.snapshot()
+
+    def claim_batch(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        n: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> list[JobRecord]:
+        """Up to ``n`` claims as :meth:`claim_next` makes them, oldest first."""
+        check_batch(n)
+        out: list[JobRecord] = []
+        while len(out) < n:  # each claim atomic (one lock), as claim_next's
+            rec = self.claim_next(worker_id, lease_ms, tier, circuits)
+            if rec is None:
+                break
+            out.append(rec)
+        return out
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
         """Extend the worker's lease to ``now + lease_ms``; returns the new expiry."""

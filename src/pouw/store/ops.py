@@ -265,6 +265,31 @@ class SqlOps:
         circuits: Collection[str] | None = None,
     ) -> tuple[Any, ...] | None:
         # the oldest pending job this caller may take; overdue ones met on the way expire
+        where, args = self._pending_where(now, worker_id, tier, circuits)
+        sql = (
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
+            + self._PICK_LOCK
+        )
+        while True:
+            row = db.execute(sql, args).fetchone()
+            if row is None:
+                return None
+            if row[7] < now:  # deadline_ms
+                self._apply(db, row[1], Expire(), now)
+                continue
+            if self._checked_job(db, row, now) is None:
+                continue  # damaged: quarantined, and the next one is served
+            return tuple(row)
+
+    def _pending_where(
+        self,
+        now: int,
+        worker_id: str | None,
+        tier: JobTier | None,
+        circuits: Collection[str] | None,
+    ) -> tuple[list[str], list[Any]]:
+        """The WHERE terms (and their arguments) of the pending jobs a caller may take:
+        not reserved, not kept from ``worker_id``, of ``tier``, for one of ``circuits``."""
         where = ["status = ?", "(reserved_at_ms IS NULL OR reserved_at_ms <= ?)"]
         args: list[Any] = [_P, now - self.reservation_timeout_ms]
         if worker_id is not None:
@@ -280,20 +305,7 @@ class SqlOps:
                 args += wanted
             else:
                 where.append("circuit IS NULL")
-        sql = (
-            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
-            + self._PICK_LOCK
-        )
-        while True:
-            row = db.execute(sql, args).fetchone()
-            if row is None:
-                return None
-            if row[7] < now:  # deadline_ms
-                self._apply(db, row[1], Expire(), now)
-                continue
-            if self._checked_job(db, row, now) is None:
-                continue  # damaged: quarantined, and the next one is served
-            return tuple(row)
+        return where, args
 
     def _lapse_due(self, db: sqlite3.Connection, now: int) -> int:
         if now <= self._lease_hint:

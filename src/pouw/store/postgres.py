@@ -37,15 +37,17 @@ import re
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from ..errors import PouwError
 from ..job import now_ms
-from ..queue.lifecycle import Orphaned
+from ..queue.base import JobRecord
+from ..queue.lifecycle import Expire, Orphaned, check_batch, check_lease
 from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
+from .schema import JOB_COLUMNS, record_from_row
 from .sql import SqlJobStore
 
 __all__ = ["PostgresJobQueue", "StoreUnavailable", "SCHEMA_VERSION"]
@@ -61,7 +63,7 @@ class StoreUnavailable(PouwError):
 SCHEMA_VERSION = 1
 #: counter rows per (status, tier)
 SHARDS = 16
-_IP = JobStatus.IN_PROGRESS.value
+_P, _IP = JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 _DDL = """
@@ -95,6 +97,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 ) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
         autovacuum_analyze_scale_factor = 0.05);
 CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (qpos) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS jobs_pending_deadline ON jobs (deadline_ms) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires_at_ms)
     WHERE lease_expires_at_ms IS NOT NULL;
@@ -114,6 +117,33 @@ CREATE TABLE IF NOT EXISTS workers (
 );
 CREATE SEQUENCE IF NOT EXISTS seq_qpos;
 CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
+"""
+
+
+# The claim of a batch of picked rows (already locked by the pick): the lifecycle's
+# Claim rule (pouw.queue.lifecycle._start) for all of them in one statement, with
+# their holders, their counters (pending -> in progress, this connection's shard)
+# and the worker's claimed count.
+_CLAIM = """
+WITH upd AS (
+    UPDATE jobs SET status = 'in_progress', worker_id = ?, attempts = attempts + 1,
+        started_at_ms = ?, error = NULL, lease_expires_at_ms = ?, lease_ms = ?,
+        reserved_at_ms = NULL
+    WHERE job_id = ANY(?) AND status = 'pending'
+    RETURNING job_id, tier
+), h AS (
+    INSERT INTO holders (job_id, worker_id) SELECT job_id, ? FROM upd ON CONFLICT DO NOTHING
+), c AS (
+    UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'pending' THEN -t.k ELSE t.k END)
+    FROM (SELECT tier, COUNT(*) AS k FROM upd GROUP BY tier) t
+    WHERE counters.tier = t.tier AND counters.status IN ('pending', 'in_progress')
+        AND counters.shard = ?
+), w AS (
+    INSERT INTO workers (worker_id, what, n)
+    SELECT ?, 'claimed', COUNT(*) FROM upd HAVING COUNT(*) > 0
+    ON CONFLICT (worker_id, what) DO UPDATE SET n = workers.n + EXCLUDED.n
+)
+SELECT job_id FROM upd
 """
 
 
@@ -335,6 +365,67 @@ class PostgresJobQueue(SqlJobStore):
                 raise StoreUnavailable(f"the database is unavailable: {exc}") from None
             finally:
                 self._depth = depth
+
+    # -- claims: a batch in a few statements --------------------------------
+
+    def claim_next(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> JobRecord | None:
+        got = self.claim_batch(worker_id, lease_ms, 1, tier, circuits)
+        return got[0] if got else None
+
+    def claim_batch(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        n: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> list[JobRecord]:
+        """Up to ``n`` claims in one transaction of five statements whatever ``n``:
+        lapse the due leases and expire the overdue pending jobs (both skipping
+        rows others hold), pick the oldest claimable rows (``FOR UPDATE SKIP
+        LOCKED``: no claimer waits for another), claim them all in one statement
+        (:data:`_CLAIM`), read them back with their holders."""
+        check_lease(lease_ms)
+        check_batch(n)
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            overdue = db.execute(
+                "SELECT job_id FROM jobs WHERE status = ? AND deadline_ms < ? FOR UPDATE SKIP LOCKED",
+                (_P, now),
+            ).fetchall()
+            for (job_id,) in overdue:
+                self._apply(db, job_id, Expire(), now)
+            where, args = self._pending_where(now, worker_id, tier, circuits)
+            rows = db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+                "ORDER BY qpos LIMIT ? FOR UPDATE SKIP LOCKED",
+                (*args, n),
+            ).fetchall()
+            # a row damaged on disk is quarantined, never handed out
+            ids = [r[1] for r in rows if self._checked_job(db, r, now) is not None]
+            if not ids:
+                return []
+            claimed = db.execute(
+                _CLAIM,
+                (worker_id, now, now + lease_ms, lease_ms, ids, worker_id, self._shard, worker_id),
+            ).fetchall()
+            assert len(claimed) == len(ids)  # locked by the pick: still pending
+            recs = db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ANY(?) ORDER BY qpos", (ids,)
+            ).fetchall()
+            holders: dict[str, set[str]] = {}
+            for job_id, worker in db.execute(
+                "SELECT job_id, worker_id FROM holders WHERE job_id = ANY(?)", (ids,)
+            ):
+                holders.setdefault(job_id, set()).add(worker)
+        return [record_from_row(r, holders.get(r[1], set()), self._jobs.get(r[1])) for r in recs]
 
     def _next(self, db: Any, key: str) -> int:
         (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()

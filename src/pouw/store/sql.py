@@ -32,6 +32,7 @@ from ..queue.lifecycle import (
     Reject,
     Release,
     Submit,
+    check_batch,
     check_lease,
 )
 from ..status import JobStatus, JobTier
@@ -189,6 +190,29 @@ class SqlJobStore(SqlQueries):
                 return None
             outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
             return self._get(db, row[1])
+
+    def claim_batch(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        n: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+    ) -> list[JobRecord]:
+        """Up to ``n`` claims as :meth:`claim_next` makes them, in one transaction."""
+        check_lease(lease_ms)
+        check_batch(n)
+        now = self._clock()
+        out: list[JobRecord] = []
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            while len(out) < n:
+                row = self._next_pending(db, now, worker_id=worker_id, tier=tier, circuits=circuits)
+                if row is None:
+                    break
+                outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
+                out.append(self._get(db, row[1]))
+        return out
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int:
         check_lease(lease_ms)
