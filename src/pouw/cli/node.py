@@ -90,22 +90,30 @@ def _add_serve(sub: Any) -> None:
     serve.set_defaults(func=_cmd_serve)
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
+def _listener(config: Any, listen: str | None) -> tuple[str, int, Any]:
+    """``--listen`` (empty: the config's ``server.listen``) as host and port, and the
+    serving function (ConfigError without the server extra)."""
     from ..errors import ConfigError
-    from ..node import NodeConfig, NodeContext
     from ..node.config import parse_listen
 
-    config = NodeConfig.from_toml(args.config)
     try:
-        host, port = parse_listen(args.listen or config.listen)
+        host, port = parse_listen(listen or config.listen)
     except ValueError as exc:
         raise ConfigError(f"--listen: {exc}") from None
     try:
         from ..remote.serving import serve
     except ImportError as exc:
         raise ConfigError(
-            f"pouw serve needs the server extra (pip install 'pouw[server]'): {exc}"
+            f"--listen needs the server extra (pip install 'pouw[server]'): {exc}"
         ) from None
+    return host, port, serve
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ..node import NodeConfig, NodeContext
+
+    config = NodeConfig.from_toml(args.config)
+    host, port, serve = _listener(config, args.listen)
     ctx = NodeContext.from_config(config, replica=True)
     try:
         serve(ctx, host, port)
@@ -208,20 +216,9 @@ def _cmd_node(args: argparse.Namespace) -> int:
 
 
 def _serve_node(config: Any, args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
     from ..node import NodeContext, generate_intents
-    from ..node.config import parse_listen
 
-    try:
-        host, port = parse_listen(args.listen or config.listen)  # bare --listen: the config's
-    except ValueError as exc:
-        raise ConfigError(f"--listen: {exc}") from None
-    try:
-        from ..remote.serving import serve
-    except ImportError as exc:
-        raise ConfigError(
-            f"--listen needs the server extra (pip install 'pouw[server]'): {exc}"
-        ) from None
+    host, port, serve = _listener(config, args.listen)  # bare --listen: the config's
     ctx = NodeContext.from_config(config)
     try:
         if args.intents:

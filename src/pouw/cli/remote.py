@@ -159,13 +159,9 @@ def _worker_provers(args: argparse.Namespace) -> dict[str, Any]:
         return {}
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.concurrency)
     provers = provers_in(folder, threads=threads)
-    for digest, prover in provers.items():
-        c = prover.circuit
-        tier, depth = getattr(c, "tier", "?"), getattr(c, "depth", "?")
-        print(
-            f"key: {getattr(tier, 'value', tier)} depth {depth} circuit {digest[:16]}",
-            file=sys.stderr,
-        )
+    for digest in provers:  # the key files are named {tier}-d{depth}[-n{N}]-{digest16}.pkey
+        name = next((p.stem for p in folder.glob(f"*-{digest[:16]}.pkey")), digest[:16])
+        print(f"key: {name}", file=sys.stderr)
     return provers
 
 

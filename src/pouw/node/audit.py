@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import ConfigError, PouwError
 from ..job import ProofJob
 from ..prover import Prover
+from ..prover.base import job_public_inputs, public_inputs_of, verify_many
 from ..status import JobTier
 from .config import NodeConfig
 from .executor import Executor
@@ -193,8 +194,7 @@ def _walk(
             job = ProofJob.new_for_trace(trace, tier, fee, 0, circuit=circuit, step=step)
             if job.job_id != part.job_id:
                 raise _Bad(height, f"job {part.job_id} is not the job of the re-executed trace")
-            publics = getattr(prover, "public_inputs_job", lambda j: None)(job) or ()
-            if tuple(publics) != tuple(part.public_inputs):
+            if job_public_inputs(prover, job) != tuple(part.public_inputs):
                 raise _Bad(
                     height, f"job {part.job_id}: the stored public inputs are not the trace's"
                 )
@@ -218,10 +218,8 @@ def _check_inline(
 ) -> None:
     if part.proof is None:
         raise _Bad(height, "an inline proof is missing")
-    publics = getattr(prover, "public_inputs", lambda *a, **k: None)(
-        trace, tier=tier, job_id=None, step=part.step
-    )
-    if tuple(publics or ()) != tuple(part.public_inputs):
+    publics = public_inputs_of(prover, trace, tier=tier, job_id=None, step=part.step)
+    if publics != tuple(part.public_inputs):
         raise _Bad(height, "the stored public inputs are not the trace's")
     if not prover.verify(trace, part.proof, tier=tier, job_id=None, step=part.step):
         raise _Bad(height, "the proof does not verify")
@@ -231,12 +229,8 @@ def _check_inline(
 def _flush(prover: Prover, pending: list[tuple[int, ProofJob, bytes]], audit: LedgerAudit) -> None:
     if not pending:
         return
-    verify_jobs = getattr(prover, "verify_jobs", None)
-    pairs = [(job, proof) for _, job, proof in pending]
     try:
-        verdicts = (
-            verify_jobs(pairs) if verify_jobs else [prover.verify_job(j, p) for j, p in pairs]
-        )
+        verdicts = verify_many(prover, [(job, proof) for _, job, proof in pending])
     except PouwError as exc:  # pragma: no cover - verifiers answer False, never raise
         raise _Bad(pending[0][0], f"verification raised: {exc}") from None
     for (height, job, _), ok in zip(pending, verdicts, strict=True):

@@ -73,6 +73,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..isa import STATE_HASHES
 from ..status import JobTier, PoUwMode, ZkMode, parse_enum
+from ..store.postgres import redact_url
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -271,9 +272,7 @@ def _path(key: str, value: Any) -> Path:
 
 def _url(key: str, value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"postgres(ql)?://", value):
-        shown = (
-            re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", value) if isinstance(value, str) else value
-        )
+        shown = redact_url(value) if isinstance(value, str) else value
         raise ConfigError(f"{key}: expected a postgresql:// URL, got {shown!r}")
     return value
 

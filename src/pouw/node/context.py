@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError, InvalidTransition, JobNotFound, ProofError, QueueFull
 from ..job import ProofJob
 from ..prover import Prover
+from ..prover.base import job_public_inputs, public_inputs_of
 from ..prover.batching import VerifyBatcher
 from ..queue import JobQueue, JobStore, NotHolder, SubmitResult
 from ..status import JobStatus, JobTier, PoUwMode
@@ -319,7 +320,7 @@ class NodeContext:
             ProofJob.new_for_trace(trace, tier, fee, ttl, circuit=circuit, step=step)
             for step, fee in units
         ]
-        publics = [self.prover_publics(job) for job in jobs]
+        publics = [job_public_inputs(self.prover, job) for job in jobs]
         parts = [
             ProofPart(job.job_id, None, x, job.step) for job, x in zip(jobs, publics, strict=True)
         ]
@@ -337,14 +338,8 @@ class NodeContext:
         step, _ = unit
         tier = self.config.tier
         proof = self.prover.prove(trace, tier=tier, step=step)
-        of_trace = getattr(self.prover, "public_inputs", None)  # a Prover need not have it
-        publics = of_trace(trace, tier=tier, job_id=None, step=step) if of_trace else None
-        return ProofPart(None, proof, tuple(publics or ()), step)
-
-    def prover_publics(self, job: ProofJob) -> tuple[int, ...]:
-        """The public inputs a proof of ``job`` is checked against (none for mock)."""
-        of_job = getattr(self.prover, "public_inputs_job", None)
-        return tuple(of_job(job) or ()) if of_job else ()
+        publics = public_inputs_of(self.prover, trace, tier=tier, job_id=None, step=step)
+        return ProofPart(None, proof, publics, step)
 
     def _ensure_room(self, need: int = 1) -> None:
         # checked before executing: an intent executed but then refused by the

@@ -12,6 +12,7 @@ in-memory ledger, and checks every post-state root against the stored one.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..errors import PouwError
 from ..store import PostgresJobQueue, SqliteJobQueue
@@ -31,31 +32,24 @@ def open_store(
     """The configured job store and the ledger's tables beside it: SQLite
     (``store.path``) or PostgreSQL (``store.url``; ``sequencer=False`` for a
     process that does not execute intents)."""
+    store: SqliteJobQueue | PostgresJobQueue
+    ledger: type[SqliteLedgerStore]
+    common: dict[str, Any] = {
+        "capacity": config.queue_capacity,
+        "retention": config.queue_retention,
+        "max_attempts": config.max_attempts,
+        "synchronous": config.store_synchronous,
+    }
     if config.store_url is not None:
-        pg = PostgresJobQueue(
-            config.store_url,
-            schema=config.store_schema,
-            sequencer=sequencer,
-            capacity=config.queue_capacity,
-            retention=config.queue_retention,
-            max_attempts=config.max_attempts,
-            synchronous=config.store_synchronous,
+        store = PostgresJobQueue(
+            config.store_url, schema=config.store_schema, sequencer=sequencer, **common
         )
-        try:
-            return pg, PostgresLedgerStore(pg)
-        except BaseException:
-            pg.close()
-            raise
-    assert config.store_path is not None
-    store = SqliteJobQueue(
-        config.store_path,
-        capacity=config.queue_capacity,
-        retention=config.queue_retention,
-        max_attempts=config.max_attempts,
-        synchronous=config.store_synchronous,
-    )
+        ledger = PostgresLedgerStore
+    else:
+        assert config.store_path is not None
+        store, ledger = SqliteJobQueue(config.store_path, **common), SqliteLedgerStore
     try:
-        return store, SqliteLedgerStore(store)
+        return store, ledger(store)
     except BaseException:
         store.close()
         raise

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from ..job import ProofJob
     from ..trace import ExecutionTrace
 
-__all__ = ["Prover", "JobProofs", "parse_tier", "job_id_bytes"]
+__all__ = [
+    "Prover",
+    "JobProofs",
+    "parse_tier",
+    "job_id_bytes",
+    "public_inputs_of",
+    "job_public_inputs",
+    "verify_many",
+]
 
 
 @runtime_checkable
@@ -154,3 +162,35 @@ class JobProofs:
         """The public inputs a proof of ``job`` is checked against, for a proof
         system that has them (``None``: the mock proof has none)."""
         return None
+
+
+# The optional faces of a prover (JobProofs has them; a Prover of the protocol
+# alone need not): one place that says what stands in for each.
+
+
+def public_inputs_of(
+    prover: Prover,
+    trace: ExecutionTrace,
+    *,
+    tier: JobTier | str,
+    job_id: str | None,
+    step: int | None,
+) -> tuple[int, ...]:
+    """The public inputs of ``prover``'s proof of the trace (empty: it has none)."""
+    of_trace = getattr(prover, "public_inputs", None)
+    found = of_trace(trace, tier=tier, job_id=job_id, step=step) if of_trace else None
+    return tuple(found or ())
+
+
+def job_public_inputs(prover: Prover, job: ProofJob) -> tuple[int, ...]:
+    """The public inputs of ``prover``'s proof of ``job`` (empty: it has none)."""
+    of_job = getattr(prover, "public_inputs_job", None)
+    return tuple((of_job(job) if of_job else None) or ())
+
+
+def verify_many(prover: Prover, items: Sequence[tuple[ProofJob, bytes]]) -> list[bool]:
+    """``verify_job`` of each pair, in one batch where the prover has one."""
+    verify_jobs = getattr(prover, "verify_jobs", None)
+    if verify_jobs is not None:
+        return list(verify_jobs(items))
+    return [prover.verify_job(job, proof) for job, proof in items]

@@ -16,6 +16,8 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING
 
+from .base import verify_many
+
 if TYPE_CHECKING:
     from ..job import ProofJob
     from .base import Prover
@@ -76,13 +78,8 @@ class VerifyBatcher:
         return me.verdict
 
     def _run(self, batch: list[_Request]) -> None:
-        verify_jobs = getattr(self.prover, "verify_jobs", None)
-        pairs = [(r.job, r.proof) for r in batch]
         try:
-            if verify_jobs is not None:
-                verdicts = list(verify_jobs(pairs))
-            else:
-                verdicts = [self.prover.verify_job(j, p) for j, p in pairs]
+            verdicts = verify_many(self.prover, [(r.job, r.proof) for r in batch])
         except Exception:  # a verifier must never raise; if it does, nothing is accepted
             _log.exception("verification of %d proofs raised", len(batch))
             verdicts = [False] * len(batch)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -44,13 +43,13 @@ from typing import Any
 from ..errors import PouwError
 from ..job import now_ms
 from ..queue.base import JobRecord
-from ..queue.lifecycle import Expire, Orphaned, check_batch, check_lease
+from ..queue.lifecycle import Expire, check_batch, check_lease
 from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
 from .schema import JOB_COLUMNS, record_from_row
-from .sql import SqlJobStore
+from .sql import SqlJobStore, set_settings
 
-__all__ = ["PostgresJobQueue", "StoreUnavailable", "SCHEMA_VERSION"]
+__all__ = ["PostgresJobQueue", "StoreUnavailable", "SCHEMA_VERSION", "redact_url"]
 
 
 class StoreUnavailable(PouwError):
@@ -233,26 +232,19 @@ class PostgresJobQueue(SqlJobStore):
             raise PouwError(
                 "the PostgreSQL store needs psycopg: pip install 'pouw[postgres]'"
             ) from exc
-        for name, value, low in (
-            ("capacity", capacity, 1),
-            ("retention", retention, 0),
-            ("reservation_timeout_ms", reservation_timeout_ms, 1),
-            ("max_attempts", max_attempts, 1),
-        ):
-            if value.__class__ is not int or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if synchronous not in ("full", "normal"):
-            raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
+        set_settings(
+            self,
+            capacity=capacity,
+            retention=retention,
+            reservation_timeout_ms=reservation_timeout_ms,
+            max_attempts=max_attempts,
+            synchronous=synchronous,
+            clock=clock,
+        )
         if not _NAME.fullmatch(schema):
             raise ValueError(f"schema must be a lowercase SQL name, got {schema!r}")
         self.url = url
         self.schema = schema
-        self.capacity = capacity
-        self.retention = retention
-        self.reservation_timeout_ms = reservation_timeout_ms
-        self.max_attempts = max_attempts
-        self._clock = clock
-        self._lock = threading.RLock()
         self._lease_hint = 0
         self._jobs = OrderedDict()
         self._depth = 0
@@ -277,7 +269,7 @@ class PostgresJobQueue(SqlJobStore):
             raw = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreUnavailable(
-                f"cannot connect to PostgreSQL ({_redact(url)}): {exc}"
+                f"cannot connect to PostgreSQL ({redact_url(url)}): {exc}"
             ) from None
         try:
             raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
@@ -288,7 +280,7 @@ class PostgresJobQueue(SqlJobStore):
                 (got,) = _one(raw.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(schema),)))
                 if not got:
                     raise StoreInUse(
-                        f"schema {schema!r} of {_redact(url)} is in use by another pouw node "
+                        f"schema {schema!r} of {redact_url(url)} is in use by another pouw node "
                         "(one executing node per state; API replicas open it with "
                         "sequencer=False)"
                     )
@@ -435,20 +427,6 @@ class PostgresJobQueue(SqlJobStore):
         self._lease_hint = 0  # other processes make leases too: always look
         return super()._lapse_due(db, now)
 
-    def _recover(self) -> None:
-        # the sequencer's own stop: its pool's reservations and the jobs its local
-        # workers held (in progress without a lease) go back; leases lapse as due
-        now = self._clock()
-        with self._tx() as db:
-            db.execute("UPDATE jobs SET reserved_at_ms = NULL WHERE reserved_at_ms IS NOT NULL")
-            rows = db.execute(
-                "SELECT job_id FROM jobs WHERE status = ? AND lease_expires_at_ms IS NULL",
-                (_IP,),
-            ).fetchall()
-            for (job_id,) in rows:
-                self._apply(db, job_id, Orphaned("the node stopped while its worker proved"), now)
-        self.lapse_leases()
-
     def dead_tuples(self) -> int:
         """``n_dead_tup`` of the jobs table (for ``/metrics``)."""
         with self._lock:
@@ -478,6 +456,6 @@ def _lock_key(schema: str) -> int:
     return (zlib.crc32(b"pouw:" + schema.encode()) << 20) | 0x504F57
 
 
-def _redact(url: str) -> str:
-    # a URL in an error message, without its password
+def redact_url(url: str) -> str:
+    """A database URL for a message: its password replaced by ``***``."""
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)

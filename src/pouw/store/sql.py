@@ -13,6 +13,7 @@ a refusal that comes with a state change is raised after the commit
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from ..queue.lifecycle import (
     Fail,
     Heartbeat,
     MarkFailed,
+    Orphaned,
     Quarantine,
     Reject,
     Release,
@@ -40,13 +42,42 @@ from .ops import outcome
 from .queries import SqlQueries
 from .schema import JOB_COLUMNS, job_values
 
-__all__ = ["SqlJobStore", "LOCAL_HOLD"]
+__all__ = ["SqlJobStore", "LOCAL_HOLD", "set_settings"]
 
 _P, _IP, _C, _F, _E = (s.value for s in JobStatus)
 #: ``reserved_at_ms`` of a job handed to the local pool's ring: a reservation that
 #: never times out in this process (``pop_next`` and ``claim_next`` skip it) and
 #: that the recovery at open clears, like every reservation
 LOCAL_HOLD = 1 << 62
+
+
+def set_settings(
+    store: Any,
+    *,
+    capacity: int,
+    retention: int,
+    reservation_timeout_ms: int,
+    max_attempts: int,
+    synchronous: str,
+    clock: Any,
+) -> None:
+    """Check and keep the settings every SQL store takes (ValueError naming the bad one)."""
+    for name, value, low in (
+        ("capacity", capacity, 1),
+        ("retention", retention, 0),
+        ("reservation_timeout_ms", reservation_timeout_ms, 1),
+        ("max_attempts", max_attempts, 1),
+    ):
+        if value.__class__ is not int or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if synchronous not in ("full", "normal"):
+        raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
+    store.capacity = capacity
+    store.retention = retention
+    store.reservation_timeout_ms = reservation_timeout_ms
+    store.max_attempts = max_attempts
+    store._clock = clock
+    store._lock = threading.RLock()
 
 
 class SqlJobStore(SqlQueries):
@@ -62,6 +93,21 @@ class SqlJobStore(SqlQueries):
 
     def _tx(self) -> AbstractContextManager[Any]:
         return self.transaction()
+
+    def _recover(self) -> None:
+        """The opening process's own stop: reservations of its pop_next and its local
+        pool dropped, the jobs its local workers held (in progress without a lease)
+        given back; leases that lapsed meanwhile ended."""
+        now = self._clock()
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET reserved_at_ms = NULL WHERE reserved_at_ms IS NOT NULL")
+            rows = db.execute(
+                "SELECT job_id FROM jobs WHERE status = ? AND lease_expires_at_ms IS NULL",
+                (_IP,),
+            ).fetchall()
+            for (job_id,) in rows:
+                self._apply(db, job_id, Orphaned("the node stopped while its worker proved"), now)
+        self.lapse_leases()
 
     @contextmanager
     def batch(self) -> Iterator[None]:

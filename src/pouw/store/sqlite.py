@@ -17,18 +17,16 @@ are given back. Pending jobs stay pending; completed jobs keep their proofs.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..job import now_ms
-from ..queue.lifecycle import Orphaned
 from ..status import JobStatus
 from .filelock import lock_store
 from .integrity import StoreDamaged, prepare
-from .sql import SqlJobStore
+from .sql import SqlJobStore, set_settings
 
 __all__ = ["SqliteJobQueue"]
 
@@ -62,23 +60,16 @@ class SqliteJobQueue(SqlJobStore):
         synchronous: str = "full",
         clock: Callable[[], int] = now_ms,
     ) -> None:
-        for name, value, low in (
-            ("capacity", capacity, 1),
-            ("retention", retention, 0),
-            ("reservation_timeout_ms", reservation_timeout_ms, 1),
-            ("max_attempts", max_attempts, 1),
-        ):
-            if value.__class__ is not int or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if synchronous not in _SYNC:
-            raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
+        set_settings(
+            self,
+            capacity=capacity,
+            retention=retention,
+            reservation_timeout_ms=reservation_timeout_ms,
+            max_attempts=max_attempts,
+            synchronous=synchronous,
+            clock=clock,
+        )
         self.path = Path(path)
-        self.capacity = capacity
-        self.retention = retention
-        self.reservation_timeout_ms = reservation_timeout_ms
-        self.max_attempts = max_attempts
-        self._clock = clock
-        self._lock = threading.RLock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file_lock = lock_store(self.path)
         try:
@@ -147,15 +138,3 @@ class SqliteJobQueue(SqlJobStore):
                 raise
             self._depth = depth
             db.execute(f"RELEASE s{depth}" if depth else "COMMIT")
-
-    def _recover(self) -> None:
-        now = self._clock()
-        with self._tx() as db:
-            db.execute("UPDATE jobs SET reserved_at_ms = NULL WHERE reserved_at_ms IS NOT NULL")
-            rows = db.execute(
-                "SELECT job_id FROM jobs WHERE status = ? AND lease_expires_at_ms IS NULL",
-                (_IP,),
-            ).fetchall()
-            for (job_id,) in rows:
-                self._apply(db, job_id, Orphaned("the node stopped while its worker proved"), now)
-        self.lapse_leases()

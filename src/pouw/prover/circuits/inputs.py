@@ -9,6 +9,8 @@ rule has no statement to prove (:class:`~pouw.errors.ProofError`).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,8 +79,31 @@ def _field(raw: bytes, what: str) -> int:
     return x
 
 
+#: The steps of the last few traces, by trace hash: a Micro job per step asks for
+#: the same trace's steps once per step (decoding and checking them each time
+#: made one intent's Micro statements quadratic in its steps).
+_STEPS_CACHE = 16
+_steps: OrderedDict[str, list[Step]] = OrderedDict()
+_steps_lock = threading.Lock()
+
+
 def steps_of(trace: ExecutionTrace) -> list[Step]:
     """Every step of a valid Poseidon trace (ProofError otherwise)."""
+    key = trace.trace_hash
+    with _steps_lock:
+        hit = _steps.get(key)
+        if hit is not None:
+            _steps.move_to_end(key)
+            return list(hit)
+    out = _decode_steps(trace)
+    with _steps_lock:
+        _steps[key] = out
+        while len(_steps) > _STEPS_CACHE:
+            _steps.popitem(last=False)
+    return list(out)
+
+
+def _decode_steps(trace: ExecutionTrace) -> list[Step]:
     if trace.hash != "poseidon":
         raise ProofError(f"the circuits prove Poseidon-state traces, this one is {trace.hash!r}")
     require_valid(trace.to_bytes(), trace.trace_hash)
