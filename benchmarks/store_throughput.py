@@ -121,7 +121,7 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) 
 
                 def work(k: int, views: list = views) -> None:
                     s = views[k]
-                    while recs := s.claim_batch(f"w{k}", LEASE_MS, batch):
+                    while recs := s.claim_next(f"w{k}", LEASE_MS, batch=batch):
                         for rec in recs:
                             s.complete_by(rec.job_id, f"w{k}", b"p" * 167)
 
@@ -214,7 +214,7 @@ def main() -> None:
     print(f"claim_next -> complete_by by {args.claimers} threads, {args.jobs} jobs")
     for name, rate in many.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / many['memory']:.3f}x memory")
-    print(f"claim_batch(100) -> complete_by each, {args.claimers} threads, {args.jobs} jobs")
+    print(f"claim_next(batch=100) -> complete_by each, {args.claimers} threads, {args.jobs} jobs")
     for name, rate in batched.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / batched['memory']:.3f}x memory")
     print(f"node in remote mode, {args.intents} intents, best of {args.repeats}")

@@ -408,6 +408,24 @@ def test_issue_contract_names_of_the_postgres_store_so_far():
     c = NodeConfig.from_dict({"store": {"url": "postgresql://h/db", "schema": "s1"}})
     assert (c.store_url, c.store_schema, c.durable) == ("postgresql://h/db", "s1", True)
     assert "replica" in inspect.signature(NodeContext.from_config).parameters
+    # "claim_next takes a batch size", in every store
+    from pouw import JobQueue
+    from pouw.store import SqliteJobQueue
+
+    for cls in (JobStore, JobQueue, SqliteJobQueue, PostgresJobQueue):
+        claim = inspect.signature(cls.claim_next).parameters
+        assert claim["batch"].kind is inspect.Parameter.KEYWORD_ONLY, cls
+        assert claim["batch"].default is None, cls
+    # the optional extra the store needs, also in dev (CI runs its tests)
+    from pathlib import Path
+
+    import tomllib
+
+    extras = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert any(d.startswith("psycopg[") for d in extras["postgres"])
+    assert any(d.startswith("psycopg[") for d in extras["dev"])
     assert COMMANDS["serve"] == "node"
     args = _build_parser(["serve", "c.toml", "--listen", "127.0.0.1:0"]).parse_args(
         ["serve", "c.toml", "--listen", "127.0.0.1:0"]

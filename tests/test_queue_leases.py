@@ -84,27 +84,28 @@ def test_claim_next_by_circuit(store, clock):
     assert rec.job_id == for_y.job_id and rec.job.circuit == y
 
 
-def test_claim_batch_takes_the_oldest_in_one_call(store, clock):
+def test_claim_next_with_a_batch_size_takes_the_oldest_in_one_call(store, clock):
     jobs = enqueued(store, clock, 5)
-    first = store.claim_batch("w", LEASE, 3)
+    first = store.claim_next("w", LEASE, batch=3)
     assert [r.job_id for r in first] == [j.job_id for j in jobs[:3]]
     for rec in first:
         assert rec.status is JobStatus.IN_PROGRESS and rec.worker_id == "w"
         assert rec.attempts == 1 and rec.lease_expires_at_ms == clock.now + LEASE
         assert rec.holders == {"w"}
-    rest = store.claim_batch("v", LEASE, 10)
+    rest = store.claim_next("v", LEASE, batch=10)
     assert [r.job_id for r in rest] == [j.job_id for j in jobs[3:]]
-    assert store.claim_batch("w", LEASE, 10) == []
+    assert store.claim_next("w", LEASE, batch=10) == []
     assert store.stats().in_progress_count == 5
     assert store.worker_stats()["w"]["claimed"] == 3 and store.worker_stats()["v"]["claimed"] == 2
     # a job given back by w is kept from w for a lease period, by the batch too
     store.fail(jobs[0].job_id, "w", "gpu fell over")
-    assert store.claim_batch("w", LEASE, 10) == []
-    (again,) = store.claim_batch("v", LEASE, 10)
+    assert store.claim_next("w", LEASE, batch=10) == []
+    (again,) = store.claim_next("v", LEASE, batch=10)
     assert again.job_id == jobs[0].job_id and again.attempts == 2
+    assert store.claim_next("v", LEASE) is None  # without batch: one record, or None
     for bad in (0, 1001, True, "3"):
         with pytest.raises(ValueError):
-            store.claim_batch("w", LEASE, bad)
+            store.claim_next("w", LEASE, batch=bad)
 
 
 def test_claim_next_skips_jobs_reserved_by_pop_next(store, clock):

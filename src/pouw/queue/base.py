@@ -13,13 +13,14 @@ import enum
 from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, overload, runtime_checkable
 
 from ..errors import InvalidTransition, PouwError
 from ..job import ProofJob
 from ..status import JobStatus, JobTier
 
 __all__ = [
+    "BatchClaims",
     "QueueStats",
     "JobRecord",
     "JobStore",
@@ -166,6 +167,61 @@ class JobRecord:
         )
 
 
+class BatchClaims:
+    """``claim_next`` with its ``batch`` for a store that implements
+    ``_claim_batch(worker_id, lease_ms, n, tier, circuits) -> list[JobRecord]``:
+    one claim is a batch of one."""
+
+    def _claim_batch(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        n: int,
+        tier: JobTier | None,
+        circuits: Collection[str] | None,
+    ) -> list[JobRecord]:
+        raise NotImplementedError
+
+    @overload
+    def claim_next(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+        *,
+        batch: None = None,
+    ) -> JobRecord | None: ...
+
+    @overload
+    def claim_next(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+        *,
+        batch: int,
+    ) -> list[JobRecord]: ...
+
+    def claim_next(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+        *,
+        batch: int | None = None,
+    ) -> JobRecord | list[JobRecord] | None:
+        """See :meth:`JobStore.claim_next`."""
+        from .lifecycle import check_batch  # (the lifecycle imports this module)
+
+        if batch is not None:
+            return self._claim_batch(worker_id, lease_ms, check_batch(batch), tier, circuits)
+        got = self._claim_batch(worker_id, lease_ms, 1, tier, circuits)
+        return got[0] if got else None
+
+
 @runtime_checkable
 class JobStore(Protocol):
     """The backend protocol of the job layer (the seed's queue operations).
@@ -260,29 +316,43 @@ class JobStore(Protocol):
 
     def claim(self, job_id: str, worker_id: str, lease_ms: int) -> JobRecord: ...
 
+    @overload
     def claim_next(
         self,
         worker_id: str,
         lease_ms: int,
         tier: JobTier | None = None,
         circuits: Collection[str] | None = None,
-    ) -> JobRecord | None:
-        """Claim the oldest pending job ``worker_id`` may take: of ``tier`` when
-        given; with ``circuits`` given, only a job for one of those circuit
-        digests or a job without a circuit (a mock proof, which every worker can
-        make): a worker never claims a job it has no key for."""
-        ...
+        *,
+        batch: None = None,
+    ) -> JobRecord | None: ...
 
-    def claim_batch(
+    @overload
+    def claim_next(
         self,
         worker_id: str,
         lease_ms: int,
-        n: int,
         tier: JobTier | None = None,
         circuits: Collection[str] | None = None,
-    ) -> list[JobRecord]:
-        """Up to ``n`` claims as :meth:`claim_next` makes them, oldest first, in
-        one transaction (PostgreSQL: a few statements for the whole batch)."""
+        *,
+        batch: int,
+    ) -> list[JobRecord]: ...
+
+    def claim_next(
+        self,
+        worker_id: str,
+        lease_ms: int,
+        tier: JobTier | None = None,
+        circuits: Collection[str] | None = None,
+        *,
+        batch: int | None = None,
+    ) -> JobRecord | list[JobRecord] | None:
+        """Claim the oldest pending job ``worker_id`` may take: of ``tier`` when
+        given; with ``circuits`` given, only a job for one of those circuit
+        digests or a job without a circuit (a mock proof, which every worker can
+        make): a worker never claims a job it has no key for. With ``batch=n``
+        (1..1000): up to ``n`` such claims, oldest first, as a list, in one
+        transaction (PostgreSQL: five statements for the whole batch)."""
         ...
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...

@@ -259,7 +259,7 @@ def may_claim(rec: Life, worker: str, now: int) -> bool:
     )
 
 
-#: The most claims one ``claim_batch`` makes.
+#: The most claims one ``claim_next(..., batch=n)`` makes.
 MAX_CLAIM_BATCH = 1000
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection
 from ..errors import DuplicateJob, QueueFull
 from ..job import ProofJob, now_ms
 from ..status import JobStatus, JobTier
-from .base import WORKER_COUNTERS, JobRecord, SubmitResult
+from .base import WORKER_COUNTERS, BatchClaims, JobRecord, SubmitResult
 from .lifecycle import (
     Begin,
     Claim,
@@ -42,7 +42,6 @@ from .lifecycle import (
     Reject,
     Release,
     Submit,
-    check_batch,
     check_lease,
     is_overdue,
     may_claim,
@@ -58,7 +57,7 @@ _IN_PROGRESS = JobStatus.IN_PROGRESS
 _EXPIRED = JobStatus.EXPIRED
 
 
-class JobQueue(MemoryQueries):
+class JobQueue(BatchClaims, MemoryQueries):
     """The in-memory :class:`~pouw.queue.JobStore`.
 
     Parameters
@@ -253,15 +252,14 @@ class JobQueue(MemoryQueries):
             self._apply(rec, Claim(worker_id, lease_ms), now)
             return rec.snapshot()
 
-    def claim_next(
+    def _claim_one(
         self,
         worker_id: str,
         lease_ms: int,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
+        tier: JobTier | None,
+        circuits: Collection[str] | None,
     ) -> JobRecord | None:
-        """Claim the oldest pending job this worker may take (of ``tier``, and
-        for one of ``circuits`` or none, if given: see :class:`JobStore`)."""
+        # the oldest pending job this worker may take (claim_next: see JobStore)
         check_lease(lease_ms)
         wanted = None if circuits is None else frozenset(circuits)
         now = self._clock()
@@ -295,19 +293,17 @@ class JobQueue(MemoryQueries):
             self._apply(found, Claim(worker_id, lease_ms), now)
             return found.snapshot()
 
-    def claim_batch(
+    def _claim_batch(
         self,
         worker_id: str,
         lease_ms: int,
         n: int,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
+        tier: JobTier | None,
+        circuits: Collection[str] | None,
     ) -> list[JobRecord]:
-        """Up to ``n`` claims as :meth:`claim_next` makes them, oldest first."""
-        check_batch(n)
         out: list[JobRecord] = []
-        while len(out) < n:  # each claim atomic (one lock), as claim_next's
-            rec = self.claim_next(worker_id, lease_ms, tier, circuits)
+        while len(out) < n:  # each claim atomic under the lock, as a single one
+            rec = self._claim_one(worker_id, lease_ms, tier, circuits)
             if rec is None:
                 break
             out.append(rec)

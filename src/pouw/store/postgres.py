@@ -43,7 +43,7 @@ from typing import Any
 from ..errors import PouwError
 from ..job import now_ms
 from ..queue.base import JobRecord
-from ..queue.lifecycle import Expire, check_batch, check_lease
+from ..queue.lifecycle import Expire, check_lease
 from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
 from .schema import JOB_COLUMNS, record_from_row
@@ -360,23 +360,13 @@ class PostgresJobQueue(SqlJobStore):
 
     # -- claims: a batch in a few statements --------------------------------
 
-    def claim_next(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
-    ) -> JobRecord | None:
-        got = self.claim_batch(worker_id, lease_ms, 1, tier, circuits)
-        return got[0] if got else None
-
-    def claim_batch(
+    def _claim_batch(
         self,
         worker_id: str,
         lease_ms: int,
         n: int,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
+        tier: JobTier | None,
+        circuits: Collection[str] | None,
     ) -> list[JobRecord]:
         """Up to ``n`` claims in one transaction of five statements whatever ``n``:
         lapse the due leases and expire the overdue pending jobs (both skipping
@@ -384,7 +374,6 @@ class PostgresJobQueue(SqlJobStore):
         LOCKED``: no claimer waits for another), claim them all in one statement
         (:data:`_CLAIM`), read them back with their holders."""
         check_lease(lease_ms)
-        check_batch(n)
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import DuplicateJob, JobNotFound, QueueFull
 from ..job import ProofJob
-from ..queue.base import JobRecord, JobUnavailable, SubmitResult
+from ..queue.base import BatchClaims, JobRecord, JobUnavailable, SubmitResult
 from ..queue.lifecycle import (
     Begin,
     Claim,
@@ -34,7 +34,6 @@ from ..queue.lifecycle import (
     Reject,
     Release,
     Submit,
-    check_batch,
     check_lease,
 )
 from ..status import JobStatus, JobTier
@@ -80,7 +79,7 @@ def set_settings(
     store._lock = threading.RLock()
 
 
-class SqlJobStore(SqlQueries):
+class SqlJobStore(BatchClaims, SqlQueries):
     """The store operations; a subclass gives ``transaction`` (and ``_lock``,
     ``_clock``, ``capacity``, ``retention``, ``max_attempts``,
     ``reservation_timeout_ms``)."""
@@ -220,34 +219,16 @@ class SqlJobStore(SqlQueries):
         assert rec is not None
         return rec
 
-    def claim_next(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
-    ) -> JobRecord | None:
-        check_lease(lease_ms)
-        now = self._clock()
-        with self._tx() as db:
-            self._lapse_due(db, now)
-            row = self._next_pending(db, now, worker_id=worker_id, tier=tier, circuits=circuits)
-            if row is None:
-                return None
-            outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
-            return self._get(db, row[1])
-
-    def claim_batch(
+    def _claim_batch(
         self,
         worker_id: str,
         lease_ms: int,
         n: int,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
+        tier: JobTier | None,
+        circuits: Collection[str] | None,
     ) -> list[JobRecord]:
-        """Up to ``n`` claims as :meth:`claim_next` makes them, in one transaction."""
+        """Up to ``n`` claims as ``claim_next`` makes them, in one transaction."""
         check_lease(lease_ms)
-        check_batch(n)
         now = self._clock()
         out: list[JobRecord] = []
         with self._tx() as db:
