@@ -285,6 +285,83 @@ def test_late_proof_ends_another_workers_lease(store, clock):
     assert store.stats() == QueueStats(0, 0, 1, 0, 0)
 
 
+def test_completion_is_fenced_by_the_claims_attempt(store, clock):
+    # w1 claims (attempt 1), its lease lapses, w1 claims again (attempt 2): the
+    # proof sent for attempt 1 is a late proof; the one for attempt 2 then finds
+    # the job done; the completion is counted once
+    (job,) = enqueued(store, clock)
+    assert store.claim(job.job_id, "w1", LEASE).attempts == 1
+    clock.advance(LEASE + 1)
+    store.lapse_leases()
+    clock.advance(LEASE + 1)  # past the one-period preference for other workers
+    assert store.claim(job.job_id, "w1", LEASE).attempts == 2
+    assert store.complete_by(job.job_id, "w1", b"p", attempt=1) is SubmitResult.LATE_COMPLETED
+    assert store.complete_by(job.job_id, "w1", b"p", attempt=2) is SubmitResult.DUPLICATE
+    assert store.worker_stats()["w1"]["completed"] == 1
+    assert store.stats() == QueueStats(0, 0, 1, 0, 0)
+    assert store.leases_held("w1") == 0
+
+
+def test_the_current_attempt_completes_as_the_holders(store, clock):
+    jobs = enqueued(store, clock, 2)
+    for job in jobs:
+        rec = store.claim(job.job_id, "w1", LEASE)
+        assert store.complete_by(job.job_id, "w1", b"p", attempt=rec.attempts) is (
+            SubmitResult.COMPLETED
+        )
+        got = store.get(job.job_id)
+        assert got.status is JobStatus.COMPLETED and got.proof == b"p" and got.worker_id == "w1"
+        assert got.lease_expires_at_ms is None and got.finished_at_ms == clock.now
+    assert store.stats() == QueueStats(0, 0, 2, 0, 0)
+    assert store.stats_by_tier()["macro"] == QueueStats(0, 0, 2, 0, 0)
+    assert store.worker_stats()["w1"]["completed"] == 2
+
+
+def test_a_stale_attempt_ends_another_workers_lease_once(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    rec = store.claim_next("w2", LEASE)
+    assert rec is not None and rec.attempts == 2
+    # w1's proof of attempt 1 completes the job: w2's lease ends
+    assert store.complete_by(job.job_id, "w1", b"p", attempt=1) is SubmitResult.LATE_COMPLETED
+    assert store.complete_by(job.job_id, "w2", b"q", attempt=2) is (SubmitResult.ALREADY_COMPLETED)
+    stats = store.worker_stats()
+    assert stats["w1"]["completed"] == 1 and stats["w2"].get("completed", 0) == 0
+
+
+def test_an_attempt_never_handed_out_is_refused(store, clock):
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    for bad in (2, 7):
+        with pytest.raises(NotHolder):
+            store.complete_by(job.job_id, "w1", b"p", attempt=bad)
+    for bad in (0, -1, True, "1", 1.0):
+        with pytest.raises(ValueError):
+            store.complete_by(job.job_id, "w1", b"p", attempt=bad)
+    assert store.get_status(job.job_id) is JobStatus.IN_PROGRESS
+    assert store.complete_by(job.job_id, "w1", b"p", attempt=1) is SubmitResult.COMPLETED
+
+
+def test_a_fenced_completion_after_the_lease_lapsed_is_late(store, clock):
+    # the lease ran out but no sweep ran yet: the proof is late, as without the token
+    (job,) = enqueued(store, clock)
+    store.claim(job.job_id, "w1", LEASE)
+    clock.advance(LEASE + 1)
+    assert store.complete_by(job.job_id, "w1", b"p", attempt=1) is SubmitResult.LATE_COMPLETED
+    assert store.worker_stats()["w1"]["lapsed"] == 1
+    assert store.stats() == QueueStats(0, 0, 1, 0, 0)
+
+
+def test_a_fenced_completion_past_the_deadline_is_refused(store, clock):
+    (job,) = enqueued(store, clock, ttl_ms=500)
+    store.claim(job.job_id, "w1", 10 * LEASE)
+    clock.advance(600)
+    with pytest.raises(InvalidTransition):
+        store.complete_by(job.job_id, "w1", b"p", attempt=1)
+    assert store.get_status(job.job_id) is JobStatus.EXPIRED
+
+
 def test_late_proof_refused_once_expired(store, clock):
     (job,) = enqueued(store, clock, ttl_ms=5000)
     store.claim(job.job_id, "w1", LEASE)

@@ -41,9 +41,10 @@ def prove(claimed: dict) -> bytes:
     return MockProver().prove_job(job_from_claim(claimed))
 
 
-def submit(live, job_id, proof, worker="w1"):
+def submit(live, job_id, proof, worker="w1", **params):
     return live.http.post(
         f"/pouw/jobs/{job_id}/submit",
+        params=params,
         content=proof,
         headers={**auth(worker), "Content-Type": "application/octet-stream"},
     )
@@ -170,6 +171,47 @@ def test_late_proof_after_lapse_is_accepted_and_second_is_already_completed():
         assert stats["workers"]["w1"]["lapsed"] == 1 and stats["stats"]["completed_count"] == 1
     finally:
         live.close()
+
+
+def test_submit_carries_the_claims_attempt_as_its_fencing_token():
+    live = make_server(1, lease_ms=1)
+    try:
+        job = claim_next(live, "w1").json()
+        assert job["attempts"] == 1
+        proof = prove(job)
+        import time
+
+        time.sleep(0.01)
+        live.ctx.job_queue.lapse_leases()
+        time.sleep(0.01)  # past the one-lease preference for other workers
+        again = claim_next(live, "w1").json()
+        assert again["attempts"] == 2
+        for bad in ("0", "x", "1.0", "99999999999", "-1", "²"):
+            r = submit(live, job["job_id"], proof, attempt=bad)
+            assert r.status_code == 400 and err(r) == "bad_request", bad
+        r = live.http.post(
+            f"/pouw/jobs/{job['job_id']}/submit?attempt=1&attempt=2",
+            content=proof,
+            headers={**auth("w1"), "Content-Type": "application/octet-stream"},
+        )
+        assert r.status_code == 400
+        r = submit(live, job["job_id"], proof, attempt=3)  # never handed out
+        assert r.status_code == 403 and err(r) == "not_holder"
+        r = submit(live, job["job_id"], proof, attempt=1)  # the stale attempt: late
+        assert r.status_code == 200 and r.json()["result"] == "late_completed"
+        r = submit(live, job["job_id"], proof, attempt=2)
+        assert r.status_code == 200 and r.json()["result"] == "duplicate"
+        stats = live.http.get("/pouw/stats").json()
+        assert stats["workers"]["w1"]["completed"] == 1
+        assert live.ctx.ledger.entry_for_job(job["job_id"]).meta.proof == proof
+    finally:
+        live.close()
+
+
+def test_the_current_attempt_completes(live):
+    job = claim_next(live).json()
+    r = submit(live, job["job_id"], prove(job), attempt=job["attempts"])
+    assert r.status_code == 200 and r.json()["result"] == "completed"
 
 
 def test_submit_for_a_job_not_in_progress(live):

@@ -17,6 +17,7 @@ class Scripted:
     def __init__(self, **script: list[Any]) -> None:
         self.script = script
         self.calls: dict[str, int] = {}
+        self.attempts: list[int | None] = []
 
     def _next(self, name: str) -> Any:
         self.calls[name] = self.calls.get(name, 0) + 1
@@ -26,7 +27,8 @@ class Scripted:
             raise answer
         return answer
 
-    def submit(self, job_id: str, proof: bytes) -> dict[str, Any]:
+    def submit(self, job_id: str, proof: bytes, attempt: int | None = None) -> dict[str, Any]:
+        self.attempts.append(attempt)
         return self._next("submit")
 
     def heartbeat(self, job_id: str) -> dict[str, Any]:
@@ -50,14 +52,15 @@ def limited() -> ApiRefused:
 def test_a_rate_limited_submission_is_retried_with_the_proof_kept():
     w = worker()
     client = Scripted(submit=[limited(), Unreachable("down"), limited(), {"result": "completed"}])
-    w._submit(client, "j", b"proof")  # type: ignore[arg-type]
+    w._submit(client, "j", b"proof", 1)  # type: ignore[arg-type]
     assert client.calls["submit"] == 4 and w.counts == {"completed": 1}
+    assert client.attempts == [1] * 4  # every retry carries the claim's fencing token
 
 
 def test_a_refused_proof_is_final():
     w = worker()
     client = Scripted(submit=[ApiRefused(422, "proof_rejected", "bad"), {"result": "completed"}])
-    w._submit(client, "j", b"proof")  # type: ignore[arg-type]
+    w._submit(client, "j", b"proof", 1)  # type: ignore[arg-type]
     assert client.calls["submit"] == 1 and w.counts == {"refused": 1}
 
 

@@ -510,7 +510,9 @@ class NodeContext:
 
     # -- proofs from outside -------------------------------------------------
 
-    def accept_proof(self, job_id: str, worker: str, proof: bytes) -> ProofAccepted:
+    def accept_proof(
+        self, job_id: str, worker: str, proof: bytes, attempt: int | None = None
+    ) -> ProofAccepted:
         """A remote worker's proof: verify it, complete the job and attach the proof
         to the ledger (one transaction over a durable store).
 
@@ -520,7 +522,8 @@ class NodeContext:
         node's proof system, and :class:`ProofRejected` (with the job's status
         after the rejection was counted) if it does not verify. A valid proof
         from a worker whose lease lapsed still completes the job
-        (:attr:`~pouw.queue.SubmitResult.LATE_COMPLETED`).
+        (:attr:`~pouw.queue.SubmitResult.LATE_COMPLETED`), as does a proof of
+        an earlier ``attempt`` (the fencing token of the worker's claim).
         """
         store = self.job_queue
         rec = store.get(job_id)
@@ -540,7 +543,7 @@ class NodeContext:
             status = store.reject_proof(job_id, worker, f"proof from {worker} did not verify")
             raise ProofRejected(status, verify_s)
         with store.batch():
-            result = store.complete_by(job_id, worker, proof)
+            result = store.complete_by(job_id, worker, proof, attempt=attempt)
             done = result in (SubmitResult.COMPLETED, SubmitResult.LATE_COMPLETED)
             if done:
                 self.ledger_store.attach_proof(job_id, proof)

@@ -252,7 +252,8 @@ class JobStore(Protocol):
     * a job failed or lapsed on worker W is kept from W for one lease period
       (``claim_next`` skips it, ``claim`` raises :class:`JobUnavailable`);
       after that W may take it again, so a lone worker never stalls.
-    * ``complete_by`` records a proof the caller has verified: from the holder
+    * ``complete_by`` records a proof the caller has verified (fenced by the
+      claim's attempt, see the method): from the holder
       it completes; from a worker whose lease lapsed it still completes, from
       PENDING (:data:`~pouw.status.LATE_PROOF_TRANSITIONS`) or from another
       worker's lease (which ends); once completed, the same proof again from
@@ -359,7 +360,16 @@ class JobStore(Protocol):
 
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
 
-    def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult: ...
+    def complete_by(
+        self, job_id: str, worker_id: str, proof: bytes, *, attempt: int | None = None
+    ) -> SubmitResult:
+        """Record a proof the caller verified, fenced by ``(job_id, attempt,
+        worker_id)``: ``attempt`` is the one the worker's claim started
+        (``JobRecord.attempts`` of the claim). Only the current attempt of the
+        current holder completes as :attr:`SubmitResult.COMPLETED`; a proof of
+        an earlier attempt is a late proof (kept, the job completed, counted
+        once); an attempt never handed out is :class:`NotHolder`."""
+        ...
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
 

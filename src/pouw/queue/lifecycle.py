@@ -60,6 +60,7 @@ __all__ = [
     "is_overdue",
     "check_lease",
     "check_batch",
+    "check_attempt",
     "MAX_CLAIM_BATCH",
     "MAX_LEASE_MS",
 ]
@@ -182,10 +183,17 @@ class Complete:
 
 @dataclass(frozen=True, slots=True)
 class Submit:
-    """``complete_by``: a remote worker's verified proof (late ones included)."""
+    """``complete_by``: a remote worker's verified proof (late ones included).
+
+    ``attempt`` is the fencing token: the attempt the worker's claim started
+    (``JobRecord.attempts`` as the claim returned it). Only the holder's
+    current attempt completes as the holder's; any earlier one is a late
+    proof, never counted twice. ``None``: the worker's current attempt, if it
+    holds the job (clients from before fencing)."""
 
     worker: str
     proof: bytes
+    attempt: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +278,15 @@ def check_batch(n: object) -> int:
     return n
 
 
+def check_attempt(attempt: object) -> int | None:
+    """``attempt`` as a fencing token (a positive integer, or ``None``), or ``ValueError``."""
+    if attempt is None:
+        return None
+    if not isinstance(attempt, int) or isinstance(attempt, bool) or not 1 <= attempt < 1 << 31:
+        raise ValueError(f"attempt must be a positive integer, got {attempt!r}")
+    return attempt
+
+
 def check_lease(lease_ms: object) -> int:
     """``lease_ms`` as a lease length, or ``ValueError``."""
     if (
@@ -341,8 +358,8 @@ def step(rec: Life, event: Event, now: int, *, max_attempts: int) -> Step:
         case Complete(proof):
             check_transition(rec.job_id, status, _C)
             return Step(status, _C, {"proof": proof, "finished_at_ms": now})
-        case Submit(worker, proof):
-            return _submit(rec, worker, proof, now)
+        case Submit(worker, proof, attempt):
+            return _submit(rec, worker, proof, attempt, now)
         case Reject(worker, error):
             _require_held_once(rec, worker)
             counts = ((worker, "rejected"),)
@@ -427,8 +444,10 @@ def _give_back(
     )
 
 
-def _submit(rec: Life, worker: str, proof: bytes, now: int) -> Step:
+def _submit(rec: Life, worker: str, proof: bytes, attempt: int | None, now: int) -> Step:
     _require_held_once(rec, worker)
+    if attempt is not None and not 1 <= attempt <= rec.attempts:
+        raise NotHolder(f"attempt {attempt} of job {rec.job_id} was never handed out")
     status = rec.status
     if status is _C:
         same = rec.proof == proof and rec.worker_id == worker
@@ -438,7 +457,10 @@ def _submit(rec: Life, worker: str, proof: bytes, now: int) -> Step:
         refused = InvalidTransition(f"job {rec.job_id}: cannot move from expired to completed")
         return _expire(rec, now, refused)
     check_transition(rec.job_id, status, _C, late_proof=True)
-    own = status is _IP and rec.worker_id == worker
+    # the holder's proof only under the attempt it holds now: a proof of an earlier
+    # attempt (the worker's lease lapsed, and it or another took the job again)
+    # is a late proof, which completes and ends the current lease all the same
+    own = status is _IP and rec.worker_id == worker and attempt in (None, rec.attempts)
     return Step(
         status,
         _C,

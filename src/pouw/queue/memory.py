@@ -42,6 +42,7 @@ from .lifecycle import (
     Reject,
     Release,
     Submit,
+    check_attempt,
     check_lease,
     is_overdue,
     may_claim,
@@ -324,13 +325,16 @@ class JobQueue(BatchClaims, MemoryQueries):
             self._lapse_due(now)
             return self._apply(self._record(job_id), Fail(worker_id, str(error)), now)  # type: ignore[return-value]
 
-    def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult:
+    def complete_by(
+        self, job_id: str, worker_id: str, proof: bytes, *, attempt: int | None = None
+    ) -> SubmitResult:
         """Record a verified proof from ``worker_id`` (see the protocol for the cases)."""
         proof = _proof_bytes(proof)
+        attempt = check_attempt(attempt)
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
-            return self._apply(self._record(job_id), Submit(worker_id, proof), now)  # type: ignore[return-value]
+            return self._apply(self._record(job_id), Submit(worker_id, proof, attempt), now)  # type: ignore[return-value]
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         """Count a bad proof against ``worker_id``; if it holds the job, give it back."""

@@ -81,6 +81,23 @@ def _circuits(value: object) -> frozenset[str] | None:
     return frozenset(value)
 
 
+def _attempt(values: list[str]) -> int | None:
+    """A submission's ``?attempt=N`` (the fencing token: the ``attempts`` of the
+    claim answer), or None when the client sent none."""
+    if not values:
+        return None
+    v = values[0]
+    if (
+        len(values) > 1
+        or not (v.isascii() and v.isdigit() and len(v) <= 10)
+        or not (1 <= int(v) < 1 << 31)
+    ):
+        raise ApiError(
+            400, "bad_request", "attempt must be one positive integer (the claim's attempts)"
+        )
+    return int(v)
+
+
 def _job_json(rec: JobRecord, *, with_trace: bool = False) -> dict[str, Any]:
     d = rec.to_dict()
     if with_trace:
@@ -316,11 +333,12 @@ class _Api:
         worker = self.worker(request)
         ctype, raw = await self.body(request, (OCTETS, JSON))
         job_id = self.job_id(request)
+        attempt = _attempt(request.query_params.getlist("attempt"))
         proof = proof_from(ctype, raw)
         # the node verifies, completes and attaches the proof; this layer only maps
         # its answer to HTTP
         try:
-            accepted = await self.call(self.ctx.accept_proof, job_id, worker, proof)
+            accepted = await self.call(self.ctx.accept_proof, job_id, worker, proof, attempt)
         except ProofRejected as exc:
             self.metrics.verified(exc.verify_s)
             self.metrics.submitted("rejected")

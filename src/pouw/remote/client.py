@@ -96,10 +96,13 @@ class NodeClient:
     def fail(self, job_id: str, error: str) -> dict[str, Any]:
         return self._request("POST", f"/pouw/jobs/{job_id}/fail", json={"error": error}).json()
 
-    def submit(self, job_id: str, proof: bytes) -> dict[str, Any]:
+    def submit(self, job_id: str, proof: bytes, attempt: int | None = None) -> dict[str, Any]:
+        """Submit ``proof``; ``attempt``: the ``attempts`` of the claim it answers
+        (the fencing token: a proof of an earlier attempt is a late proof)."""
         return self._request(
             "POST",
             f"/pouw/jobs/{job_id}/submit",
+            params=None if attempt is None else {"attempt": attempt},
             content=proof,
             headers={"Content-Type": "application/octet-stream"},
         ).json()

@@ -315,6 +315,21 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                         },
                     },
                 },
+                "parameters": [
+                    _JOB_ID,
+                    {
+                        "name": "attempt",
+                        "in": "query",
+                        "required": False,
+                        "description": (
+                            "The fencing token: the claim answer's attempts. Only the "
+                            "current attempt of the current holder completes as "
+                            "completed; a proof of an earlier attempt is late_completed "
+                            "(kept, counted once); an attempt never handed out is a 403."
+                        ),
+                        "schema": _int(1, 2**31 - 1),
+                    },
+                ],
             }
         },
         "/pouw/dead-letters": {

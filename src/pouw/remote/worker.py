@@ -151,7 +151,7 @@ class RemoteWorker:
                 return
         finally:
             beat_stop.set()
-        self._submit(client, job_id, proof)
+        self._submit(client, job_id, proof, claim.get("attempts"))
 
     def _prover_for(self, job: ProofJob, zk_mode: str) -> Prover:
         if job.circuit is None:
@@ -168,12 +168,12 @@ class RemoteWorker:
         except (Unreachable, ApiRefused) as exc:  # the lease will lapse instead
             _log.warning("could not give back job %s: %s", job_id, exc)
 
-    def _submit(self, client: NodeClient, job_id: str, proof: bytes) -> None:
+    def _submit(self, client: NodeClient, job_id: str, proof: bytes, attempt: int | None) -> None:
         backoff = 0.1
         give_up_at: float | None = None
         while True:
             try:
-                result = client.submit(job_id, proof)["result"]
+                result = client.submit(job_id, proof, attempt)["result"]
                 self._count(result)
                 return
             except ApiRefused as exc:

@@ -243,6 +243,10 @@ class SqlOps:
     def _retire(self, db: sqlite3.Connection, job_id: str) -> None:
         seq = self._next(db, "finish_seq")
         db.execute("UPDATE jobs SET finish_seq = ? WHERE job_id = ?", (seq, job_id))
+        self._prune(db, seq)
+
+    def _prune(self, db: sqlite3.Connection, seq: int) -> None:
+        """Drop the finished jobs beyond the retention limit, ``seq`` the latest finish."""
         cutoff = seq - self.retention
         if cutoff > 0:
             db.execute(

@@ -146,6 +146,32 @@ SELECT job_id FROM upd
 """
 
 
+# complete_by's common case, the holder's proof under its current attempt with its
+# lease live (pouw.queue.lifecycle._submit: COMPLETED), as one statement fenced by
+# (job_id, attempt, worker): the job, its counters and the worker's count; any
+# other case matches no row and goes to the full rule.
+_COMPLETE_OWN = """
+WITH done AS (
+    UPDATE jobs SET status = 'completed', proof = ?, lease_expires_at_ms = NULL,
+        finished_at_ms = ?, reserved_at_ms = NULL, finish_seq = nextval('seq_finish_seq')
+    WHERE job_id = ? AND status = 'in_progress' AND worker_id = ? AND attempts = ?
+        AND lease_expires_at_ms >= ? AND deadline_ms >= ?
+    RETURNING tier, finish_seq
+), c AS (
+    UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'in_progress' THEN -1 ELSE 1 END)
+    FROM done WHERE counters.tier = done.tier
+        AND counters.status IN ('in_progress', 'completed') AND counters.shard = ?
+), w AS (
+    INSERT INTO workers (worker_id, what, n) SELECT ?, 'completed', 1 FROM done
+    ON CONFLICT (worker_id, what) DO UPDATE SET n = workers.n + 1
+)
+SELECT finish_seq FROM done
+"""
+#: the one-statement completion prunes the finished jobs past the retention
+#: limit once per this many completions (the full rule prunes at every one)
+_PRUNE_EVERY = 64
+
+
 class _Connection:
     """A psycopg connection with the face the shared steps use (sqlite3's):
     ``execute(sql, args)`` with ``?`` placeholders, returning a cursor. A lost
@@ -407,6 +433,23 @@ class PostgresJobQueue(SqlJobStore):
             ):
                 holders.setdefault(job_id, set()).add(worker)
         return [record_from_row(r, holders.get(r[1], set()), self._jobs.get(r[1])) for r in recs]
+
+    def _complete_own(
+        self, job_id: str, worker_id: str, proof: bytes, attempt: int, now: int
+    ) -> bool:
+        # one statement, in autocommit outside a batch: one round trip in all
+        with self._lock:
+            db = self._db if self._depth == 0 else self._conn
+            row = db.execute(
+                _COMPLETE_OWN,
+                (proof, now, job_id, worker_id, attempt, now, now, self._shard, worker_id),
+            ).fetchone()
+            if row is None:
+                return False
+            if row[0] % _PRUNE_EVERY == 0:
+                with self.transaction() as tx:
+                    self._prune(tx, int(row[0]))
+        return True
 
     def _next(self, db: Any, key: str) -> int:
         (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()

@@ -34,6 +34,7 @@ from ..queue.lifecycle import (
     Reject,
     Release,
     Submit,
+    check_attempt,
     check_lease,
 )
 from ..status import JobStatus, JobTier
@@ -256,13 +257,26 @@ class SqlJobStore(BatchClaims, SqlQueries):
             s = self._apply(db, job_id, Fail(worker_id, str(error)), now)
         return outcome(s)  # type: ignore[return-value]
 
-    def complete_by(self, job_id: str, worker_id: str, proof: bytes) -> SubmitResult:
+    def complete_by(
+        self, job_id: str, worker_id: str, proof: bytes, *, attempt: int | None = None
+    ) -> SubmitResult:
         proof = _proof_bytes(proof)
+        attempt = check_attempt(attempt)
         now = self._clock()
+        if attempt is not None and self._complete_own(job_id, worker_id, proof, attempt, now):
+            return SubmitResult.COMPLETED
         with self._tx() as db:
             self._lapse_due(db, now)
-            s = self._apply(db, job_id, Submit(worker_id, proof), now)
+            s = self._apply(db, job_id, Submit(worker_id, proof, attempt), now)
         return outcome(s)  # type: ignore[return-value]
+
+    def _complete_own(
+        self, job_id: str, worker_id: str, proof: bytes, attempt: int, now: int
+    ) -> bool:
+        """The common case of ``complete_by`` in one statement, where the dialect has
+        one: the holder's proof under its current attempt and a live lease. False:
+        not that case (or no such statement), and the full rule decides."""
+        return False
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         now = self._clock()
