@@ -247,12 +247,9 @@ def test_issue_contract_names_of_the_house_and_poseidon():
     from pouw.zk import gadgets, poseidon_batch
     from pouw.zk.poseidon import poseidon
 
-    assert list(inspect.signature(NodeContext.accept_proof).parameters) == [
-        "self",
-        "job_id",
-        "worker",
-        "proof",
-    ]
+    accept = inspect.signature(NodeContext.accept_proof).parameters
+    assert list(accept)[:4] == ["self", "job_id", "worker", "proof"]
+    assert all(p.default is None for p in list(accept.values())[4:])  # (issue 12: attempt)
     assert issubclass(QueueClosed, QueueFull)  # one release of compatibility
     for name, params in (
         ("poseidon", ["cs", "inputs"]),
@@ -431,3 +428,24 @@ def test_issue_contract_names_of_the_postgres_store_so_far():
         ["serve", "c.toml", "--listen", "127.0.0.1:0"]
     )
     assert (args.config, args.listen) == ("c.toml", "127.0.0.1:0")
+
+
+def test_issue_contract_names_of_the_postgres_store_fencing_pool_notify():
+    """issue 12: completions carry (job_id, attempt, worker); the pool size and
+    notify on/off; the wake-up hint in every store."""
+    import inspect
+
+    from pouw import JobQueue
+    from pouw.queue import JobStore
+    from pouw.remote.client import NodeClient
+    from pouw.store import PostgresJobQueue, SqliteJobQueue
+
+    for cls in (JobStore, JobQueue, SqliteJobQueue, PostgresJobQueue):
+        done = inspect.signature(cls.complete_by).parameters
+        assert list(done)[:4] == ["self", "job_id", "worker_id", "proof"], cls
+        assert done["attempt"].kind is inspect.Parameter.KEYWORD_ONLY, cls
+        assert done["attempt"].default is None, cls
+        assert callable(cls.on_new_jobs), cls
+    params = inspect.signature(PostgresJobQueue).parameters
+    assert params["pool_size"].default >= 1 and params["notify"].default is True
+    assert "attempt" in inspect.signature(NodeClient.submit).parameters

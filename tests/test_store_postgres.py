@@ -130,14 +130,15 @@ def test_the_schema_is_migrated_once_and_a_newer_one_refused(schema):
 
 def test_dead_tuples_are_reported(schema):
     # every claim and completion rewrites a job's row: dead versions the server counts
-    store = open_store(schema)
+    store = open_store(schema, pool_size=1)  # one session: its counts flushed below
     try:
         for i in range(20):
             store.enqueue(synthetic_job(i))
         for rec in store.claim_next("w", LEASE, batch=20):
             store.complete_by(rec.job_id, "w", b"proof")
-        store._conn.raw.execute("SELECT pg_stat_force_next_flush()")  # the session's counts
-        store._conn.raw.execute("SELECT pg_stat_clear_snapshot()")
+        with store._session() as db:
+            db.execute("SELECT pg_stat_force_next_flush()")  # the session's counts
+            db.execute("SELECT pg_stat_clear_snapshot()")
         assert store.dead_tuples() >= 20
     finally:
         store.close()
@@ -152,11 +153,16 @@ def test_a_bad_url_is_one_line_without_the_password():
 
 
 def _terminate(store: PostgresJobQueue) -> None:
+    """The server ends every session of the store (its pool's, its lock's)."""
     import psycopg
 
-    (pid,) = store._conn.raw.execute("SELECT pg_backend_pid()").fetchone()
     with psycopg.connect(URL, autocommit=True) as c:
-        c.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        (n,) = c.execute(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            (f"pouw:{store.schema}",),
+        ).fetchone()
+    assert n >= 1
 
 
 def test_a_lost_connection_is_store_unavailable_then_reconnected(schema):
@@ -199,3 +205,64 @@ def test_the_api_answers_503_while_the_store_is_unavailable(schema):
     finally:
         live.close()
         ctx.close()
+
+
+def test_a_sequencer_that_lost_its_lock_enqueues_nothing_more(schema):
+    # the session holding the sequencer's lock ends (the pool's sessions live on)
+    # and another node takes the schema: the first one's next enqueue is refused
+    import psycopg
+
+    from pouw.store import StoreUnavailable
+
+    node = open_store(schema)
+    try:
+        node.enqueue(synthetic_job(1))
+        with psycopg.connect(URL, autocommit=True) as c:
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted AND pid IN "
+                "(SELECT pid FROM pg_stat_activity WHERE application_name = %s)",
+                (f"pouw:{schema}",),
+            )
+        other = open_store(schema)  # the lock is free: a second node takes it
+        try:
+            with pytest.raises((StoreInUse, StoreUnavailable)):
+                node.enqueue(synthetic_job(2))
+            with pytest.raises(StoreInUse):
+                node.enqueue(synthetic_job(2))
+            other.enqueue(synthetic_job(3))
+            assert synthetic_job(2).job_id not in other
+        finally:
+            other.close()
+        node.enqueue(synthetic_job(2))  # the lock free again: taken back
+        assert node.stats().pending_count == 3
+    finally:
+        node.close()
+
+
+def test_operations_of_many_threads_run_on_the_pool_side_by_side(schema):
+    # a transaction held open on one thread does not stop another thread's claim
+    store = open_store(schema, pool_size=4)
+    try:
+        for i in range(3):
+            store.enqueue(synthetic_job(i))
+        inside, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with store.transaction():
+                store.claim_next("a", LEASE)
+                inside.set()
+                release.wait(10)
+
+        t = threading.Thread(target=hold)
+        t.start()
+        assert inside.wait(10)
+        t0 = time.monotonic()
+        rec = store.claim_next("b", LEASE)  # another connection, another row
+        took = time.monotonic() - t0
+        release.set()
+        t.join(10)
+        assert rec is not None and rec.worker_id == "b" and took < 5
+        assert store.stats().in_progress_count == 2
+    finally:
+        store.close()

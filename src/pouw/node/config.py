@@ -43,6 +43,8 @@ starts with the key's dotted name (``queue.capacity: ...``).
     #                          # $POUW_DATABASE_URL when neither is set)
     schema = "pouw"          # PostgreSQL: the schema of the node's tables
     synchronous = "full"     # full | normal
+    pool_size = 8            # PostgreSQL: connections for this process's operations
+    notify = true            # PostgreSQL: LISTEN/NOTIFY wakes long-polling claimers
 
     [leases]                 # remote workers
     lease_ms = 30000         # a claim holds the job this long; heartbeats extend it
@@ -56,6 +58,8 @@ starts with the key's dotted name (``queue.capacity: ...``).
     max_leases = 16          # concurrent leases per worker
     protect_reads = false    # true: list, get and stats need a worker token too
     header_timeout_ms = 10000  # a client sends each request's headers within this, or is dropped
+    claim_poll_ms = 500      # a long-polling claim-next looks again this often (new jobs
+    #                          # also wake it at once: in process, or by NOTIFY)
 
     [server.tokens]          # worker id = "sha256:<hex of the token's SHA-256>"
     # alice = "sha256:..."   # add one with `pouw token new --worker alice --config FILE`
@@ -111,6 +115,8 @@ class NodeConfig:
     store_url: str | None = None  #: PostgreSQL URL (exclusive with store_path)
     store_schema: str = "pouw"  #: PostgreSQL schema of the node's tables
     store_synchronous: str = "full"
+    store_pool_size: int = 8  #: PostgreSQL: the pool's most connections
+    store_notify: bool = True  #: PostgreSQL: NOTIFY and LISTEN for new jobs
     lease_ms: int = 30_000
     max_attempts: int = 3
     listen: str = "127.0.0.1:8645"
@@ -120,6 +126,7 @@ class NodeConfig:
     max_leases: int = 16
     protect_reads: bool = False
     header_timeout_ms: int = 10_000  #: a request's headers must arrive within this
+    claim_poll_ms: int = 500  #: a long-polling claim-next looks again this often
     tokens: tuple[tuple[str, str], ...] = ()  #: (worker id, "sha256:<hex>")
     source: Path | None = None  #: the file it was read from, if any
 
@@ -358,6 +365,8 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "store.url": ("store_url", _url),
     "store.schema": ("store_schema", _schema),
     "store.synchronous": ("store_synchronous", _synchronous),
+    "store.pool_size": ("store_pool_size", _int_in(1, 1000)),
+    "store.notify": ("store_notify", _bool),
     "leases.lease_ms": ("lease_ms", _int_in(1, 1 << 40)),
     "leases.max_attempts": ("max_attempts", _int_in(1, 1000)),
     "server.listen": ("listen", _listen),
@@ -367,6 +376,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "server.max_leases": ("max_leases", _int_in(1, 1 << 20)),
     "server.protect_reads": ("protect_reads", _bool),
     "server.header_timeout_ms": ("header_timeout_ms", _int_in(100, 600_000)),
+    "server.claim_poll_ms": ("claim_poll_ms", _int_in(1, 60_000)),
     "server.tokens": ("tokens", _tokens),
 }
 _SECTIONS = {key.split(".")[0] for key in _SCHEMA if "." in key}

@@ -42,7 +42,12 @@ def open_store(
     }
     if config.store_url is not None:
         store = PostgresJobQueue(
-            config.store_url, schema=config.store_schema, sequencer=sequencer, **common
+            config.store_url,
+            schema=config.store_schema,
+            sequencer=sequencer,
+            pool_size=config.store_pool_size,
+            notify=config.store_notify,
+            **common,
         )
         ledger = PostgresLedgerStore
     else:

@@ -10,7 +10,8 @@ conformance tests (the backends of ``tests/queue_backends.py``, run by
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+import logging
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Protocol, overload, runtime_checkable
@@ -21,6 +22,7 @@ from ..status import JobStatus, JobTier
 
 __all__ = [
     "BatchClaims",
+    "Wakeups",
     "QueueStats",
     "JobRecord",
     "JobStore",
@@ -167,7 +169,30 @@ class JobRecord:
         )
 
 
-class BatchClaims:
+_log = logging.getLogger("pouw.queue")
+
+
+class Wakeups:
+    """``on_new_jobs`` for a store: callbacks told, after the commit, that a job may
+    have become claimable (an enqueue, a job given back). A hint only: a
+    waiter polls as well, since a job can also become claimable by time alone
+    (a worker's one-lease wait after it failed the job)."""
+
+    _wakers: tuple[Callable[[], None], ...] = ()
+
+    def on_new_jobs(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` (from any thread, quickly) whenever jobs may be claimable."""
+        self._wakers = (*self._wakers, callback)
+
+    def _wake(self) -> None:
+        for callback in self._wakers:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - a waiter's error is not the store's
+                _log.exception("a new-jobs callback failed")
+
+
+class BatchClaims(Wakeups):
     """``claim_next`` with its ``batch`` for a store that implements
     ``_claim_batch(worker_id, lease_ms, n, tier, circuits) -> list[JobRecord]``:
     one claim is a batch of one."""
@@ -357,6 +382,13 @@ class JobStore(Protocol):
         ...
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...
+
+    def on_new_jobs(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` (from any thread) whenever jobs may have become
+        claimable: after an enqueue or a give-back is committed, by this process
+        or (PostgreSQL with notify on) by any other on the same schema. A hint
+        for long-polling claimers, who still poll."""
+        ...
 
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
 

@@ -175,6 +175,8 @@ class JobQueue(BatchClaims, MemoryQueries):
             self._live += 1
             self._counts[_PENDING] += 1
             self._tier_counts[job.tier][_PENDING] += 1
+            if not local:
+                self._wake()
 
     # -- consumer side ---------------------------------------------------
 
@@ -235,6 +237,7 @@ class JobQueue(BatchClaims, MemoryQueries):
                     rec = self._records.get(job_id)
                     if rec is not None and rec.status is _PENDING:
                         self._order.append(job_id)
+            self._wake()
 
     def quarantine(self, job_id: str, reason: str) -> None:
         """Make a damaged job a dead letter (FAILED with ``reason``), whatever its status."""
@@ -385,6 +388,7 @@ class JobQueue(BatchClaims, MemoryQueries):
             self._leases.pop(job_id, None)
         if s.requeue:
             self._order.append(job_id)
+            self._wake()
         elif s.new is _IN_PROGRESS and len(self._order) > 2 * self._counts[_PENDING] + 1024:
             self._compact_order()
         if s.raise_after is not None:

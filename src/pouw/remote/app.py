@@ -56,7 +56,6 @@ MAX_WAIT_MS = 30_000  #: longest long-poll of claim-next
 MAX_LIST = 1000  #: most jobs per list page
 MAX_INTENTS = 10_000  #: most intents per POST
 MAX_CIRCUITS = 64  #: most circuit digests in one claim
-_POLL_S = 0.05
 _PARSE_ON_LOOP = 64 * 1024  #: bodies above this are parsed off the event loop
 
 
@@ -124,6 +123,36 @@ class _Api:
         self.max_account = 1 << cfg.state_depth
         self.max_waiting = cfg.queue_capacity
         self._claim_lock = threading.Lock()
+        # long-polling claimers sleep on an event that new jobs set (the store
+        # tells of them from any thread: in process, or from NOTIFY), and look
+        # again every poll interval regardless
+        self.poll_s = cfg.claim_poll_ms / 1000
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._jobs_event: asyncio.Event | None = None
+        self.store.on_new_jobs(self._jobs_arrived)
+
+    # -- wake-ups -------------------------------------------------------------
+
+    def _jobs_arrived(self) -> None:
+        loop = self._loop  # (any thread)
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(self._wake_claimers)
+
+    def _wake_claimers(self) -> None:
+        ev, self._jobs_event = self._jobs_event, None
+        if ev is not None:
+            ev.set()
+
+    def _jobs_may_come(self) -> asyncio.Event:
+        """The event the next new jobs set (taken before a claim looks, so that
+        jobs arriving during the look wake the wait after it)."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        ev = self._jobs_event
+        if ev is None:
+            ev = self._jobs_event = asyncio.Event()
+        return ev
 
     # -- request plumbing ----------------------------------------------------
 
@@ -303,6 +332,7 @@ class _Api:
         deadline = time.monotonic() + wait_ms / 1000
         claim_next = self.store.claim_next
         while True:
+            arrived = self._jobs_may_come()
             rec = await self.call(
                 self.capped, worker, claim_next, worker, self.lease_ms, tier, circuits
             )
@@ -310,7 +340,9 @@ class _Api:
                 return JSONResponse(self.claimed(rec))
             if time.monotonic() >= deadline or await request.is_disconnected():
                 return Response(status_code=204)
-            await asyncio.sleep(min(_POLL_S, max(0.0, deadline - time.monotonic())))
+            wait = min(self.poll_s, max(0.0, deadline - time.monotonic()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(arrived.wait(), wait)
 
     async def heartbeat(self, request: Request) -> Response:
         worker = self.worker(request)

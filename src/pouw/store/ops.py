@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ class SqlOps:
     reservation_timeout_ms: int
     _lease_hint: int
     _jobs: OrderedDict[str, ProofJob]  #: checked jobs by id, least recently used first
+    _cache_lock: threading.Lock  #: guards ``_jobs``
 
     def _head(self, db: sqlite3.Connection, job_id: str) -> tuple[str, str, int]:
         row = db.execute(
@@ -113,10 +115,11 @@ class SqlOps:
     # node after it was made; a row damaged on disk is found at its first claim.
 
     def _remember(self, job: ProofJob) -> None:
-        jobs = self._jobs
-        jobs[job.job_id] = job
-        if len(jobs) > JOB_CACHE:
-            jobs.popitem(last=False)
+        with self._cache_lock:  # (PostgreSQL runs operations of many threads at once)
+            jobs = self._jobs
+            jobs[job.job_id] = job
+            if len(jobs) > JOB_CACHE:
+                jobs.popitem(last=False)
 
     def _checked_job(
         self, db: sqlite3.Connection, row: tuple[Any, ...], now: int
@@ -124,9 +127,11 @@ class SqlOps:
         """The row's job with its trace hash checked, or ``None`` when the row is
         damaged: then it is quarantined (a dead letter with the reason)."""
         job_id = row[1]
-        job = self._jobs.get(job_id)
+        with self._cache_lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._jobs.move_to_end(job_id)
         if job is not None:
-            self._jobs.move_to_end(job_id)
             return job
         try:
             job = job_from_row(row, check_trace=True)
@@ -223,6 +228,7 @@ class SqlOps:
             )
         if s.requeue:
             sets["qpos"] = self._next(db, "qpos")
+            self._wake_after_commit()
         if sets:
             columns = ", ".join(f"{name} = ?" for name in sets)
             db.execute(f"UPDATE jobs SET {columns} WHERE job_id = ?", (*sets.values(), job_id))
@@ -240,12 +246,22 @@ class SqlOps:
             self._lease_hint = min(self._lease_hint, until)
         return s
 
+    def _fence(self, db: Any) -> None:
+        """Before an enqueue: this process is still the one that may enqueue
+        (PostgreSQL's sequencer lock; SQLite's file lock needs no check)."""
+
+    def _wake_after_commit(self) -> None:
+        """This transaction made a job claimable: tell the waiters once it commits."""
+        self._wake_due = True
+
+    _wake_due = False
+
     def _retire(self, db: sqlite3.Connection, job_id: str) -> None:
         seq = self._next(db, "finish_seq")
         db.execute("UPDATE jobs SET finish_seq = ? WHERE job_id = ?", (seq, job_id))
         self._prune(db, seq)
 
-    def _prune(self, db: sqlite3.Connection, seq: int) -> None:
+    def _prune(self, db: Any, seq: int) -> None:
         """Drop the finished jobs beyond the retention limit, ``seq`` the latest finish."""
         cutoff = seq - self.retention
         if cutoff > 0:

@@ -25,15 +25,21 @@ recovers from its own stop (reservations of its local pool, its jobs left in
 progress without a lease); other processes (API replicas) open with
 ``sequencer=False`` and recover nothing of another's.
 
-Not yet here (issue 12, next): the connection pool (one connection per store
-object, under its lock, as for SQLite), the one-statement batch claim,
-LISTEN/NOTIFY, the rescuer's own loop, the history table.
+Operations of different threads run side by side, each transaction on a
+connection from psycopg's pool (``pool_size``) that its thread keeps until it
+ends. The sequencer's lock lives in a session of its own, checked once in
+every transaction that enqueues (a lost one is taken again, or refused when
+another node has it now). With ``notify`` every transaction that made jobs
+claimable ends with one ``NOTIFY``, and a listener thread wakes this process's
+long-polling claimers (:meth:`on_new_jobs`) on anyone's; polling stays the
+fallback.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
+import sys
+import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -167,6 +173,10 @@ WITH done AS (
 )
 SELECT finish_seq FROM done
 """
+#: how long an operation waits for a pooled connection before StoreUnavailable
+_POOL_WAIT_S = 10.0
+#: how often the listener looks up from its wait (to see a close)
+_LISTEN_POLL_S = 0.5
 #: the one-statement completion prunes the finished jobs past the retention
 #: limit once per this many completions (the full rule prunes at every one)
 _PRUNE_EVERY = 64
@@ -175,13 +185,15 @@ _PRUNE_EVERY = 64
 class _Connection:
     """A psycopg connection with the face the shared steps use (sqlite3's):
     ``execute(sql, args)`` with ``?`` placeholders, returning a cursor. A lost
-    connection or a transient failure is :class:`StoreUnavailable`."""
+    connection or a transient failure is :class:`StoreUnavailable`. ``shard``:
+    the counter rows this session moves (its backend's pid picks them)."""
 
-    __slots__ = ("raw", "_transient")
+    __slots__ = ("raw", "_transient", "shard")
 
     def __init__(self, raw: Any, transient: type[Exception]) -> None:
         self.raw = raw
         self._transient = transient
+        self.shard = int(raw.info.backend_pid) % SHARDS
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
         try:
@@ -196,10 +208,6 @@ class _Connection:
         except self._transient as exc:
             raise StoreUnavailable(f"the database is unavailable: {exc}") from None
 
-    @property
-    def usable(self) -> bool:
-        return not (self.raw.closed or self.raw.broken)
-
 
 _TRANSLATED: dict[str, str] = {}
 
@@ -210,6 +218,14 @@ def _dialect(sql: str) -> str:
     if out is None:
         out = _TRANSLATED[sql] = sql.replace("%", "%%").replace("?", "%s")
     return out
+
+
+class _Thread(threading.local):
+    """What one thread's current transaction holds."""
+
+    conn: _Connection | None = None
+    fenced = False  #: the sequencer's lock was checked in this transaction
+    wake = False  #: this transaction made a job claimable (NOTIFY at the commit)
 
 
 class PostgresJobQueue(SqlJobStore):
@@ -226,6 +242,15 @@ class PostgresJobQueue(SqlJobStore):
         Open as the one process that enqueues for this schema (refused while
         another holds it) and recover from its own stop; ``False`` for an API
         replica.
+    pool_size:
+        Most connections this store opens for its operations (psycopg's pool):
+        that many threads run operations at once; more wait for a connection.
+        The sequencer holds one more (its lock), and ``notify`` one more (LISTEN).
+    notify:
+        Tell other processes on the schema of new jobs with ``NOTIFY`` (one per
+        transaction that made jobs claimable) and listen for theirs, so that
+        long-polling claimers wake at once (:meth:`on_new_jobs`); off: they
+        find new jobs by polling only.
     synchronous:
         ``"full"``: a commit returns once its WAL is flushed (the server's
         ``synchronous_commit``); ``"normal"``: without waiting for the flush
@@ -245,6 +270,8 @@ class PostgresJobQueue(SqlJobStore):
         *,
         schema: str = "pouw",
         sequencer: bool = True,
+        pool_size: int = 8,
+        notify: bool = True,
         capacity: int = 100_000,
         retention: int = 10_000,
         reservation_timeout_ms: int = 30_000,
@@ -254,9 +281,10 @@ class PostgresJobQueue(SqlJobStore):
     ) -> None:
         try:
             import psycopg
+            import psycopg_pool
         except ImportError as exc:  # pragma: no cover - the postgres extra
             raise PouwError(
-                "the PostgreSQL store needs psycopg: pip install 'pouw[postgres]'"
+                "the PostgreSQL store needs psycopg and its pool: pip install 'pouw[postgres]'"
             ) from exc
         set_settings(
             self,
@@ -269,30 +297,66 @@ class PostgresJobQueue(SqlJobStore):
         )
         if not _NAME.fullmatch(schema):
             raise ValueError(f"schema must be a lowercase SQL name, got {schema!r}")
+        if pool_size.__class__ is not int or not 1 <= pool_size <= 1000:
+            raise ValueError(f"pool_size must be an integer in 1..1000, got {pool_size!r}")
         self.url = url
         self.schema = schema
+        self.pool_size = pool_size
+        self.notify = bool(notify)
+        self.channel = f"pouw_jobs_{schema}"
         self._lease_hint = 0
         self._jobs = OrderedDict()
-        self._depth = 0
         self._psycopg = psycopg
         self._sequencer = sequencer
         self._synchronous = synchronous
-        self._conn = self._connect()
+        self._thread = _Thread()
+        self._holder_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._listener: threading.Thread | None = None
+        # the first session: the schema, its migration, and the sequencer's lock
+        self._holder: Any = self._connect(lock=sequencer)
+        self._pool: Any = None
         try:
             self._migrate()
+            self._pool = psycopg_pool.ConnectionPool(
+                url,
+                min_size=1,
+                max_size=pool_size,
+                kwargs={"autocommit": True, "application_name": f"pouw:{schema}"},
+                configure=self._configure,
+                open=False,
+                timeout=_POOL_WAIT_S,
+                name=f"pouw-{schema}",
+            )
+            self._pool.open(wait=True, timeout=_POOL_WAIT_S)
             if sequencer:
                 self._recover()
             else:
+                self._holder.close()  # a replica holds no lock
+                self._holder = None
                 self.lapse_leases()
+            if self.notify:
+                self._listener = threading.Thread(
+                    target=self._listen, name=f"pouw-listen-{schema}", daemon=True
+                )
+                self._listener.start()
+        except psycopg_pool.PoolTimeout as exc:
+            self.close()
+            raise StoreUnavailable(
+                f"cannot connect to PostgreSQL ({redact_url(url)}): {exc}"
+            ) from None
         except BaseException:
-            self._conn.raw.close()
+            self.close()
             raise
 
-    def _connect(self) -> _Connection:
-        """A new session: the schema, the commit mode, the sequencer's lock, the shard."""
+    # -- sessions ------------------------------------------------------------
+
+    def _connect(self, *, lock: bool) -> Any:
+        """A session of its own (not from the pool): the schema made, ``lock``: the
+        sequencer's advisory lock taken (:class:`StoreInUse` if another has it)."""
         psycopg, url, schema = self._psycopg, self.url, self.schema
         try:
-            raw = psycopg.connect(url, autocommit=True)
+            raw = psycopg.connect(url, autocommit=True, application_name=f"pouw:{schema}")
         except psycopg.Error as exc:
             raise StoreUnavailable(
                 f"cannot connect to PostgreSQL ({redact_url(url)}): {exc}"
@@ -300,9 +364,7 @@ class PostgresJobQueue(SqlJobStore):
         try:
             raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             raw.execute(f'SET search_path TO "{schema}"')
-            if self._synchronous == "normal":  # a commit does not wait for its WAL flush
-                raw.execute("SET synchronous_commit TO off")
-            if self._sequencer:
+            if lock:
                 (got,) = _one(raw.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(schema),)))
                 if not got:
                     raise StoreInUse(
@@ -310,79 +372,188 @@ class PostgresJobQueue(SqlJobStore):
                         "(one executing node per state; API replicas open it with "
                         "sequencer=False)"
                     )
-            (pid,) = _one(raw.execute("SELECT pg_backend_pid()"))
-            self._shard = int(pid) % SHARDS
         except psycopg.OperationalError as exc:
             raw.close()
             raise StoreUnavailable(f"the database is unavailable: {exc}") from None
         except BaseException:
             raw.close()
             raise
-        return _Connection(raw, psycopg.OperationalError)
+        return raw
+
+    def _configure(self, raw: Any) -> None:
+        # every pooled session: this schema, this commit mode (pool callback)
+        raw.execute(f'SET search_path TO "{self.schema}"')
+        if self._synchronous == "normal":  # a commit does not wait for its WAL flush
+            raw.execute("SET synchronous_commit TO off")
+
+    @contextmanager
+    def _checkout(self) -> Iterator[_Connection]:
+        """A pooled connection for this thread until the block ends; a session lost
+        meanwhile makes the pool check the others (a server restart ends them all)."""
+        psycopg_pool = sys.modules["psycopg_pool"]
+        try:
+            cm = self._pool.connection()
+            raw = cm.__enter__()
+        except psycopg_pool.PoolTimeout as exc:
+            raise StoreUnavailable(f"no database connection: {exc}") from None
+        except psycopg_pool.PoolClosed:
+            raise PouwError("the store is closed") from None
+        conn = _Connection(raw, self._psycopg.OperationalError)
+        local = self._thread
+        local.conn, local.fenced, local.wake = conn, False, False
+        try:
+            yield conn
+        except BaseException as exc:
+            lost = raw.broken or raw.closed
+            local.conn = None
+            cm.__exit__(type(exc), exc, exc.__traceback__)
+            if lost:
+                self._pool.check()
+            raise
+        local.conn = None
+        cm.__exit__(None, None, None)
+
+    @contextmanager
+    def _session(self) -> Iterator[_Connection]:
+        """The thread's transaction's connection, or a pooled one in autocommit (for
+        reads and single statements, each their own transaction)."""
+        conn = self._thread.conn
+        if conn is not None:
+            yield conn
+            return
+        with self._checkout() as conn:
+            yield conn
 
     @property
-    def _db(self) -> _Connection:
-        # a lost session is replaced at the next operation (the sequencer takes its
-        # lock again: refused if another node took the schema meanwhile)
-        conn = self._conn
-        if not conn.usable:
-            with contextlib.suppress(Exception):
-                conn.raw.close()
-            self._conn = conn = self._connect()
-        return conn
+    def _shard(self) -> int:  # type: ignore[override]
+        conn = self._thread.conn
+        return 0 if conn is None else conn.shard
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.raw.close()  # ends the session: its advisory lock goes with it
+        self._closed.set()
+        if self._pool is not None:
+            self._pool.close()
+        with self._holder_lock:
+            if self._holder is not None:
+                self._holder.close()  # ends the session: its advisory lock goes with it
+                self._holder = None
+        if self._listener is not None and self._listener is not threading.current_thread():
+            self._listener.join(2 * _LISTEN_POLL_S + 1)
 
     def _migrate(self) -> None:
-        with self.transaction() as db:
-            # one migrator at a time (the DDL of two processes at once can collide)
-            db.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(self.schema) ^ 1,))
-            db.raw.execute(_DDL)
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)"
-            )
-            (version,) = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-            if version is not None and version > SCHEMA_VERSION:
-                raise PouwError(
-                    f"schema {self.schema!r} was written by a newer pouw (version {version}; "
-                    f"this one reads up to {SCHEMA_VERSION})"
+        raw = self._holder
+        try:
+            with raw.transaction():
+                db = _Connection(raw, self._psycopg.OperationalError)
+                # one migrator at a time (the DDL of two processes at once can collide)
+                db.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(self.schema) ^ 1,))
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)"
                 )
-            db.executemany(
-                "INSERT INTO counters (status, tier, shard, n) VALUES (?, ?, ?, 0) "
-                "ON CONFLICT DO NOTHING",
-                [
-                    (st.value, t.value, k)
-                    for st in JobStatus
-                    for t in JobTier
-                    for k in range(SHARDS)
-                ],
-            )
-            db.executemany(
-                "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?) "
-                "ON CONFLICT DO NOTHING",
-                [(v, now_ms()) for v in range(1, SCHEMA_VERSION + 1)],
-            )
+                (version,) = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+                if version is not None and version > SCHEMA_VERSION:
+                    raise PouwError(
+                        f"schema {self.schema!r} was written by a newer pouw (version "
+                        f"{version}; this one reads up to {SCHEMA_VERSION})"
+                    )
+                raw.execute(_DDL)
+                db.executemany(
+                    "INSERT INTO counters (status, tier, shard, n) VALUES (?, ?, ?, 0) "
+                    "ON CONFLICT DO NOTHING",
+                    [
+                        (st.value, t.value, k)
+                        for st in JobStatus
+                        for t in JobTier
+                        for k in range(SHARDS)
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [(v, now_ms()) for v in range(1, SCHEMA_VERSION + 1)],
+                )
+        except self._psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"the database is unavailable: {exc}") from None
 
     # -- transactions --------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[_Connection]:
-        """One all-or-nothing unit on the store's connection, under its lock (a
-        savepoint inside another, as for SQLite)."""
-        with self._lock:
-            db = self._db
-            depth = self._depth
-            self._depth = depth + 1
+        """One all-or-nothing unit on a pooled connection that the calling thread
+        keeps until it ends (a savepoint inside another of the same thread, as
+        for SQLite). Threads run their transactions side by side."""
+        conn = self._thread.conn
+        if conn is not None:
+            with self._rollback_errors(), conn.raw.transaction():
+                yield conn
+            return
+        with self._checkout() as conn, self._rollback_errors():
+            with conn.raw.transaction():
+                yield conn
+                if self._thread.wake and self.notify:
+                    conn.execute("SELECT pg_notify(?, '')", (self.channel,))
+            if self._thread.wake:
+                self._thread.wake = False
+                self._wake()  # this process's waiters, without waiting for the echo
+
+    @contextmanager
+    def _rollback_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except self._psycopg.OperationalError as exc:  # at the commit, or the rollback
+            raise StoreUnavailable(f"the database is unavailable: {exc}") from None
+
+    def _wake_after_commit(self) -> None:
+        self._thread.wake = True
+
+    def _fence(self, db: _Connection) -> None:
+        """Before the sequencer's enqueue commits: its lock is still held (once per
+        transaction). A lost lock session is taken again, or refused
+        (:class:`StoreInUse`) when another node took the schema meanwhile."""
+        local = self._thread
+        if not self._sequencer or local.fenced:
+            return
+        with self._holder_lock:
+            holder = self._holder
             try:
-                with db.raw.transaction():
-                    yield db
-            except self._psycopg.OperationalError as exc:  # at the commit, or the rollback
-                raise StoreUnavailable(f"the database is unavailable: {exc}") from None
+                if holder is None or holder.closed or holder.broken:
+                    raise self._psycopg.OperationalError("the sequencer's session is closed")
+                holder.execute("SELECT 1")
+            except self._psycopg.OperationalError:
+                if holder is not None:
+                    holder.close()
+                self._holder = None
+                if self._closed.is_set():
+                    raise PouwError("the store is closed") from None
+                self._holder = self._connect(lock=True)  # StoreInUse if another took it
+        local.fenced = True
+
+    # -- wake-ups: LISTEN in a thread of its own ------------------------------
+
+    def _listen(self) -> None:
+        psycopg = self._psycopg
+        while not self._closed.is_set():
+            try:
+                raw = psycopg.connect(
+                    self.url, autocommit=True, application_name=f"pouw:{self.schema}:listen"
+                )
+            except psycopg.Error:
+                self._closed.wait(1.0)
+                continue
+            try:
+                raw.execute(f'LISTEN "{self.channel}"')
+                self._wake()  # jobs may have come while not listening
+                while not self._closed.is_set():
+                    got = False
+                    for _ in raw.notifies(timeout=_LISTEN_POLL_S, stop_after=64):
+                        got = True
+                    if got:
+                        self._wake()
+            except psycopg.Error:
+                self._closed.wait(0.5)
             finally:
-                self._depth = depth
+                raw.close()
 
     # -- claims: a batch in a few statements --------------------------------
 
@@ -437,18 +608,17 @@ class PostgresJobQueue(SqlJobStore):
     def _complete_own(
         self, job_id: str, worker_id: str, proof: bytes, attempt: int, now: int
     ) -> bool:
-        # one statement, in autocommit outside a batch: one round trip in all
-        with self._lock:
-            db = self._db if self._depth == 0 else self._conn
+        # one statement, in autocommit outside a transaction: one round trip in all
+        with self._session() as db:
             row = db.execute(
                 _COMPLETE_OWN,
                 (proof, now, job_id, worker_id, attempt, now, now, self._shard, worker_id),
             ).fetchone()
-            if row is None:
-                return False
-            if row[0] % _PRUNE_EVERY == 0:
-                with self.transaction() as tx:
-                    self._prune(tx, int(row[0]))
+        if row is None:
+            return False
+        if row[0] % _PRUNE_EVERY == 0:
+            with self.transaction() as tx:
+                self._prune(tx, int(row[0]))
         return True
 
     def _next(self, db: Any, key: str) -> int:
@@ -461,8 +631,8 @@ class PostgresJobQueue(SqlJobStore):
 
     def dead_tuples(self) -> int:
         """``n_dead_tup`` of the jobs table (for ``/metrics``)."""
-        with self._lock:
-            row = self._db.execute(
+        with self._session() as db:
+            row = db.execute(
                 "SELECT n_dead_tup FROM pg_stat_user_tables WHERE schemaname = ? "
                 "AND relname = 'jobs'",
                 (self.schema,),
@@ -472,8 +642,8 @@ class PostgresJobQueue(SqlJobStore):
     def drop(self) -> None:
         """Drop this store's schema and everything in it (tests, and a user who
         means it), and close."""
-        with self._lock:
-            self._db.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        with self._session() as db:
+            db.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         self.close()
 
 

@@ -1,14 +1,18 @@
 """The read-only side of :class:`~pouw.store.SqliteJobQueue`: lookups, lists,
 counts and the stored ledger.
 
-Each query runs under the store's lock on its one connection (the connection
-is shared by every thread; the lock is what makes that safe) and changes
-nothing, so it needs no transaction of its own.
+Each query runs in :meth:`SqlQueries._session`: SQLite's one connection under
+the store's lock (the connection is shared by every thread; the lock is what
+makes that safe), PostgreSQL's connection of the calling thread's transaction
+or one from the pool. A query changes nothing, so it needs no transaction of
+its own.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..job import ProofJob
@@ -29,17 +33,23 @@ class SqlQueries(SqlOps):
     _db: Any  #: the dialect's connection (sqlite3's, or the PostgreSQL store's wrapper)
     _lock: threading.RLock
 
-    def get(self, job_id: str) -> JobRecord:
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """A connection to read on (or run one self-contained statement on)."""
         with self._lock:
-            return self._get(self._db, job_id)
+            yield self._db
+
+    def get(self, job_id: str) -> JobRecord:
+        with self._session() as db:
+            return self._get(db, job_id)
 
     def get_status(self, job_id: str) -> JobStatus:
-        with self._lock:
-            return JobStatus(self._head(self._db, job_id)[0])
+        with self._session() as db:
+            return JobStatus(self._head(db, job_id)[0])
 
     def list_pending(self, limit: int | None = None) -> list[ProofJob]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._session() as db:
+            rows = db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY "
                 "reserved_at_ms IS NULL, reserved_at_ms, qpos LIMIT ?",
                 (_P, _NO_LIMIT if limit is None else limit),
@@ -61,24 +71,24 @@ class SqlQueries(SqlOps):
         if tier is not None:
             where.append("tier = ?")
             args.append(parse_enum(JobTier, tier, "tier").value)
-        with self._lock:
-            rows = self._db.execute(
+        with self._session() as db:
+            rows = db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
                 (*args, limit),
             ).fetchall()
         return [record_from_row(r) for r in rows]
 
     def dead_letters(self, limit: int | None = None) -> list[JobRecord]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._session() as db:
+            rows = db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq LIMIT ?",
                 (_F, _NO_LIMIT if limit is None else limit),
             ).fetchall()
         return [record_from_row(r) for r in rows]
 
     def leases_held(self, worker_id: str) -> int:
-        with self._lock:
-            (n,) = self._db.execute(
+        with self._session() as db:
+            (n,) = db.execute(
                 "SELECT COUNT(*) FROM jobs WHERE status = ? AND worker_id = ? "
                 "AND lease_expires_at_ms IS NOT NULL",
                 (_IP, worker_id),
@@ -87,38 +97,34 @@ class SqlQueries(SqlOps):
 
     def worker_stats(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
-        with self._lock:
-            for worker, what, n in self._db.execute("SELECT worker_id, what, n FROM workers"):
+        with self._session() as db:
+            for worker, what, n in db.execute("SELECT worker_id, what, n FROM workers"):
                 out.setdefault(worker, dict.fromkeys(WORKER_COUNTERS, 0))[what] = n
         return dict(sorted(out.items()))
 
     def stats(self) -> QueueStats:
         c = dict.fromkeys(JobStatus, 0)
-        with self._lock:
-            for status, n in self._db.execute(
-                "SELECT status, SUM(n) FROM counters GROUP BY status"
-            ):
+        with self._session() as db:
+            for status, n in db.execute("SELECT status, SUM(n) FROM counters GROUP BY status"):
                 c[JobStatus(status)] = int(n)
         return _stats(c)
 
     def stats_by_tier(self) -> dict[str, QueueStats]:
         c = {t.value: dict.fromkeys(JobStatus, 0) for t in JobTier}
-        with self._lock:
-            for status, tier, n in self._db.execute(
+        with self._session() as db:
+            for status, tier, n in db.execute(
                 "SELECT status, tier, SUM(n) FROM counters GROUP BY status, tier"
             ):
                 c[tier][JobStatus(status)] = int(n)  # summed over shards (PostgreSQL)
         return {t: _stats(v) for t, v in c.items()}
 
     def __len__(self) -> int:
-        with self._lock:
-            return self._live(self._db)
+        with self._session() as db:
+            return self._live(db)
 
     def __contains__(self, job_id: object) -> bool:
-        with self._lock:
-            return bool(
-                self._db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            )
+        with self._session() as db:
+            return bool(db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone())
 
 
 def _stats(c: dict[JobStatus, int]) -> QueueStats:

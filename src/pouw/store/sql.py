@@ -78,6 +78,7 @@ def set_settings(
     store.max_attempts = max_attempts
     store._clock = clock
     store._lock = threading.RLock()
+    store._cache_lock = threading.Lock()
 
 
 class SqlJobStore(BatchClaims, SqlQueries):
@@ -129,6 +130,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
         self._remember(job)  # after the commit: only jobs that are in the file
 
     def return_local(self, job_ids: list[str]) -> None:
+        self._wake_after_commit()
         with self._tx() as db:
             db.executemany(
                 "UPDATE jobs SET reserved_at_ms = NULL WHERE job_id = ? AND reserved_at_ms = ?",
@@ -136,6 +138,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
             )
 
     def _enqueue(self, db: Any, job: ProofJob, now: int, local: bool) -> None:
+        self._fence(db)
         if db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
             raise DuplicateJob(f"job {job.job_id} is already in the queue")
         expired = job.deadline_ms < now
@@ -158,6 +161,8 @@ class SqlJobStore(BatchClaims, SqlQueries):
         self._bump(db, status, job.tier.value, 1)
         if expired:
             self._retire(db, job.job_id)
+        elif not local:
+            self._wake_after_commit()
 
     # -- the seed's consumer side --------------------------------------------
 

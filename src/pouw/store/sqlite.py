@@ -135,6 +135,11 @@ class SqliteJobQueue(SqlJobStore):
                     db.execute("ROLLBACK")
                 # a rolled-back lease scan may have moved the hint
                 self._lease_hint = 0
+                if not depth:
+                    self._wake_due = False
                 raise
             self._depth = depth
             db.execute(f"RELEASE s{depth}" if depth else "COMMIT")
+            if not depth and self._wake_due:
+                self._wake_due = False
+                self._wake()
