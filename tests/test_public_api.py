@@ -449,3 +449,18 @@ def test_issue_contract_names_of_the_postgres_store_fencing_pool_notify():
     params = inspect.signature(PostgresJobQueue).parameters
     assert params["pool_size"].default >= 1 and params["notify"].default is True
     assert "attempt" in inspect.signature(NodeClient.submit).parameters
+    # liveness: the worker heartbeat and the workers table's last-seen, in every store
+    for cls in (JobStore, JobQueue, SqliteJobQueue, PostgresJobQueue):
+        beat = inspect.signature(cls.worker_heartbeat).parameters
+        assert list(beat)[1:] == ["worker_id", "lease_ms"], cls
+        assert callable(cls.workers_seen) and callable(cls.lapse_leases), cls
+    assert callable(NodeClient.worker_heartbeat)
+    from pouw.node import NodeConfig
+
+    c = NodeConfig.from_dict(
+        {
+            "store": {"url": "postgresql://h/db", "pool_size": 3, "notify": False},
+            "server": {"claim_poll_ms": 250},
+        }
+    )
+    assert (c.store_pool_size, c.store_notify, c.claim_poll_ms) == (3, False, 250)

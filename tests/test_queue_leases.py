@@ -137,6 +137,45 @@ def test_heartbeat_rejects_non_holders(store, clock):
         store.heartbeat(job.job_id, "w1", LEASE)
 
 
+def test_a_worker_heartbeat_extends_every_live_lease_it_holds(store, clock):
+    jobs = enqueued(store, clock, 4)
+    for j in jobs[:3]:
+        store.claim(j.job_id, "w1", LEASE)
+    store.claim(jobs[3].job_id, "w2", LEASE)
+    clock.advance(LEASE // 2)
+    assert store.worker_heartbeat("w1", 3 * LEASE) == 3
+    for j in jobs[:3]:
+        rec = store.get(j.job_id)
+        assert rec.lease_expires_at_ms == clock.now + 3 * LEASE and rec.lease_ms == 3 * LEASE
+    assert store.get(jobs[3].job_id).lease_expires_at_ms == clock.now + LEASE // 2  # w2's
+    assert store.workers_seen() == {"w1": clock.now}
+    assert store.worker_heartbeat("w3", LEASE) == 0  # holds nothing: seen all the same
+    assert set(store.workers_seen()) == {"w1", "w3"}
+    with pytest.raises(ValueError):
+        store.worker_heartbeat("w1", 0)
+
+
+def test_a_slow_worker_that_heartbeats_is_never_rescued(store, clock):
+    jobs = enqueued(store, clock, 2)
+    for j in jobs:
+        store.claim(j.job_id, "slow", LEASE)
+    for _ in range(20):  # ten lease periods of proving, a beat every half lease
+        clock.advance(LEASE // 2)
+        assert store.worker_heartbeat("slow", LEASE) == 2
+        assert store.lapse_leases() == 0
+        store.sweep()
+    assert all(store.get(j.job_id).status is JobStatus.IN_PROGRESS for j in jobs)
+    assert store.worker_stats()["slow"]["lapsed"] == 0
+    # it falls silent: one lease later the rescuer gives both back, attempt counted
+    clock.advance(LEASE + 1)
+    assert store.lapse_leases() == 2
+    assert store.worker_heartbeat("slow", LEASE) == 0  # too late: nothing to extend
+    for j in jobs:
+        rec = store.get(j.job_id)
+        assert rec.status is JobStatus.PENDING and rec.attempts == 1
+    assert store.worker_stats()["slow"]["lapsed"] == 2
+
+
 def test_lapsed_lease_returns_job_to_pending_with_attempt_counted(store, clock):
     (job,) = enqueued(store, clock)
     store.claim(job.job_id, "w1", LEASE)

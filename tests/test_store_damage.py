@@ -64,7 +64,7 @@ DAMAGE = {
     "missing counters": (sql("DROP TABLE counters"), "missing its table(s) counters"),
     "missing jobs": (sql("DROP TABLE jobs"), "missing its table(s) jobs"),
     "foreign database": (
-        sql(*[f"DROP TABLE {t}" for t in ("jobs", "holders", "counters", "workers", "meta", "schema_migrations")]),
+        sql(*[f"DROP TABLE {t}" for t in ("jobs", "holders", "counters", "worker_counts", "workers", "meta", "schema_migrations")]),
         "no jobs table",
     ),
     "negative counter": (sql("UPDATE counters SET n = -3 WHERE status = 'failed'"), "counter"),
@@ -73,7 +73,8 @@ DAMAGE = {
     "unknown tier": (sql("UPDATE jobs SET tier = 'giant' WHERE seq = 1"), "unknown status or tier"),
     "text counter": (sql("UPDATE counters SET n = 'x' WHERE status = 'pending'"), "counter"),
     "negative meta": (sql("UPDATE meta SET value = -1"), "meta"),
-    "worker counter": (sql("INSERT INTO workers VALUES ('w', 'claimed', -1)"), "workers"),
+    "worker counter": (sql("INSERT INTO worker_counts VALUES ('w', 'claimed', -1)"), "worker_counts"),
+    "worker last seen": (sql("INSERT INTO workers VALUES ('w', -5)"), "workers"),
     "dropped column": (sql("ALTER TABLE jobs DROP COLUMN avoid_until_ms"), "avoid_until_ms"),
     "newer schema": (sql("INSERT INTO schema_migrations VALUES (99, 0)"), "newer pouw"),
     "no migration rows": (sql("DELETE FROM schema_migrations"), "schema_migrations"),
@@ -118,7 +119,7 @@ def test_a_file_of_the_first_schema_without_its_migration_table_is_adopted(tmp_p
     db.close()
     s = SqliteJobQueue(path, clock=clock)
     versions = s._db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
-    assert versions == [(1,), (2,)]
+    assert versions == [(1,), (2,), (3,)]
     s.close()
 
 
@@ -159,6 +160,30 @@ def test_a_version_1_store_gains_the_circuit_and_step_columns(tmp_path, clock):
     s = SqliteJobQueue(path, clock=clock)
     assert s.get(micro.job_id).job == micro
     s.close()
+
+
+def test_a_version_2_store_keeps_its_worker_counts_and_gains_the_heartbeat_table(tmp_path, clock):
+    from support import synthetic_job
+
+    path = tmp_path / "v2.sqlite3"
+    s = SqliteJobQueue(path, clock=clock)
+    job = synthetic_job(1, created_at_ms=clock.now)
+    s.enqueue(job)
+    s.claim(job.job_id, "w1", 1000)
+    s.close()
+    db = sqlite3.connect(path)  # back to what schema 2 wrote
+    db.execute("DROP TABLE workers")
+    db.execute("ALTER TABLE worker_counts RENAME TO workers")
+    db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    db.commit()
+    db.close()
+    s = SqliteJobQueue(path, clock=clock)
+    try:
+        assert s.worker_stats()["w1"]["claimed"] == 1
+        assert s.worker_heartbeat("w1", 5000) == 1
+        assert s.workers_seen() == {"w1": clock.now}
+    finally:
+        s.close()
 
 
 def test_store_damaged_is_a_pouw_error(tmp_path):

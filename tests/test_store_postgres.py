@@ -120,7 +120,8 @@ def test_the_schema_is_migrated_once_and_a_newer_one_refused(schema):
     open_store(schema).close()  # idempotent
     with psycopg.connect(URL, autocommit=True) as c:
         c.execute(f'SET search_path TO "{schema}"')
-        assert c.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+        got = c.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        assert got == [(1,), (2,)]
         (rows,) = c.execute("SELECT COUNT(*) FROM counters").fetchone()
         assert rows == 5 * 3 * 16  # every (status, tier, shard) from the start
         c.execute("INSERT INTO schema_migrations VALUES (99, 0)")
@@ -266,3 +267,61 @@ def test_operations_of_many_threads_run_on_the_pool_side_by_side(schema):
         assert store.stats().in_progress_count == 2
     finally:
         store.close()
+
+
+def test_a_version_1_schema_is_migrated_with_its_worker_counts(schema):
+    import psycopg
+
+    store = open_store(schema)
+    (job,) = [synthetic_job(1)]
+    store.enqueue(job)
+    store.claim_next("w1", LEASE)
+    store.close()
+    with psycopg.connect(URL, autocommit=True) as c:  # back to what version 1 wrote
+        c.execute(f'SET search_path TO "{schema}"')
+        c.execute("DROP TABLE workers")
+        c.execute("ALTER TABLE worker_counts RENAME TO workers")
+        c.execute("DELETE FROM schema_migrations WHERE version > 1")
+    store = open_store(schema)
+    try:
+        assert store.worker_stats()["w1"]["claimed"] == 1
+        assert store.worker_heartbeat("w1", LEASE) == 1
+        assert set(store.workers_seen()) == {"w1"}
+    finally:
+        store.close()
+
+
+def test_rescuers_in_many_processes_give_each_job_back_once(schema):
+    # 60 leases lapse; four stores (as four node or replica processes would) run
+    # the rescuer at once: every job pending again with one attempt counted
+    clock = [1_000_000]
+    node = open_store(schema, clock=lambda: clock[0])
+    rescuers = [open_store(schema, sequencer=False, clock=lambda: clock[0]) for _ in range(4)]
+    try:
+        n = 60
+        jobs = [synthetic_job(i, ttl_ms=10**9, created_at_ms=clock[0]) for i in range(n)]
+        for j in jobs:
+            node.enqueue(j)
+        assert len(node.claim_next("silent", 1000, batch=n)) == n
+        clock[0] += 1001
+        counts = [0] * len(rescuers)
+        barrier = threading.Barrier(len(rescuers))
+
+        def rescue(k: int) -> None:
+            barrier.wait()
+            counts[k] = rescuers[k].lapse_leases()
+
+        threads = [threading.Thread(target=rescue, args=(k,)) for k in range(len(rescuers))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        counts.append(node.lapse_leases())
+        assert sum(counts) == n
+        assert node.stats().pending_count == n
+        assert node.worker_stats()["silent"]["lapsed"] == n
+        assert {node.get(j.job_id).attempts for j in jobs} == {1}
+    finally:
+        for r in rescuers:
+            r.close()
+        node.close()

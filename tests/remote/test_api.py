@@ -369,3 +369,28 @@ def test_openapi_lists_every_route(live):
     paths = set(openapi_document()["paths"])
     routes = {r.path for r in live.server.config.app.routes} - {"/openapi.json"}
     assert routes == paths
+
+
+def test_the_worker_heartbeat_extends_every_lease_the_worker_holds(live):
+    a, b = claim_next(live).json(), claim_next(live).json()
+    other = claim_next(live, "w2").json()
+    import time
+
+    time.sleep(0.02)
+    r = live.http.post("/pouw/workers/heartbeat", json={}, headers=auth("w1"))
+    assert r.status_code == 200
+    assert r.json() == {"worker_id": "w1", "leases": 2, "lease_ms": 5000}
+    for job in (a, b):
+        got = live.http.get(f"/pouw/jobs/{job['job_id']}").json()
+        assert got["lease_expires_at_ms"] > job["lease_expires_at_ms"]
+    untouched = live.http.get(f"/pouw/jobs/{other['job_id']}").json()
+    assert untouched["lease_expires_at_ms"] == other["lease_expires_at_ms"]
+    stats = live.http.get("/pouw/stats").json()
+    assert set(stats["workers_seen_ms"]) == {"w1"}
+    assert live.http.post("/pouw/workers/heartbeat", json={}).status_code == 401
+    r = live.http.post(
+        "/pouw/workers/heartbeat",
+        content=b"{x",
+        headers={**auth("w1"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400

@@ -1,10 +1,12 @@
 """The remote worker's answers to refusals, with a scripted client (no sockets):
 a rate-limited submission is retried with the proof kept, a verdict is final;
-a rate-limited heartbeat keeps beating; a job claimed while stopping goes back."""
+the worker heartbeat beats while a job is in flight and goes on after refusals;
+a job claimed while stopping goes back."""
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from pouw.remote.client import ApiRefused, Unreachable
@@ -64,37 +66,34 @@ def test_a_refused_proof_is_final():
     assert client.calls["submit"] == 1 and w.counts == {"refused": 1}
 
 
-def test_a_rate_limited_heartbeat_keeps_beating(monkeypatch):
+def test_the_beat_runs_while_a_job_is_in_flight_and_goes_on_after_refusals(monkeypatch):
     w = worker()
+    w._lease_ms = 150  # a beat every 50 ms
     done = threading.Event()
-    beats = Scripted(heartbeat=[limited(), limited(), {"job_id": "j"}])
+    beats = Scripted(worker_heartbeat=[limited(), Unreachable("down"), limited(), {"leases": 1}])
 
-    def answer() -> dict[str, Any]:
-        if beats.calls.get("heartbeat", 0) >= 4:
-            done.set()
-        return beats.heartbeat("j")
+    class Beat:
+        def worker_heartbeat(self) -> dict[str, Any]:
+            if beats.calls.get("worker_heartbeat", 0) >= 5:
+                done.set()
+            return beats._next("worker_heartbeat")
 
-    monkeypatch.setattr("pouw.remote.worker.NodeClient", lambda *a, **k: _Beat(answer))
-    w._heartbeat("j", 150, done)  # a beat every 50 ms until done
-    assert beats.calls["heartbeat"] >= 4  # went on after the two 429s
+        def close(self) -> None:
+            pass
 
-
-def test_a_lost_lease_stops_the_heartbeat(monkeypatch):
-    w = worker()
-    beats = Scripted(heartbeat=[ApiRefused(409, "lease_lost", "gone"), {"job_id": "j"}])
-    monkeypatch.setattr(
-        "pouw.remote.worker.NodeClient", lambda *a, **k: _Beat(lambda: beats.heartbeat("j"))
-    )
-    w._heartbeat("j", 150, threading.Event())  # returns on its own
-    assert beats.calls["heartbeat"] == 1
-
-
-class _Beat:
-    def __init__(self, answer: Any) -> None:
-        self.heartbeat = lambda job_id: answer()
-
-    def close(self) -> None:
-        pass
+    monkeypatch.setattr("pouw.remote.worker.NodeClient", lambda *a, **k: Beat())
+    t = threading.Thread(target=w._beat, args=(done,))
+    t.start()
+    try:
+        time.sleep(0.3)
+        assert "worker_heartbeat" not in beats.calls  # nothing in flight: no beat
+        with w._lock:
+            w._in_flight = 1
+        assert done.wait(10)  # went on after the 429s and the outage
+    finally:
+        done.set()
+        t.join(10)
+    assert beats.calls["worker_heartbeat"] >= 5
 
 
 def test_a_job_claimed_while_stopping_is_given_back(monkeypatch):

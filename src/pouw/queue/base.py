@@ -383,6 +383,19 @@ class JobStore(Protocol):
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...
 
+    def worker_heartbeat(self, worker_id: str, lease_ms: int) -> int:
+        """The worker is alive: its last-seen time becomes now and every lease it
+        holds that has not lapsed is extended to ``now + lease_ms``, as
+        ``heartbeat`` would extend each (one statement over a database).
+        Returns how many leases it extended. A worker that heartbeats is never
+        rescued however slow its proofs; one that falls silent has its jobs
+        given back when their leases lapse (``lapse_leases``, the rescuer)."""
+        ...
+
+    def workers_seen(self) -> dict[str, int]:
+        """When each worker last heartbeat (ms), by worker id."""
+        ...
+
     def on_new_jobs(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` (from any thread) whenever jobs may have become
         claimable: after an enqueue or a give-back is committed, by this process
@@ -405,7 +418,12 @@ class JobStore(Protocol):
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
 
-    def lapse_leases(self) -> int: ...
+    def lapse_leases(self) -> int:
+        """The rescuer: give back every job whose lease lapsed (its worker fell
+        silent), attempt counted, or make it a dead letter at ``max_attempts``.
+        Run at open and by the node's sweeper; safe when several processes run
+        it at once (each job is given back once). Returns how many."""
+        ...
 
     # -- queries for the API ------------------------------------------------
 

@@ -121,6 +121,7 @@ class JobQueue(BatchClaims, MemoryQueries):
         self._tier_counts = {t: dict.fromkeys(JobStatus, 0) for t in JobTier}
         self._leases: dict[str, int] = {}  # in-progress job id -> lease expiry (ms)
         self._workers: dict[str, dict[str, int]] = {}
+        self._seen: dict[str, int] = {}  #: worker -> its last heartbeat (ms)
         self._seq = 0
         self._index = StatusIndex()  # per (status, tier) seq order, for list_jobs
         self._dirty = self._index.dirty  # the same dict: one attribute load per move
@@ -320,6 +321,19 @@ class JobQueue(BatchClaims, MemoryQueries):
         with self._lock:
             self._lapse_due(now)
             return int(self._apply(self._record(job_id), Heartbeat(worker_id, lease_ms), now))  # type: ignore[call-overload]
+
+    def worker_heartbeat(self, worker_id: str, lease_ms: int) -> int:
+        """See :meth:`JobStore.worker_heartbeat`."""
+        check_lease(lease_ms)
+        now = self._clock()
+        with self._lock:
+            self._lapse_due(now)
+            self._seen[worker_id] = now
+            records = self._records
+            held = [j for j in self._leases if records[j].worker_id == worker_id]
+            for job_id in held:
+                self._apply(records[job_id], Heartbeat(worker_id, lease_ms), now)
+            return len(held)
 
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         """The holder gives the job back with ``error``: PENDING, or FAILED at max_attempts."""

@@ -102,6 +102,10 @@ class MemoryQueries:
         with self._lock:
             return {w: dict(c) for w, c in sorted(self._workers.items())}
 
+    def workers_seen(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._seen.items()))
+
     def __len__(self) -> int:
         """Live (pending or in-progress) jobs."""
         return self._live

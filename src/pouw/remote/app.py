@@ -5,7 +5,7 @@ Every route under ``/pouw`` except ``/pouw/intents``; ``/healthz``,
 reference; docs/openapi.json is the schema (served as is).
 
 Request order, the same for every worker action (claim, claim-next,
-heartbeat, fail, submit): the token first (401), then the rate limit (429),
+heartbeat, worker heartbeat, fail, submit): the token first (401), then the rate limit (429),
 then the body (size 413, type 415, JSON 400), then the job (404, 403, 409).
 Reads (list, get, dead letters, stats) are rate-limited too, before their
 body: a request with a valid worker token spends from that worker's bucket,
@@ -304,6 +304,7 @@ class _Api:
                 "by_tier": {t: v.to_dict() for t, v in s.stats_by_tier().items()},
                 "proving_ms": self.metrics.proving_percentiles(),
                 "workers": s.worker_stats(),
+                "workers_seen_ms": s.workers_seen(),
                 "dead_letters": s.stats().failed_count,
                 "waiting_intents": self.ctx.waiting_intents,
                 "ledger_entries": len(self.ctx.ledger),
@@ -350,6 +351,13 @@ class _Api:
         job_id = self.job_id(request)
         until = await self.call(self.store.heartbeat, job_id, worker, self.lease_ms)
         return JSONResponse({"job_id": job_id, "lease_expires_at_ms": until})
+
+    async def worker_heartbeat(self, request: Request) -> Response:
+        """The worker is alive: every live lease it holds extended, its last-seen set."""
+        worker = self.worker(request)
+        await self.json_body(request)
+        n = await self.call(self.store.worker_heartbeat, worker, self.lease_ms)
+        return JSONResponse({"worker_id": worker, "leases": n, "lease_ms": self.lease_ms})
 
     async def fail(self, request: Request) -> Response:
         worker = self.worker(request)
@@ -479,6 +487,7 @@ def create_app(ctx: NodeContext, *, background: bool = True, sweep_s: float = 0.
         Route("/pouw/jobs/{job_id}/heartbeat", g(api.heartbeat), methods=["POST"]),
         Route("/pouw/jobs/{job_id}/fail", g(api.fail), methods=["POST"]),
         Route("/pouw/jobs/{job_id}/submit", g(api.submit), methods=["POST"]),
+        Route("/pouw/workers/heartbeat", g(api.worker_heartbeat), methods=["POST"]),
         Route("/pouw/dead-letters", g(api.dead_letters), methods=["GET"]),
         Route("/pouw/stats", g(api.stats), methods=["GET"]),
         Route("/pouw/intents", g(api.intents), methods=["POST"]),

@@ -93,6 +93,10 @@ class NodeClient:
     def heartbeat(self, job_id: str) -> dict[str, Any]:
         return self._request("POST", f"/pouw/jobs/{job_id}/heartbeat", json={}).json()
 
+    def worker_heartbeat(self) -> dict[str, Any]:
+        """This worker is alive: every live lease it holds is extended."""
+        return self._request("POST", "/pouw/workers/heartbeat", json={}).json()
+
     def fail(self, job_id: str, error: str) -> dict[str, Any]:
         return self._request("POST", f"/pouw/jobs/{job_id}/fail", json={"error": error}).json()
 

@@ -252,6 +252,32 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                 400,
             ),
         },
+        "/pouw/workers/heartbeat": {
+            "post": {
+                "summary": (
+                    "The worker is alive: every lease it holds that has not lapsed is "
+                    "extended by lease_ms, and its last-seen time set"
+                ),
+                "security": _AUTH,
+                "requestBody": {"required": False, **_json({"type": "object"})},
+                "responses": {
+                    "200": {
+                        "description": "how many leases were extended",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "worker_id": {"type": "string"},
+                                    "leases": {"type": "integer"},
+                                    "lease_ms": {"type": "integer"},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(400, 401, 413, 415, 429),
+                },
+            }
+        },
         "/pouw/jobs/{job_id}/fail": {
             "post": _worker_op(
                 "Give the job back with an error",
@@ -357,6 +383,10 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                                     },
                                     "proving_ms": {"type": "object"},
                                     "workers": {"type": "object"},
+                                    "workers_seen_ms": {
+                                        "type": "object",
+                                        "description": "each worker's last heartbeat (ms)",
+                                    },
                                     "dead_letters": {"type": "integer"},
                                 },
                             }

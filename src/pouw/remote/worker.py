@@ -2,7 +2,10 @@
 
 ``pouw worker --url URL --token TOKEN [--keys DIR]`` runs :class:`RemoteWorker`.
 Each of its ``concurrency`` threads loops: claim-next (long-poll), prove the
-job while a helper thread heartbeats the lease, submit the proof. A job with a
+job, submit the proof (with the claim's attempt, the fencing token). While any
+job is in flight one beat thread tells the node the worker is alive
+(``POST /pouw/workers/heartbeat``, every third of the lease), which extends
+every lease it holds: one request per worker, not one per job. A job with a
 circuit (Groth16) is proven with the worker's key for that circuit, and the
 worker claims only the jobs of circuits it has keys for (``provers``, by
 circuit digest), besides mock jobs, which any worker proves.
@@ -73,6 +76,9 @@ class RemoteWorker:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._delay_s = int(os.environ.get(DELAY_ENV, "0") or 0) / 1000
+        self._in_flight = 0  #: jobs claimed and not yet proven (the beat runs while > 0)
+        self._lease_ms = 30_000  #: the node's lease, from its last claim answer
+        self._busy_since = 0.0  #: when the jobs in flight went from none to some
 
     def run(self) -> dict[str, int]:
         """Run until stopped (or idle); returns outcome counts."""
@@ -80,12 +86,47 @@ class RemoteWorker:
             threading.Thread(target=self._slot, name=f"pouw-remote-{i}", daemon=True)
             for i in range(self.concurrency)
         ]
+        done = threading.Event()
+        beat = threading.Thread(target=self._beat, args=(done,), name="pouw-beat", daemon=True)
+        beat.start()
         for t in threads:
             t.start()
         for t in threads:
             while t.is_alive():
                 t.join(0.2)
+        done.set()
+        beat.join(5)
         return dict(self.counts)
+
+    def _beat(self, done: threading.Event) -> None:
+        """While a job is in flight: the worker heartbeat, every third of the lease."""
+        client: NodeClient | None = None
+        due = 0.0  # when the next beat is due (a job's start sets it one third on)
+        try:
+            while not done.wait(0.02):  # a local check; the beats are a third of a lease apart
+                with self._lock:
+                    busy, since = self._in_flight > 0, self._busy_since
+                every = max(0.05, self._lease_ms / 3000)
+                now = time.monotonic()
+                if not busy:
+                    continue
+                due = max(due, since + every)
+                if now < due:
+                    continue
+                due = now + every
+                if client is None:
+                    client = NodeClient(
+                        self.url, self.token, timeout=max(1.0, self._lease_ms / 2000)
+                    )
+                try:
+                    client.worker_heartbeat()
+                except ApiRefused as exc:  # rate limited, or refused: beat again soon
+                    _log.warning("worker heartbeat refused: %s", exc)
+                except Unreachable:
+                    continue  # the node is down: the leases run on; beat again
+        finally:
+            if client is not None:
+                client.close()
 
     def _count(self, what: str) -> None:
         with self._lock:
@@ -131,11 +172,13 @@ class RemoteWorker:
 
     def _work(self, client: NodeClient, claim: dict[str, Any]) -> None:
         job_id = claim["job_id"]
-        beat_stop = threading.Event()
-        beat = threading.Thread(
-            target=self._heartbeat, args=(job_id, claim["lease_ms"], beat_stop), daemon=True
-        )
-        beat.start()
+        with self._lock:
+            if self._in_flight == 0:
+                self._busy_since = time.monotonic()
+            self._in_flight += 1
+            lease = claim.get("lease_ms")
+            if isinstance(lease, int) and lease > 0:
+                self._lease_ms = lease
         try:
             try:
                 job = job_from_claim(claim)
@@ -150,7 +193,8 @@ class RemoteWorker:
                 self._count("failed")
                 return
         finally:
-            beat_stop.set()
+            with self._lock:
+                self._in_flight -= 1
         self._submit(client, job_id, proof, claim.get("attempts"))
 
     def _prover_for(self, job: ProofJob, zk_mode: str) -> Prover:
@@ -197,18 +241,3 @@ class RemoteWorker:
                 )
                 time.sleep(backoff)
                 backoff = min(self.max_backoff_s, backoff * 2)
-
-    def _heartbeat(self, job_id: str, lease_ms: int, done: threading.Event) -> None:
-        client = NodeClient(self.url, self.token, timeout=max(1.0, lease_ms / 2000))
-        try:
-            while not done.wait(max(0.05, lease_ms / 3000)):
-                try:
-                    client.heartbeat(job_id)
-                except ApiRefused as exc:
-                    if exc.status == 429:
-                        continue  # rate limited: the lease still runs; beat again soon
-                    return  # lease lost: finish anyway, the late proof is accepted
-                except Unreachable:
-                    continue
-        finally:
-            client.close()

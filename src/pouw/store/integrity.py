@@ -28,7 +28,7 @@ from .schema import DDL, SCHEMA_VERSION
 
 __all__ = ["StoreDamaged", "prepare"]
 
-QUEUE_TABLES = ("jobs", "holders", "counters", "workers", "meta")
+QUEUE_TABLES = ("jobs", "holders", "counters", "worker_counts", "meta")
 _JOB_COLUMNS = {
     "seq", "job_id", "tier", "intent_id", "trace_hash", "fee_budget", "created_at_ms",
     "deadline_ms", "trace_data", "circuit", "step", "status", "worker_id", "proof", "error", "attempts",
@@ -67,6 +67,10 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             )
     elif tables and "jobs" not in tables:
         raise StoreDamaged(f"{path}: not a pouw job store (no jobs table)")
+    if "workers" in tables and "worker_counts" not in tables:
+        # version 3: the per-worker counters were "workers", now the heartbeat table
+        db.execute("ALTER TABLE workers RENAME TO worker_counts")
+        tables = (tables - {"workers"}) | {"worker_counts"}
     missing = [t for t in QUEUE_TABLES if t not in tables]
     if tables and missing:
         raise StoreDamaged(f"{path}: the store is missing its table(s) {', '.join(missing)}")
@@ -87,7 +91,7 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         [(st.value, t.value) for st in JobStatus for t in JobTier],
     )
     # version 1 is the first schema: a new file, or one written before this table;
-    # version 2 adds jobs.circuit and jobs.step (above)
+    # version 2 adds jobs.circuit and jobs.step, version 3 renames workers (above)
     db.executemany(
         "INSERT OR IGNORE INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
         [(v, now_ms()) for v in range(1, SCHEMA_VERSION + 1)],
@@ -128,7 +132,7 @@ def _check_rows(db: sqlite3.Connection, path: Path) -> None:
             raise StoreDamaged(
                 f"{path}: the {key[0]} {key[1]} counter says {n} but {stored} rows are stored"
             )
-    for table, column in (("workers", "n"), ("meta", "value")):
+    for table, column in (("worker_counts", "n"), ("workers", "last_seen_ms"), ("meta", "value")):
         (negative,) = db.execute(
             f"SELECT COUNT(*) FROM {table} WHERE typeof({column}) != 'integer' OR {column} < 0"
         ).fetchone()

@@ -176,8 +176,8 @@ class SqlOps:
 
     def _count(self, db: sqlite3.Connection, worker_id: str, what: str) -> None:
         db.execute(
-            "INSERT INTO workers (worker_id, what, n) VALUES (?, ?, 1) "
-            "ON CONFLICT (worker_id, what) DO UPDATE SET n = workers.n + 1",
+            "INSERT INTO worker_counts (worker_id, what, n) VALUES (?, ?, 1) "
+            "ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + 1",
             (worker_id, what),
         )
 

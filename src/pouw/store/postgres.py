@@ -65,7 +65,9 @@ class StoreUnavailable(PouwError):
     503 with ``Retry-After``). The store reconnects on its next operation."""
 
 
-SCHEMA_VERSION = 1
+#: 1: the first schema; 2: the per-worker counters renamed worker_counts, and
+#: workers the heartbeat table (last seen)
+SCHEMA_VERSION = 2
 #: counter rows per (status, tier)
 SHARDS = 16
 _P, _IP = JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value
@@ -116,10 +118,13 @@ CREATE TABLE IF NOT EXISTS counters (
     status TEXT NOT NULL, tier TEXT NOT NULL, shard INTEGER NOT NULL, n BIGINT NOT NULL,
     PRIMARY KEY (status, tier, shard)
 );
-CREATE TABLE IF NOT EXISTS workers (
+CREATE TABLE IF NOT EXISTS worker_counts (
     worker_id TEXT NOT NULL, what TEXT NOT NULL, n BIGINT NOT NULL,
     PRIMARY KEY (worker_id, what)
 );
+CREATE TABLE IF NOT EXISTS workers (
+    worker_id TEXT PRIMARY KEY, last_seen_ms BIGINT NOT NULL
+) WITH (fillfactor = 50);
 CREATE SEQUENCE IF NOT EXISTS seq_qpos;
 CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
 """
@@ -144,9 +149,9 @@ WITH upd AS (
     WHERE counters.tier = t.tier AND counters.status IN ('pending', 'in_progress')
         AND counters.shard = ?
 ), w AS (
-    INSERT INTO workers (worker_id, what, n)
+    INSERT INTO worker_counts (worker_id, what, n)
     SELECT ?, 'claimed', COUNT(*) FROM upd HAVING COUNT(*) > 0
-    ON CONFLICT (worker_id, what) DO UPDATE SET n = workers.n + EXCLUDED.n
+    ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + EXCLUDED.n
 )
 SELECT job_id FROM upd
 """
@@ -168,8 +173,8 @@ WITH done AS (
     FROM done WHERE counters.tier = done.tier
         AND counters.status IN ('in_progress', 'completed') AND counters.shard = ?
 ), w AS (
-    INSERT INTO workers (worker_id, what, n) SELECT ?, 'completed', 1 FROM done
-    ON CONFLICT (worker_id, what) DO UPDATE SET n = workers.n + 1
+    INSERT INTO worker_counts (worker_id, what, n) SELECT ?, 'completed', 1 FROM done
+    ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + 1
 )
 SELECT finish_seq FROM done
 """
@@ -456,6 +461,13 @@ class PostgresJobQueue(SqlJobStore):
                     raise PouwError(
                         f"schema {self.schema!r} was written by a newer pouw (version "
                         f"{version}; this one reads up to {SCHEMA_VERSION})"
+                    )
+                if (version or 0) < 2:
+                    db.execute(
+                        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() AND table_name = 'workers' "
+                        "AND column_name = 'what') THEN ALTER TABLE workers RENAME TO "
+                        "worker_counts; END IF; END $$"
                     )
                 raw.execute(_DDL)
                 db.executemany(

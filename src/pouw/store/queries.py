@@ -98,9 +98,14 @@ class SqlQueries(SqlOps):
     def worker_stats(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         with self._session() as db:
-            for worker, what, n in db.execute("SELECT worker_id, what, n FROM workers"):
+            for worker, what, n in db.execute("SELECT worker_id, what, n FROM worker_counts"):
                 out.setdefault(worker, dict.fromkeys(WORKER_COUNTERS, 0))[what] = n
         return dict(sorted(out.items()))
+
+    def workers_seen(self) -> dict[str, int]:
+        with self._session() as db:
+            rows = db.execute("SELECT worker_id, last_seen_ms FROM workers").fetchall()
+        return {w: int(t) for w, t in sorted(rows)}
 
     def stats(self) -> QueueStats:
         c = dict.fromkeys(JobStatus, 0)

@@ -9,7 +9,9 @@ counters and its ledger entry:
 * ``holders`` -- every (job, worker) that ever held a lease (403 vs 409);
 * ``counters`` -- exact counts per (status, tier), kept in the transaction of
   each move, so stats survive the retention limit and a crash;
-* ``workers`` -- per-worker counters (claimed, completed, failed, rejected, lapsed);
+* ``worker_counts`` -- per-worker counters (claimed, completed, failed, rejected,
+  lapsed; the table was ``workers`` before schema version 3);
+* ``workers`` -- one row per worker that heartbeat: its last-seen time;
 * ``meta`` -- the next ``qpos`` and ``finish_seq``.
 
 Layers above may keep their own tables in the same file and transaction
@@ -18,6 +20,8 @@ Layers above may keep their own tables in the same file and transaction
 
 ``fee_budget`` is stored as text: it is a u64 and SQLite integers are signed.
 ``circuit`` and ``step`` (schema version 2) are NULL for jobs without them.
+Schema version 3 renamed the per-worker counters to ``worker_counts`` and made
+``workers`` the heartbeat table.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ..job import ProofJob
 from ..queue.base import JobRecord
 from ..status import JobStatus
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -70,9 +74,12 @@ CREATE TABLE IF NOT EXISTS holders (
 CREATE TABLE IF NOT EXISTS counters (
     status TEXT NOT NULL, tier TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (status, tier)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS workers (
+CREATE TABLE IF NOT EXISTS worker_counts (
     worker_id TEXT NOT NULL, what TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (worker_id, what)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS workers (
+    worker_id TEXT PRIMARY KEY, last_seen_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """

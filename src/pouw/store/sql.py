@@ -255,6 +255,24 @@ class SqlJobStore(BatchClaims, SqlQueries):
             s = self._apply(db, job_id, Heartbeat(worker_id, lease_ms), now)
         return int(outcome(s))  # type: ignore[call-overload]
 
+    def worker_heartbeat(self, worker_id: str, lease_ms: int) -> int:
+        # the Heartbeat rule of every live lease the worker holds, in one statement
+        check_lease(lease_ms)
+        now = self._clock()
+        with self._tx() as db:
+            self._lapse_due(db, now)
+            db.execute(
+                "INSERT INTO workers (worker_id, last_seen_ms) VALUES (?, ?) "
+                "ON CONFLICT (worker_id) DO UPDATE SET last_seen_ms = EXCLUDED.last_seen_ms",
+                (worker_id, now),
+            )
+            cur = db.execute(
+                "UPDATE jobs SET lease_expires_at_ms = ?, lease_ms = ? WHERE status = ? "
+                "AND worker_id = ? AND lease_expires_at_ms IS NOT NULL AND lease_expires_at_ms >= ?",
+                (now + lease_ms, lease_ms, JobStatus.IN_PROGRESS.value, worker_id, now),
+            )
+            return max(0, int(cur.rowcount))
+
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         now = self._clock()
         with self._tx() as db:
