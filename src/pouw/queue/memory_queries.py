@@ -31,6 +31,7 @@ class MemoryQueries:
     _tier_counts: dict[JobTier, dict[JobStatus, int]]
     _leases: dict[str, int]
     _workers: dict[str, dict[str, int]]
+    _seen: dict[str, int]
     _live: int
     _index: StatusIndex
 
