@@ -46,7 +46,7 @@ def round_trips(store, jobs) -> float:
     for job in jobs:
         store.enqueue(job)
         rec = store.claim_next("bench", LEASE_MS)
-        store.complete_by(rec.job_id, "bench", b"p" * 167)
+        store.complete_by(rec.job_id, "bench", b"p" * 167, attempt=rec.attempts)
     return len(jobs) / (time.perf_counter() - t0)
 
 
@@ -114,6 +114,8 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) 
                             schema="bench_cc",
                             sequencer=False,
                             synchronous=name.split("-")[1],
+                            pool_size=1,
+                            notify=False,
                         )
                         for _ in range(claimers)
                     ]
@@ -123,7 +125,9 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) 
                     s = views[k]
                     while recs := s.claim_next(f"w{k}", LEASE_MS, batch=batch):
                         for rec in recs:
-                            s.complete_by(rec.job_id, f"w{k}", b"p" * 167)
+                            s.complete_by(
+                                rec.job_id, f"w{k}", b"p" * 167, attempt=rec.attempts
+                            )
 
                 threads = [threading.Thread(target=work, args=(k,)) for k in range(claimers)]
                 t0 = time.perf_counter()

@@ -464,3 +464,21 @@ def test_issue_contract_names_of_the_postgres_store_fencing_pool_notify():
         }
     )
     assert (c.store_pool_size, c.store_notify, c.claim_poll_ms) == (3, False, 250)
+
+
+def test_issue_contract_names_of_fee_priority_with_aging():
+    """issue 12: priority by fee with aging in every store, FIFO available."""
+    import inspect
+
+    from pouw import JobQueue
+    from pouw.node import NodeConfig
+    from pouw.queue import priority
+    from pouw.store import PostgresJobQueue, SqliteJobQueue
+
+    assert priority.PRIORITIES == ("fifo", "fee")
+    for cls in (JobQueue, SqliteJobQueue, PostgresJobQueue):
+        params = inspect.signature(cls).parameters
+        assert params["priority"].default == "fee", cls
+        assert params["aging_ms"].default == 30_000, cls
+    c = NodeConfig.from_dict({"queue": {"priority": "fifo", "aging_ms": 500}})
+    assert (c.queue_priority, c.queue_aging_ms) == ("fifo", 500)

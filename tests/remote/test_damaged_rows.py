@@ -14,6 +14,7 @@ from remote_support import LiveServer, auth, config_dict
 def durable_config(tmp_path) -> NodeConfig:
     cfg = config_dict()
     cfg["store"] = {"path": str(tmp_path / "jobs.sqlite3"), "synchronous": "normal"}
+    cfg["queue"] = {"priority": "fifo"}  # the first job is the first claim meets
     return NodeConfig.from_dict(cfg)
 
 

@@ -13,6 +13,8 @@ starts with the key's dotted name (``queue.capacity: ...``).
     capacity = 100000        # live jobs at most
     retention = 10000        # finished jobs kept in memory for get()
     job_ttl_ms = 600000      # a job's deadline, from its creation
+    priority = "fee"         # fee: higher fee per unit of work first, with aging | fifo
+    aging_ms = 30000         # a waiting job gains one fee bucket (x2 fee) per this long
 
     [pouw]
     tier = "macro"           # micro | macro | full: what one job proves (groth16 keys per tier)
@@ -101,6 +103,8 @@ class NodeConfig:
     prover_threads: int = 0  #: threads of one Groth16 proof (0: cores / local workers)
     queue_capacity: int = 100_000
     queue_retention: int = 10_000
+    queue_priority: str = "fee"  #: the claim order (pouw.queue.priority)
+    queue_aging_ms: int = 30_000
     job_ttl_ms: int = 600_000
     workers: int = 1
     ring_capacity: int = 4096
@@ -290,6 +294,12 @@ def _schema(key: str, value: Any) -> str:
     return value
 
 
+def _priority(key: str, value: Any) -> str:
+    if value not in ("fee", "fifo"):
+        raise ConfigError(f"{key}: expected 'fee' or 'fifo', got {value!r}")
+    return str(value)
+
+
 def _synchronous(key: str, value: Any) -> str:
     if value not in ("full", "normal"):
         raise ConfigError(f"{key}: expected 'full' or 'normal', got {value!r}")
@@ -351,6 +361,8 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "prover.threads": ("prover_threads", _int_in(0, 1024)),
     "queue.capacity": ("queue_capacity", _int_in(1, 1 << 32)),
     "queue.retention": ("queue_retention", _int_in(0, 1 << 32)),
+    "queue.priority": ("queue_priority", _priority),
+    "queue.aging_ms": ("queue_aging_ms", _int_in(1, 1 << 24)),
     "queue.job_ttl_ms": ("job_ttl_ms", _int_in(0, 1 << 48)),
     "workers.count": ("workers", _int_in(0, 1024)),
     "workers.ring_capacity": ("ring_capacity", _int_in(1, 1 << 24)),

@@ -149,6 +149,8 @@ class NodeContext:
                     config.queue_capacity,
                     retention=config.queue_retention,
                     max_attempts=config.max_attempts,
+                    priority=config.queue_priority,
+                    aging_ms=config.queue_aging_ms,
                 )
         ctx = cls(
             config,

@@ -39,6 +39,8 @@ def open_store(
         "retention": config.queue_retention,
         "max_attempts": config.max_attempts,
         "synchronous": config.store_synchronous,
+        "priority": config.queue_priority,
+        "aging_ms": config.queue_aging_ms,
     }
     if config.store_url is not None:
         store = PostgresJobQueue(

@@ -113,6 +113,7 @@ class JobRecord:
         "avoid_worker",
         "avoid_until_ms",
         "seq",
+        "qkey",
     )
 
     def __init__(self, job: ProofJob, status: JobStatus, enqueued_at_ms: int) -> None:
@@ -131,6 +132,7 @@ class JobRecord:
         self.avoid_worker: str | None = None  #: failed or lapsed here: others first
         self.avoid_until_ms = 0
         self.seq = 0  #: enqueue order (the list cursor)
+        self.qkey = 0  #: its place in the pending order (pouw.queue.priority)
 
     @property
     def job_id(self) -> str:

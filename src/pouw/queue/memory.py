@@ -20,6 +20,7 @@ step into them and keeps its counters, order and indexes.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection
@@ -50,6 +51,7 @@ from .lifecycle import (
 )
 from .memory_index import DIRTY_MAX, StatusIndex
 from .memory_queries import MemoryQueries
+from .priority import check_priority, fee_bucket, order_key
 
 __all__ = ["JobQueue"]
 
@@ -74,6 +76,10 @@ class JobQueue(BatchClaims, MemoryQueries):
         :meth:`mark_in_progress` before :meth:`sweep` returns it to the queue.
     max_attempts:
         Claims a job gets; when the last one fails or lapses the job is FAILED.
+    priority, aging_ms:
+        The claim order: ``"fee"`` (higher fee per unit of work first, a job's
+        priority rising by one bucket per ``aging_ms`` of waiting) or
+        ``"fifo"`` (:mod:`pouw.queue.priority`).
     clock:
         Milliseconds now (tests pass a fake clock).
 
@@ -92,8 +98,11 @@ class JobQueue(BatchClaims, MemoryQueries):
         retention: int = 10_000,
         reservation_timeout_ms: int = 30_000,
         max_attempts: int = 3,
+        priority: str = "fee",
+        aging_ms: int = 30_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
+        self.priority, self.aging_ms = check_priority(priority, aging_ms)
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
         if not isinstance(retention, int) or retention < 0:
@@ -111,7 +120,9 @@ class JobQueue(BatchClaims, MemoryQueries):
         self._clock = clock
         self._lock = threading.Lock()
         self._records: dict[str, JobRecord] = {}
-        self._order: deque[str] = deque()  # pending ids, FIFO; stale ids skipped lazily
+        # pending ids by order key (a heap); ids no longer pending are skipped lazily
+        self._order: list[tuple[int, str]] = []
+        self._arrivals = 0  # the order keys' arrival counter
         self._reserved: OrderedDict[str, int] = OrderedDict()  # id -> popped at (ms)
         self._local: dict[str, None] = {}  # pending ids on their way to local workers
         self._finished: deque[str] = deque()  # finished ids, oldest first (retention)
@@ -169,10 +180,11 @@ class JobQueue(BatchClaims, MemoryQueries):
             dirty[rec.seq] = rec
             if len(dirty) >= DIRTY_MAX:
                 self._index.flush()
+            rec.qkey = self._next_key(job, now)
             if local:
                 self._local[job_id] = None
             else:
-                self._order.append(job_id)
+                heapq.heappush(self._order, (rec.qkey, job_id))
             self._live += 1
             self._counts[_PENDING] += 1
             self._tier_counts[job.tier][_PENDING] += 1
@@ -193,7 +205,7 @@ class JobQueue(BatchClaims, MemoryQueries):
             order = self._order
             records = self._records
             while order:
-                job_id = order.popleft()
+                _, job_id = heapq.heappop(order)
                 rec = records.get(job_id)
                 if rec is None or rec.status is not _PENDING or job_id in self._reserved:
                     continue  # claimed directly, expired or finished since it was queued
@@ -237,7 +249,7 @@ class JobQueue(BatchClaims, MemoryQueries):
                 if self._local.pop(job_id, 0) is None:
                     rec = self._records.get(job_id)
                     if rec is not None and rec.status is _PENDING:
-                        self._order.append(job_id)
+                        heapq.heappush(self._order, (rec.qkey, job_id))
             self._wake()
 
     def quarantine(self, job_id: str, reason: str) -> None:
@@ -273,10 +285,10 @@ class JobQueue(BatchClaims, MemoryQueries):
             if self._reserved and now >= self._next_sweep_ms:
                 self._return_stale_reservations(now)
             order, records = self._order, self._records
-            aside: list[str] = []  # other tiers, or kept from this worker: stay queued
+            aside: list[tuple[int, str]] = []  # other tiers, or kept from this worker
             found = None
             while order:
-                job_id = order.popleft()
+                key, job_id = heapq.heappop(order)
                 rec = records.get(job_id)
                 if rec is None or rec.status is not _PENDING or job_id in self._reserved:
                     continue
@@ -288,11 +300,12 @@ class JobQueue(BatchClaims, MemoryQueries):
                     or (wanted is not None and rec.job.circuit not in wanted and rec.job.circuit)
                     or not may_claim(rec, worker_id, now)
                 ):
-                    aside.append(job_id)
+                    aside.append((key, job_id))
                     continue
                 found = rec
                 break
-            order.extendleft(reversed(aside))
+            for item in aside:  # they stay queued where they were
+                heapq.heappush(order, item)
             if found is None:
                 return None
             self._apply(found, Claim(worker_id, lease_ms), now)
@@ -401,7 +414,8 @@ class JobQueue(BatchClaims, MemoryQueries):
         else:
             self._leases.pop(job_id, None)
         if s.requeue:
-            self._order.append(job_id)
+            rec.qkey = self._next_key(rec.job, now)
+            heapq.heappush(self._order, (rec.qkey, job_id))
             self._wake()
         elif s.new is _IN_PROGRESS and len(self._order) > 2 * self._counts[_PENDING] + 1024:
             self._compact_order()
@@ -447,6 +461,11 @@ class JobQueue(BatchClaims, MemoryQueries):
             if dropped is not None:  # the index forgets it at the next flush
                 self._index.dropped.append(dropped.seq)
 
+    def _next_key(self, job: ProofJob, now: int) -> int:
+        self._arrivals += 1
+        bucket = fee_bucket(job) if self.priority == "fee" else 0
+        return order_key(self.priority, self.aging_ms, bucket, now, self._arrivals)
+
     def _touch(self, rec: JobRecord) -> None:
         dirty = self._dirty
         dirty[rec.seq] = rec
@@ -458,11 +477,14 @@ class JobQueue(BatchClaims, MemoryQueries):
         # pending order; drop them once they outnumber the live pending ids, so
         # the order stays O(pending) at amortised O(1) per claim.
         records = self._records
-        self._order = deque(
-            job_id
-            for job_id in dict.fromkeys(self._order)
-            if (rec := records.get(job_id)) is not None and rec.status is _PENDING
-        )
+        self._order = [
+            (key, job_id)
+            for key, job_id in dict.fromkeys(self._order)
+            if (rec := records.get(job_id)) is not None
+            and rec.status is _PENDING
+            and rec.qkey == key
+        ]
+        heapq.heapify(self._order)
 
     def _return_stale_reservations(self, now: int) -> None:
         cutoff = now - self.reservation_timeout_ms
@@ -477,8 +499,9 @@ class JobQueue(BatchClaims, MemoryQueries):
             rec = self._records.get(job_id)
             if rec is not None and rec.status is _PENDING:
                 returned.append(job_id)
-        # back to the front, oldest first
-        self._order.extendleft(reversed(returned))
+        # back where they were in the order (their keys are older than the rest)
+        for job_id in returned:
+            heapq.heappush(self._order, (self._records[job_id].qkey, job_id))
         self._next_sweep_ms = now + max(1, self.reservation_timeout_ms // 4)
 
 

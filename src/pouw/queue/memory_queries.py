@@ -4,7 +4,7 @@ counts, each a snapshot taken under the store's one lock."""
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 
 from ..errors import JobNotFound
 from ..job import ProofJob
@@ -24,7 +24,7 @@ class MemoryQueries:
 
     _lock: threading.Lock
     _records: dict[str, JobRecord]
-    _order: deque[str]
+    _order: list[tuple[int, str]]  #: a heap of (order key, job id)
     _reserved: OrderedDict[str, int]
     _local: dict[str, None]
     _counts: dict[JobStatus, int]
@@ -49,7 +49,8 @@ class MemoryQueries:
         out: list[ProofJob] = []
         with self._lock:
             seen: set[str] = set()
-            for job_id in [*self._reserved, *self._local, *self._order]:
+            waiting = [job_id for _, job_id in sorted(self._order)]
+            for job_id in [*self._reserved, *self._local, *waiting]:
                 rec = self._records.get(job_id)
                 if rec is None or rec.status is not _PENDING or job_id in seen:
                     continue

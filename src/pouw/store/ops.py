@@ -20,6 +20,7 @@ from ..errors import JobNotFound
 from ..job import ProofJob
 from ..queue.base import JobRecord
 from ..queue.lifecycle import Event, Expire, Lapse, Quarantine, Step, step
+from ..queue.priority import order_key
 from ..status import JobStatus, JobTier, parse_enum
 from .schema import JOB_COLUMNS, DamagedJob, job_from_row, record_from_row
 
@@ -27,7 +28,8 @@ __all__ = ["SqlOps", "LifeRow", "outcome"]
 
 #: The columns :class:`LifeRow` is read from, in its field order (after job_id).
 _LIFE_COLUMNS = (
-    "status, deadline_ms, worker_id, attempts, lease_ms, avoid_worker, avoid_until_ms, proof, tier"
+    "status, deadline_ms, worker_id, attempts, lease_ms, avoid_worker, avoid_until_ms, proof, tier, "
+    "bucket"
 )
 
 
@@ -45,6 +47,7 @@ class LifeRow:
     avoid_until_ms: int
     proof: bytes | None
     tier: str
+    bucket: int  #: the job's fee bucket (pouw.queue.priority)
     holders: frozenset[str]
 
 
@@ -191,7 +194,7 @@ class SqlOps:
         holders = frozenset(
             w for (w,) in db.execute("SELECT worker_id FROM holders WHERE job_id = ?", (job_id,))
         )
-        status, deadline, worker, attempts, lease_ms, avoid, avoid_until, proof, tier = row
+        status, deadline, worker, attempts, lease_ms, avoid, avoid_until, proof, tier, bucket = row
         return LifeRow(
             job_id,
             JobStatus(status),
@@ -203,6 +206,7 @@ class SqlOps:
             avoid_until,
             proof,
             tier,
+            bucket,
             holders,
         )
 
@@ -227,7 +231,7 @@ class SqlOps:
                 (s.old.value, row.tier, s.old.value, s.new.value),
             )
         if s.requeue:
-            sets["qpos"] = self._next(db, "qpos")
+            sets["qpos"] = self._queue_key(db, row.bucket, now)
             self._wake_after_commit()
         if sets:
             columns = ", ".join(f"{name} = ?" for name in sets)
@@ -245,6 +249,19 @@ class SqlOps:
         if isinstance(until, int):
             self._lease_hint = min(self._lease_hint, until)
         return s
+
+    priority: str
+    aging_ms: int
+
+    def _queue_key(self, db: Any, bucket: int, now: int) -> int:
+        """The order key of a job joining the pending order now (pouw.queue.priority)."""
+        return order_key(
+            self.priority,
+            self.aging_ms,
+            bucket if self.priority == "fee" else 0,
+            now,
+            self._next(db, "qpos"),
+        )
 
     def _fence(self, db: Any) -> None:
         """Before an enqueue: this process is still the one that may enqueue

@@ -66,7 +66,7 @@ class StoreUnavailable(PouwError):
 
 
 #: 1: the first schema; 2: the per-worker counters renamed worker_counts, and
-#: workers the heartbeat table (last seen)
+#: workers the heartbeat table (last seen); jobs.bucket, the fee bucket
 SCHEMA_VERSION = 2
 #: counter rows per (status, tier)
 SHARDS = 16
@@ -99,6 +99,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     avoid_worker TEXT,
     avoid_until_ms BIGINT NOT NULL DEFAULT 0,
     qpos BIGINT NOT NULL,
+    bucket INTEGER NOT NULL DEFAULT 0,
     reserved_at_ms BIGINT,
     finish_seq BIGINT
 ) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
@@ -262,7 +263,7 @@ class PostgresJobQueue(SqlJobStore):
         (``synchronous_commit = off``: a crash of this process loses nothing
         committed, a crash of the server may lose the last fraction of a
         second, never consistency), as SQLite's ``NORMAL``.
-    capacity, retention, reservation_timeout_ms, max_attempts, clock:
+    capacity, retention, reservation_timeout_ms, max_attempts, priority, aging_ms, clock:
         As for :class:`~pouw.store.SqliteJobQueue`.
     """
 
@@ -282,6 +283,8 @@ class PostgresJobQueue(SqlJobStore):
         reservation_timeout_ms: int = 30_000,
         max_attempts: int = 3,
         synchronous: str = "full",
+        priority: str = "fee",
+        aging_ms: int = 30_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         try:
@@ -299,6 +302,8 @@ class PostgresJobQueue(SqlJobStore):
             max_attempts=max_attempts,
             synchronous=synchronous,
             clock=clock,
+            priority=priority,
+            aging_ms=aging_ms,
         )
         if not _NAME.fullmatch(schema):
             raise ValueError(f"schema must be a lowercase SQL name, got {schema!r}")
@@ -463,6 +468,10 @@ class PostgresJobQueue(SqlJobStore):
                         f"{version}; this one reads up to {SCHEMA_VERSION})"
                     )
                 if (version or 0) < 2:
+                    db.execute(
+                        "ALTER TABLE IF EXISTS jobs ADD COLUMN IF NOT EXISTS "
+                        "bucket INTEGER NOT NULL DEFAULT 0"
+                    )
                     db.execute(
                         "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
                         "WHERE table_schema = current_schema() AND table_name = 'workers' "

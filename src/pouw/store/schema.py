@@ -4,7 +4,7 @@ One table per concern, all in one file so one transaction covers a job, its
 counters and its ledger entry:
 
 * ``jobs`` -- one row per known job: the job's fields, its lifecycle columns,
-  ``qpos`` (its place in the pending order: a job given back goes to the end)
+  ``qpos`` (its order key in the pending order, :mod:`pouw.queue.priority`)
   and ``finish_seq`` (finish order, for the retention limit);
 * ``holders`` -- every (job, worker) that ever held a lease (403 vs 409);
 * ``counters`` -- exact counts per (status, tier), kept in the transaction of
@@ -20,8 +20,10 @@ Layers above may keep their own tables in the same file and transaction
 
 ``fee_budget`` is stored as text: it is a u64 and SQLite integers are signed.
 ``circuit`` and ``step`` (schema version 2) are NULL for jobs without them.
-Schema version 3 renamed the per-worker counters to ``worker_counts`` and made
-``workers`` the heartbeat table.
+Schema version 3 renamed the per-worker counters to ``worker_counts``, made
+``workers`` the heartbeat table, and added ``jobs.bucket`` (the fee bucket a
+job given back is queued by again; ``qpos`` is its order key, see
+:mod:`pouw.queue.priority`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     avoid_worker TEXT,
     avoid_until_ms INTEGER NOT NULL DEFAULT 0,
     qpos INTEGER NOT NULL,
+    bucket INTEGER NOT NULL DEFAULT 0,
     reserved_at_ms INTEGER,
     finish_seq INTEGER
 );

@@ -38,6 +38,7 @@ from ..queue.lifecycle import (
     check_lease,
 )
 from ..status import JobStatus, JobTier
+from ..queue.priority import check_priority, fee_bucket
 from .ops import outcome
 from .queries import SqlQueries
 from .schema import JOB_COLUMNS, job_values
@@ -60,8 +61,11 @@ def set_settings(
     max_attempts: int,
     synchronous: str,
     clock: Any,
+    priority: str = "fee",
+    aging_ms: int = 30_000,
 ) -> None:
     """Check and keep the settings every SQL store takes (ValueError naming the bad one)."""
+    store.priority, store.aging_ms = check_priority(priority, aging_ms)
     for name, value, low in (
         ("capacity", capacity, 1),
         ("retention", retention, 0),
@@ -145,15 +149,17 @@ class SqlJobStore(BatchClaims, SqlQueries):
         if not expired and self._live(db) >= self.capacity:
             raise QueueFull(f"queue is full ({self.capacity} live jobs)")
         status = _E if expired else _P
+        bucket = fee_bucket(job)
         db.execute(
             "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
-            "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, finished_at_ms, "
-            "reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, "
+            "finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 *job_values(job),
                 status,
                 now,
-                self._next(db, "qpos"),
+                self._queue_key(db, bucket, now),
+                bucket,
                 now if expired else None,
                 LOCAL_HOLD if local and not expired else None,
             ),

@@ -42,7 +42,7 @@ class SqliteJobQueue(SqlJobStore):
     ----------
     path:
         The database file (created with its directory if missing).
-    capacity, retention, reservation_timeout_ms, max_attempts, clock:
+    capacity, retention, reservation_timeout_ms, max_attempts, priority, aging_ms, clock:
         As for :class:`~pouw.queue.JobQueue`; ``retention`` bounds the finished
         jobs kept in the file (the ledger keeps every proof regardless).
     synchronous:
@@ -58,6 +58,8 @@ class SqliteJobQueue(SqlJobStore):
         reservation_timeout_ms: int = 30_000,
         max_attempts: int = 3,
         synchronous: str = "full",
+        priority: str = "fee",
+        aging_ms: int = 30_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         set_settings(
@@ -68,6 +70,8 @@ class SqliteJobQueue(SqlJobStore):
             max_attempts=max_attempts,
             synchronous=synchronous,
             clock=clock,
+            priority=priority,
+            aging_ms=aging_ms,
         )
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
