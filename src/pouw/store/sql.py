@@ -37,8 +37,8 @@ from ..queue.lifecycle import (
     check_attempt,
     check_lease,
 )
-from ..status import JobStatus, JobTier
 from ..queue.priority import check_priority, fee_bucket
+from ..status import JobStatus, JobTier
 from .ops import outcome
 from .queries import SqlQueries
 from .schema import JOB_COLUMNS, job_values
