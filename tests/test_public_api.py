@@ -482,3 +482,33 @@ def test_issue_contract_names_of_fee_priority_with_aging():
         assert params["aging_ms"].default == 30_000, cls
     c = NodeConfig.from_dict({"queue": {"priority": "fifo", "aging_ms": 500}})
     assert (c.queue_priority, c.queue_aging_ms) == ("fifo", 500)
+
+
+def test_issue_contract_names_of_capability_routing():
+    """issue 12: a worker declares tiers, zk modes, circuits, device and job sizes;
+    claims return only matching jobs; pouw worker gains the flags."""
+    import dataclasses
+    import inspect
+
+    from pouw import JobQueue
+    from pouw.cli import _build_parser
+    from pouw.queue import JobStore
+    from pouw.queue.capabilities import DEVICES, ZK_MODES, Capabilities
+    from pouw.remote.worker import RemoteWorker
+    from pouw.store import PostgresJobQueue, SqliteJobQueue
+
+    assert [f.name for f in dataclasses.fields(Capabilities)] == [
+        "tiers", "zk_modes", "circuits", "device", "min_units", "max_units",
+    ]  # fmt: skip
+    assert DEVICES == ("cpu", "gpu") and ZK_MODES == ("mock", "groth16")
+    for cls in (JobStore, JobQueue, SqliteJobQueue, PostgresJobQueue):
+        claim = inspect.signature(cls.claim_next).parameters
+        assert claim["can"].kind is inspect.Parameter.KEYWORD_ONLY and claim["can"].default is None
+        assert callable(cls.worker_devices), cls
+    assert "can" in inspect.signature(RemoteWorker).parameters
+    argv = ["worker", "--url", "u", "--token", "t", "--tiers", "macro", "--zk-modes", "mock",
+            "--device", "gpu", "--min-units", "4", "--max-units", "9"]  # fmt: skip
+    args = _build_parser(argv).parse_args(argv)
+    assert (args.tiers, args.zk_modes, args.device, args.min_units, args.max_units) == (
+        "macro", "mock", "gpu", 4, 9,
+    )  # fmt: skip

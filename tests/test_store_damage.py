@@ -74,7 +74,7 @@ DAMAGE = {
     "text counter": (sql("UPDATE counters SET n = 'x' WHERE status = 'pending'"), "counter"),
     "negative meta": (sql("UPDATE meta SET value = -1"), "meta"),
     "worker counter": (sql("INSERT INTO worker_counts VALUES ('w', 'claimed', -1)"), "worker_counts"),
-    "worker last seen": (sql("INSERT INTO workers VALUES ('w', -5)"), "workers"),
+    "worker last seen": (sql("INSERT INTO workers VALUES ('w', -5, 'cpu')"), "workers"),
     "dropped column": (sql("ALTER TABLE jobs DROP COLUMN avoid_until_ms"), "avoid_until_ms"),
     "newer schema": (sql("INSERT INTO schema_migrations VALUES (99, 0)"), "newer pouw"),
     "no migration rows": (sql("DELETE FROM schema_migrations"), "schema_migrations"),

@@ -386,7 +386,8 @@ def test_the_worker_heartbeat_extends_every_lease_the_worker_holds(live):
     untouched = live.http.get(f"/pouw/jobs/{other['job_id']}").json()
     assert untouched["lease_expires_at_ms"] == other["lease_expires_at_ms"]
     stats = live.http.get("/pouw/stats").json()
-    assert set(stats["workers_seen_ms"]) == {"w1"}
+    seen = stats["workers_seen_ms"]  # a claim and a heartbeat are both signs of life
+    assert set(seen) == {"w1", "w2"} and seen["w1"] > seen["w2"]
     assert live.http.post("/pouw/workers/heartbeat", json={}).status_code == 401
     r = live.http.post(
         "/pouw/workers/heartbeat",
@@ -394,3 +395,30 @@ def test_the_worker_heartbeat_extends_every_lease_the_worker_holds(live):
         headers={**auth("w1"), "Content-Type": "application/json"},
     )
     assert r.status_code == 400
+
+
+def test_claim_next_routes_by_the_workers_capabilities(live):
+    # the node's jobs are mock Macro jobs of a few KiB of trace
+    for body in (
+        {"zk_modes": ["groth16"]},
+        {"tiers": ["micro", "full"]},
+        {"max_units": 0},
+        {"min_units": 1 << 20},
+    ):
+        r = claim_next(live, **body)
+        assert r.status_code == 204, body
+    r = claim_next(live, tiers=["macro"], zk_modes=["mock"], device="gpu", min_units=1)
+    assert r.status_code == 200
+    assert live.http.get("/pouw/stats").json()["worker_devices"] == {"w1": "gpu"}
+    for bad in (
+        {"tiers": "macro"},
+        {"tiers": ["huge"]},
+        {"zk_modes": ["plonk"]},
+        {"device": "tpu"},
+        {"device": 3},
+        {"min_units": -1},
+        {"max_units": 1.0},
+        {"min_units": 5, "max_units": 4},
+    ):
+        r = claim_next(live, **bad)
+        assert r.status_code == 400 and err(r) == "bad_request", bad

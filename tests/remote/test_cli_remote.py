@@ -8,6 +8,9 @@ import os
 import signal
 import socket
 import subprocess
+import time
+
+import httpx
 
 from remote_support import TOKENS, NodeProcess, pouw_cmd, start_worker, write_config
 
@@ -95,3 +98,37 @@ def test_worker_takes_its_token_from_the_environment(tmp_path):
         assert r.returncode == 2 and "POUW_TOKEN" in r.stderr and "Traceback" not in r.stderr
     finally:
         assert node.stop(signal.SIGINT) == 0
+
+
+def test_worker_capability_flags_are_checked_before_it_starts():
+    for flags, word in (
+        (["--zk-modes", "plonk"], "zk_modes"),
+        (["--tiers", "huge"], "tiers"),
+        (["--min-units", "9", "--max-units", "3"], "max_units"),
+    ):
+        r = run("worker", "--url", "http://127.0.0.1:9", "--token", "t", *flags)
+        assert r.returncode != 0 and word in r.stderr and "Traceback" not in r.stderr, flags
+    r = run("worker", "--url", "http://127.0.0.1:9", "--token", "t", "--device", "tpu")
+    assert r.returncode == 2 and "--device" in r.stderr  # argparse's own choice check
+
+
+def test_a_gpu_worker_declares_itself_and_takes_the_jobs_it_is_configured_for(tmp_path):
+    node = NodeProcess(write_config(tmp_path), "--intents", "6")
+    try:
+        # a worker of Micro jobs only takes nothing from this Macro node
+        idle = start_worker(node.url, "w2", "--tiers", "micro")
+        time.sleep(1.0)
+        gpu = start_worker(
+            node.url, "w1", "--exit-when-idle", "--device", "gpu", "--tiers", "macro,full",
+            "--zk-modes", "mock", "--min-units", "1",
+        )  # fmt: skip
+        assert gpu.wait(60) == 0, gpu.stderr.read()
+        stats = httpx.get(f"{node.url}/pouw/stats").json()
+        assert stats["stats"]["completed_count"] == 6
+        assert stats["workers"]["w1"]["completed"] == 6 and "w2" not in stats["workers"]
+        assert stats["worker_devices"] == {"w1": "gpu", "w2": "cpu"}
+        idle.send_signal(signal.SIGINT)
+        assert idle.wait(20) == 0
+        assert json.loads(idle.stdout.read()) == {"worker": {}}  # it proved nothing
+    finally:
+        node.stop(signal.SIGINT)

@@ -100,7 +100,9 @@ def test_a_job_claimed_while_stopping_is_given_back(monkeypatch):
     w = worker()
 
     class Client(Scripted):
-        def claim_next(self, wait_ms: int, circuits: Any = None) -> dict[str, Any] | None:
+        def claim_next(
+            self, wait_ms: int, circuits: Any = None, can: Any = None
+        ) -> dict[str, Any] | None:
             w.stop.set()  # SIGINT arrives while the claim is in flight
             return {"job_id": "j", "lease_ms": 1000}
 
@@ -116,7 +118,9 @@ def test_a_job_claimed_while_running_is_proven(monkeypatch):
     answers = iter([{"job_id": "j", "lease_ms": 1000}])
 
     class Client(Scripted):
-        def claim_next(self, wait_ms: int, circuits: Any = None) -> dict[str, Any] | None:
+        def claim_next(
+            self, wait_ms: int, circuits: Any = None, can: Any = None
+        ) -> dict[str, Any] | None:
             got = next(answers, None)
             if got is None:
                 w.stop.set()  # the second claim finds nothing: stop

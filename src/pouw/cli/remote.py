@@ -2,7 +2,9 @@
 
 * ``pouw token new --worker ID --config CONFIG`` -- make a worker token, store
   its hash in the config, print the token once, alone on the last line;
-* ``pouw worker --url URL --token TOKEN [--concurrency N] [--exit-when-idle]``
+* ``pouw worker --url URL --token TOKEN [--concurrency N] [--exit-when-idle]
+  [--keys DIR] [--tiers LIST] [--zk-modes LIST] [--device cpu|gpu]
+  [--min-units N] [--max-units N]``
   -- prove jobs for a node (:class:`~pouw.remote.worker.RemoteWorker`); the
   token may come from ``$POUW_TOKEN`` instead, out of the process list;
 * ``pouw submit --url URL --intents N [--seed S] [--accounts A]`` -- generate
@@ -81,6 +83,25 @@ def _add_worker(sub: Any) -> None:
         metavar="N",
         help="threads of one Groth16 proof (default: the cores / --concurrency)",
     )
+    w.add_argument(
+        "--tiers", metavar="LIST", help="the tiers it proves, e.g. micro,macro (default: any)"
+    )
+    w.add_argument(
+        "--zk-modes", metavar="LIST", help="mock, groth16 or both, comma-separated (default: both)"
+    )
+    w.add_argument(
+        "--device", choices=("cpu", "gpu"), default="cpu", help="the device it proves on"
+    )
+    w.add_argument(
+        "--min-units",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the smallest job it takes, in work units (KiB of trace): a GPU's large jobs",
+    )
+    w.add_argument(
+        "--max-units", type=int, metavar="N", help="the largest job it takes, in work units"
+    )
     w.set_defaults(func=_cmd_worker)
 
 
@@ -127,6 +148,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     if not args.token:
         raise ConfigError(f"pouw worker needs --token TOKEN or ${TOKEN_ENV}")
 
+    can = _capabilities(args)
     provers = _worker_provers(args)
     worker = RemoteWorker(
         args.url,
@@ -134,6 +156,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         exit_when_idle=args.exit_when_idle,
         provers=provers,
+        can=can,
     )
 
     def on_signal(signum: int, frame: object) -> None:
@@ -146,6 +169,25 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         raise ConfigError(worker.fatal)
     print(json.dumps({"worker": counts}))
     return 0
+
+
+def _capabilities(args: argparse.Namespace) -> Any:
+    # what the worker declares with each claim; a bad flag is one line naming it
+    from ..queue.capabilities import Capabilities
+
+    def names(text: str | None) -> frozenset[str] | None:
+        return None if text is None else frozenset(p.strip() for p in text.split(",") if p.strip())
+
+    try:
+        return Capabilities(
+            tiers=names(args.tiers),  # type: ignore[arg-type]  # (names, parsed by it)
+            zk_modes=names(args.zk_modes),
+            device=args.device,
+            min_units=args.min_units,
+            max_units=args.max_units,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"pouw worker: {exc}") from None
 
 
 def _worker_provers(args: argparse.Namespace) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Protocol, overload, runtime_checkable
 from ..errors import InvalidTransition, PouwError
 from ..job import ProofJob
 from ..status import JobStatus, JobTier
+from .capabilities import Capabilities
 
 __all__ = [
     "BatchClaims",
@@ -196,16 +197,12 @@ class Wakeups:
 
 class BatchClaims(Wakeups):
     """``claim_next`` with its ``batch`` for a store that implements
-    ``_claim_batch(worker_id, lease_ms, n, tier, circuits) -> list[JobRecord]``:
-    one claim is a batch of one."""
+    ``_claim_batch(worker_id, lease_ms, n, can) -> list[JobRecord]`` (``can``:
+    the claim's :class:`~pouw.queue.capabilities.Capabilities`, its ``tier``
+    and ``circuits`` folded in): one claim is a batch of one."""
 
     def _claim_batch(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        n: int,
-        tier: JobTier | None,
-        circuits: Collection[str] | None,
+        self, worker_id: str, lease_ms: int, n: int, can: Capabilities
     ) -> list[JobRecord]:
         raise NotImplementedError
 
@@ -218,6 +215,7 @@ class BatchClaims(Wakeups):
         circuits: Collection[str] | None = None,
         *,
         batch: None = None,
+        can: Capabilities | None = None,
     ) -> JobRecord | None: ...
 
     @overload
@@ -229,6 +227,7 @@ class BatchClaims(Wakeups):
         circuits: Collection[str] | None = None,
         *,
         batch: int,
+        can: Capabilities | None = None,
     ) -> list[JobRecord]: ...
 
     def claim_next(
@@ -239,13 +238,15 @@ class BatchClaims(Wakeups):
         circuits: Collection[str] | None = None,
         *,
         batch: int | None = None,
+        can: Capabilities | None = None,
     ) -> JobRecord | list[JobRecord] | None:
         """See :meth:`JobStore.claim_next`."""
         from .lifecycle import check_batch  # (the lifecycle imports this module)
 
+        caps = Capabilities.of_claim(can, tier, circuits)
         if batch is not None:
-            return self._claim_batch(worker_id, lease_ms, check_batch(batch), tier, circuits)
-        got = self._claim_batch(worker_id, lease_ms, 1, tier, circuits)
+            return self._claim_batch(worker_id, lease_ms, check_batch(batch), caps)
+        got = self._claim_batch(worker_id, lease_ms, 1, caps)
         return got[0] if got else None
 
 
@@ -353,6 +354,7 @@ class JobStore(Protocol):
         circuits: Collection[str] | None = None,
         *,
         batch: None = None,
+        can: Capabilities | None = None,
     ) -> JobRecord | None: ...
 
     @overload
@@ -364,6 +366,7 @@ class JobStore(Protocol):
         circuits: Collection[str] | None = None,
         *,
         batch: int,
+        can: Capabilities | None = None,
     ) -> list[JobRecord]: ...
 
     def claim_next(
@@ -374,13 +377,17 @@ class JobStore(Protocol):
         circuits: Collection[str] | None = None,
         *,
         batch: int | None = None,
+        can: Capabilities | None = None,
     ) -> JobRecord | list[JobRecord] | None:
         """Claim the oldest pending job ``worker_id`` may take: of ``tier`` when
         given; with ``circuits`` given, only a job for one of those circuit
         digests or a job without a circuit (a mock proof, which every worker can
         make): a worker never claims a job it has no key for. With ``batch=n``
         (1..1000): up to ``n`` such claims, oldest first, as a list, in one
-        transaction (PostgreSQL: five statements for the whole batch)."""
+        transaction (PostgreSQL: six statements for the whole batch). With
+        ``can``: only jobs the worker's
+        :class:`~pouw.queue.capabilities.Capabilities` admit (tiers, zk modes,
+        circuits, job sizes), in the same one query."""
         ...
 
     def heartbeat(self, job_id: str, worker_id: str, lease_ms: int) -> int: ...
@@ -395,7 +402,11 @@ class JobStore(Protocol):
         ...
 
     def workers_seen(self) -> dict[str, int]:
-        """When each worker last heartbeat (ms), by worker id."""
+        """When each worker last heartbeat or claimed (ms), by worker id."""
+        ...
+
+    def worker_devices(self) -> dict[str, str]:
+        """The device (``cpu``/``gpu``) each worker declared with its last claim."""
         ...
 
     def on_new_jobs(self, callback: Callable[[], None]) -> None:

@@ -23,12 +23,13 @@ import contextlib
 import heapq
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from ..errors import DuplicateJob, QueueFull
 from ..job import ProofJob, now_ms
 from ..status import JobStatus, JobTier
 from .base import WORKER_COUNTERS, BatchClaims, JobRecord, SubmitResult
+from .capabilities import Capabilities
 from .lifecycle import (
     Begin,
     Claim,
@@ -132,7 +133,8 @@ class JobQueue(BatchClaims, MemoryQueries):
         self._tier_counts = {t: dict.fromkeys(JobStatus, 0) for t in JobTier}
         self._leases: dict[str, int] = {}  # in-progress job id -> lease expiry (ms)
         self._workers: dict[str, dict[str, int]] = {}
-        self._seen: dict[str, int] = {}  #: worker -> its last heartbeat (ms)
+        self._seen: dict[str, int] = {}  #: worker -> its last heartbeat or claim (ms)
+        self._devices: dict[str, str] = {}  #: worker -> the device of its last claim
         self._seq = 0
         self._index = StatusIndex()  # per (status, tier) seq order, for list_jobs
         self._dirty = self._index.dirty  # the same dict: one attribute load per move
@@ -269,18 +271,14 @@ class JobQueue(BatchClaims, MemoryQueries):
             self._apply(rec, Claim(worker_id, lease_ms), now)
             return rec.snapshot()
 
-    def _claim_one(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        tier: JobTier | None,
-        circuits: Collection[str] | None,
-    ) -> JobRecord | None:
-        # the oldest pending job this worker may take (claim_next: see JobStore)
+    def _claim_one(self, worker_id: str, lease_ms: int, can: Capabilities) -> JobRecord | None:
+        # the first pending job this worker may take (claim_next: see JobStore)
         check_lease(lease_ms)
-        wanted = None if circuits is None else frozenset(circuits)
+        admits = None if can.admits_all else can.matches
         now = self._clock()
         with self._lock:
+            self._seen[worker_id] = now
+            self._devices[worker_id] = can.device
             self._lapse_due(now)
             if self._reserved and now >= self._next_sweep_ms:
                 self._return_stale_reservations(now)
@@ -295,10 +293,8 @@ class JobQueue(BatchClaims, MemoryQueries):
                 if rec.job.deadline_ms < now:
                     self._apply(rec, Expire(), now)
                     continue
-                if (
-                    (tier is not None and rec.job.tier is not tier)
-                    or (wanted is not None and rec.job.circuit not in wanted and rec.job.circuit)
-                    or not may_claim(rec, worker_id, now)
+                if not may_claim(rec, worker_id, now) or (
+                    admits is not None and not admits(rec.job)
                 ):
                     aside.append((key, job_id))
                     continue
@@ -312,16 +308,11 @@ class JobQueue(BatchClaims, MemoryQueries):
             return found.snapshot()
 
     def _claim_batch(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        n: int,
-        tier: JobTier | None,
-        circuits: Collection[str] | None,
+        self, worker_id: str, lease_ms: int, n: int, can: Capabilities
     ) -> list[JobRecord]:
         out: list[JobRecord] = []
         while len(out) < n:  # each claim atomic under the lock, as a single one
-            rec = self._claim_one(worker_id, lease_ms, tier, circuits)
+            rec = self._claim_one(worker_id, lease_ms, can)
             if rec is None:
                 break
             out.append(rec)

@@ -32,6 +32,7 @@ class MemoryQueries:
     _leases: dict[str, int]
     _workers: dict[str, dict[str, int]]
     _seen: dict[str, int]
+    _devices: dict[str, str]
     _live: int
     _index: StatusIndex
 
@@ -107,6 +108,10 @@ class MemoryQueries:
     def workers_seen(self) -> dict[str, int]:
         with self._lock:
             return dict(sorted(self._seen.items()))
+
+    def worker_devices(self) -> dict[str, str]:
+        with self._lock:
+            return dict(sorted(self._devices.items()))
 
     def __len__(self) -> int:
         """Live (pending or in-progress) jobs."""

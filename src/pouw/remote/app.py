@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 import re
 import threading
@@ -39,6 +40,7 @@ from ..node import NodeContext, Transfer
 from ..node.proofs import ProofRejected
 from ..queue import JobUnavailable, LeaseLost, NotHolder, SubmitResult
 from ..queue.base import JobRecord
+from ..queue.capabilities import Capabilities
 from ..status import JobStatus, JobTier
 from ..store import StoreUnavailable
 from .auth import TokenChecker
@@ -78,6 +80,35 @@ def _circuits(value: object) -> frozenset[str] | None:
             "(64 lowercase hex digits)",
         )
     return frozenset(value)
+
+
+def _capabilities(q: dict[str, Any]) -> Capabilities | None:
+    """A claim-next body's capability keys (tiers, zk_modes, device, min_units,
+    max_units) as :class:`Capabilities`, or a 400 naming what is wrong."""
+    keys = ("tiers", "zk_modes", "device", "min_units", "max_units")
+    if not any(k in q for k in keys):
+        return None
+    for name in ("tiers", "zk_modes"):
+        v = q.get(name)
+        if v is not None and (
+            v.__class__ is not list or len(v) > 8 or not all(x.__class__ is str for x in v)
+        ):
+            raise ApiError(400, "bad_request", f"{name} must be a list of names")
+    for name in ("min_units", "max_units"):
+        v = q.get(name)
+        if v is not None and v.__class__ is not int:
+            raise ApiError(400, "bad_request", f"{name} must be an integer")
+    device = q.get("device", "cpu")
+    try:
+        return Capabilities(
+            tiers=None if q.get("tiers") is None else frozenset(q["tiers"]),
+            zk_modes=None if q.get("zk_modes") is None else frozenset(q["zk_modes"]),
+            device=device if isinstance(device, str) else repr(device),
+            min_units=q.get("min_units") or 0,
+            max_units=q.get("max_units"),
+        )
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
 
 
 def _attempt(values: list[str]) -> int | None:
@@ -305,6 +336,7 @@ class _Api:
                 "proving_ms": self.metrics.proving_percentiles(),
                 "workers": s.worker_stats(),
                 "workers_seen_ms": s.workers_seen(),
+                "worker_devices": s.worker_devices(),
                 "dead_letters": s.stats().failed_count,
                 "waiting_intents": self.ctx.waiting_intents,
                 "ledger_entries": len(self.ctx.ledger),
@@ -330,8 +362,8 @@ class _Api:
             raise ApiError(400, "bad_request", f"wait_ms must be an integer in 0..{MAX_WAIT_MS}")
         tier = parse_enum(JobTier, q.get("tier"), "tier")
         circuits = _circuits(q.get("circuits"))
+        claim_next = functools.partial(self.store.claim_next, can=_capabilities(q))
         deadline = time.monotonic() + wait_ms / 1000
-        claim_next = self.store.claim_next
         while True:
             arrived = self._jobs_may_come()
             rec = await self.call(

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from ..job import ProofJob
+from ..queue.capabilities import Capabilities
 
 __all__ = ["NodeClient", "ApiRefused", "Unreachable", "job_from_claim"]
 
@@ -75,15 +76,30 @@ class NodeClient:
         return r
 
     def claim_next(
-        self, wait_ms: int = 0, tier: str | None = None, circuits: list[str] | None = None
+        self,
+        wait_ms: int = 0,
+        tier: str | None = None,
+        circuits: list[str] | None = None,
+        can: Capabilities | None = None,
     ) -> dict[str, Any] | None:
         """The claimed job's object, or None when none came within ``wait_ms``;
-        ``circuits``: only jobs for these circuit digests (or without one)."""
+        ``circuits``: only jobs for these circuit digests (or without one);
+        ``can``: only jobs these capabilities admit."""
         body: dict[str, Any] = {"wait_ms": wait_ms}
         if tier is not None:
             body["tier"] = tier
         if circuits is not None:
             body["circuits"] = sorted(circuits)
+        if can is not None:
+            if can.tiers is not None:
+                body["tiers"] = sorted(t.value for t in can.tiers)
+            if can.zk_modes is not None:
+                body["zk_modes"] = sorted(can.zk_modes)
+            body["device"] = can.device
+            if can.min_units:
+                body["min_units"] = can.min_units
+            if can.max_units is not None:
+                body["max_units"] = can.max_units
         r = self._request("POST", "/pouw/jobs/claim-next", json=body)
         return None if r.status_code == 204 else r.json()
 

@@ -207,6 +207,32 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                                     "for: only jobs for one of them, or without a circuit, are "
                                     "claimed (absent: any job)",
                                 },
+                                "tiers": {
+                                    "type": "array",
+                                    "items": {"enum": ["micro", "macro", "full"]},
+                                    "description": "the tiers this worker proves (absent: any)",
+                                },
+                                "zk_modes": {
+                                    "type": "array",
+                                    "items": {"enum": ["mock", "groth16"]},
+                                    "description": "mock: jobs without a circuit; groth16: "
+                                    "jobs with one (absent: both)",
+                                },
+                                "device": {
+                                    "enum": ["cpu", "gpu"],
+                                    "description": "recorded with the worker (default cpu)",
+                                },
+                                "min_units": {
+                                    **_int(0, 1 << 40),
+                                    "description": "the smallest job taken, in work units "
+                                    "(KiB of trace; one for a single step): a GPU prover's "
+                                    "large jobs. " + _INTEGER_ONLY,
+                                },
+                                "max_units": {
+                                    **_int(0, 1 << 40),
+                                    "description": "the largest job taken, in work units. "
+                                    + _INTEGER_ONLY,
+                                },
                             },
                         }
                     ),

@@ -37,6 +37,7 @@ from typing import Any
 from ..errors import ProofError
 from ..job import ProofJob
 from ..prover import Prover, get_prover
+from ..queue.capabilities import Capabilities
 from .client import ApiRefused, NodeClient, Unreachable, job_from_claim
 
 __all__ = ["RemoteWorker", "DELAY_ENV"]
@@ -59,6 +60,7 @@ class RemoteWorker:
         max_backoff_s: float = 5.0,
         drain_s: float = 30.0,
         provers: Mapping[str, Prover] | None = None,
+        can: Capabilities | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -71,6 +73,8 @@ class RemoteWorker:
         self.drain_s = drain_s
         #: circuit digest -> the prover of that circuit (its Groth16 key)
         self.provers: dict[str, Prover] = dict(provers or {})
+        #: what it declares with each claim (tiers, zk modes, device, job sizes)
+        self.can = can
         self.stop = threading.Event()
         self.fatal: str | None = None  #: why the worker stopped on its own (a refused token)
         self.counts: Counter[str] = Counter()
@@ -138,7 +142,9 @@ class RemoteWorker:
         try:
             while not self.stop.is_set():
                 try:
-                    claim = client.claim_next(self.wait_ms, circuits=list(self.provers))
+                    claim = client.claim_next(
+                        self.wait_ms, circuits=list(self.provers), can=self.can
+                    )
                     backoff = 0.1
                 except Unreachable as exc:
                     _log.warning("node unreachable (%s); retrying in %.1f s", exc, backoff)

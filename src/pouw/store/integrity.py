@@ -33,7 +33,7 @@ _JOB_COLUMNS = {
     "seq", "job_id", "tier", "intent_id", "trace_hash", "fee_budget", "created_at_ms",
     "deadline_ms", "trace_data", "circuit", "step", "status", "worker_id", "proof", "error", "attempts",
     "enqueued_at_ms", "started_at_ms", "finished_at_ms", "lease_expires_at_ms", "lease_ms",
-    "avoid_worker", "avoid_until_ms", "qpos", "bucket", "reserved_at_ms", "finish_seq",
+    "avoid_worker", "avoid_until_ms", "qpos", "bucket", "units", "reserved_at_ms", "finish_seq",
 }  # fmt: skip
 _LIVE = (JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value)
 
@@ -81,6 +81,7 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             ("circuit", "TEXT"),
             ("step", "INTEGER"),
             ("bucket", "INTEGER NOT NULL DEFAULT 0"),  # version 3: the fee bucket
+            ("units", "INTEGER NOT NULL DEFAULT 1"),  # version 3: the work units
         ):
             if column not in have:
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")

@@ -12,16 +12,16 @@ import logging
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import JobNotFound
 from ..job import ProofJob
 from ..queue.base import JobRecord
+from ..queue.capabilities import Capabilities
 from ..queue.lifecycle import Event, Expire, Lapse, Quarantine, Step, step
 from ..queue.priority import order_key
-from ..status import JobStatus, JobTier, parse_enum
+from ..status import JobStatus
 from .schema import JOB_COLUMNS, DamagedJob, job_from_row, record_from_row
 
 __all__ = ["SqlOps", "LifeRow", "outcome"]
@@ -298,11 +298,10 @@ class SqlOps:
         *,
         reserve_check: bool = False,
         worker_id: str | None = None,
-        tier: JobTier | None = None,
-        circuits: Collection[str] | None = None,
+        can: Capabilities | None = None,
     ) -> tuple[Any, ...] | None:
-        # the oldest pending job this caller may take; overdue ones met on the way expire
-        where, args = self._pending_where(now, worker_id, tier, circuits)
+        # the first pending job this caller may take; overdue ones met on the way expire
+        where, args = self._pending_where(now, worker_id, can)
         sql = (
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY qpos LIMIT 1"
             + self._PICK_LOCK
@@ -319,30 +318,53 @@ class SqlOps:
             return tuple(row)
 
     def _pending_where(
-        self,
-        now: int,
-        worker_id: str | None,
-        tier: JobTier | None,
-        circuits: Collection[str] | None,
+        self, now: int, worker_id: str | None, can: Capabilities | None
     ) -> tuple[list[str], list[Any]]:
         """The WHERE terms (and their arguments) of the pending jobs a caller may take:
-        not reserved, not kept from ``worker_id``, of ``tier``, for one of ``circuits``."""
+        not reserved, not kept from ``worker_id``, admitted by ``can``
+        (:meth:`Capabilities.matches`, as SQL)."""
         where = ["status = ?", "(reserved_at_ms IS NULL OR reserved_at_ms <= ?)"]
         args: list[Any] = [_P, now - self.reservation_timeout_ms]
         if worker_id is not None:
             where.append("(avoid_worker IS NULL OR avoid_worker != ? OR avoid_until_ms <= ?)")
             args += [worker_id, now]
-        if tier is not None:
-            where.append("tier = ?")
-            args.append(parse_enum(JobTier, tier, "tier").value)
-        if circuits is not None:  # a job without a circuit (a mock proof) suits every worker
-            wanted = sorted(set(circuits))
+        if can is None or can.admits_all:
+            return where, args
+        if can.tiers is not None:
+            tiers = sorted(t.value for t in can.tiers)
+            where.append(f"tier IN ({','.join('?' * len(tiers))})" if tiers else "1 = 0")
+            args += tiers
+        if can.zk_modes is not None:
+            modes = can.zk_modes
+            if not modes:
+                where.append("1 = 0")
+            elif modes == {"mock"}:
+                where.append("circuit IS NULL")
+            elif modes == {"groth16"}:
+                where.append("circuit IS NOT NULL")
+        if can.circuits is not None:  # a job without a circuit (a mock proof) suits every worker
+            wanted = sorted(can.circuits)
             if wanted:
                 where.append(f"(circuit IS NULL OR circuit IN ({','.join('?' * len(wanted))}))")
                 args += wanted
             else:
                 where.append("circuit IS NULL")
+        if can.min_units:
+            where.append("units >= ?")
+            args.append(can.min_units)
+        if can.max_units is not None:
+            where.append("units <= ?")
+            args.append(can.max_units)
         return where, args
+
+    def _declare(self, db: Any, worker_id: str, now: int, can: Capabilities) -> None:
+        """A claim: the worker is alive, with the device it declared."""
+        db.execute(
+            "INSERT INTO workers (worker_id, last_seen_ms, device) VALUES (?, ?, ?) "
+            "ON CONFLICT (worker_id) DO UPDATE SET last_seen_ms = EXCLUDED.last_seen_ms, "
+            "device = EXCLUDED.device",
+            (worker_id, now, can.device),
+        )
 
     def _lapse_due(self, db: sqlite3.Connection, now: int) -> int:
         if now <= self._lease_hint:

@@ -42,13 +42,14 @@ import sys
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from ..errors import PouwError
 from ..job import now_ms
 from ..queue.base import JobRecord
+from ..queue.capabilities import Capabilities
 from ..queue.lifecycle import Expire, check_lease
 from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
@@ -66,7 +67,8 @@ class StoreUnavailable(PouwError):
 
 
 #: 1: the first schema; 2: the per-worker counters renamed worker_counts, and
-#: workers the heartbeat table (last seen); jobs.bucket, the fee bucket
+#: workers the heartbeat table (last seen, device); jobs.bucket and jobs.units,
+#: the fee bucket and the work units
 SCHEMA_VERSION = 2
 #: counter rows per (status, tier)
 SHARDS = 16
@@ -100,6 +102,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     avoid_until_ms BIGINT NOT NULL DEFAULT 0,
     qpos BIGINT NOT NULL,
     bucket INTEGER NOT NULL DEFAULT 0,
+    units BIGINT NOT NULL DEFAULT 1,
     reserved_at_ms BIGINT,
     finish_seq BIGINT
 ) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
@@ -124,7 +127,7 @@ CREATE TABLE IF NOT EXISTS worker_counts (
     PRIMARY KEY (worker_id, what)
 );
 CREATE TABLE IF NOT EXISTS workers (
-    worker_id TEXT PRIMARY KEY, last_seen_ms BIGINT NOT NULL
+    worker_id TEXT PRIMARY KEY, last_seen_ms BIGINT NOT NULL, device TEXT
 ) WITH (fillfactor = 50);
 CREATE SEQUENCE IF NOT EXISTS seq_qpos;
 CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
@@ -468,10 +471,11 @@ class PostgresJobQueue(SqlJobStore):
                         f"{version}; this one reads up to {SCHEMA_VERSION})"
                     )
                 if (version or 0) < 2:
-                    db.execute(
-                        "ALTER TABLE IF EXISTS jobs ADD COLUMN IF NOT EXISTS "
-                        "bucket INTEGER NOT NULL DEFAULT 0"
-                    )
+                    for column in (
+                        "bucket INTEGER NOT NULL DEFAULT 0",
+                        "units BIGINT NOT NULL DEFAULT 1",
+                    ):
+                        db.execute(f"ALTER TABLE IF EXISTS jobs ADD COLUMN IF NOT EXISTS {column}")
                     db.execute(
                         "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
                         "WHERE table_schema = current_schema() AND table_name = 'workers' "
@@ -579,16 +583,12 @@ class PostgresJobQueue(SqlJobStore):
     # -- claims: a batch in a few statements --------------------------------
 
     def _claim_batch(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        n: int,
-        tier: JobTier | None,
-        circuits: Collection[str] | None,
+        self, worker_id: str, lease_ms: int, n: int, can: Capabilities
     ) -> list[JobRecord]:
-        """Up to ``n`` claims in one transaction of five statements whatever ``n``:
+        """Up to ``n`` claims in one transaction of six statements whatever ``n``:
         lapse the due leases and expire the overdue pending jobs (both skipping
-        rows others hold), pick the oldest claimable rows (``FOR UPDATE SKIP
+        rows others hold), record the worker's claim (last seen, device), pick
+        the first claimable rows its capabilities admit (``FOR UPDATE SKIP
         LOCKED``: no claimer waits for another), claim them all in one statement
         (:data:`_CLAIM`), read them back with their holders."""
         check_lease(lease_ms)
@@ -601,7 +601,8 @@ class PostgresJobQueue(SqlJobStore):
             ).fetchall()
             for (job_id,) in overdue:
                 self._apply(db, job_id, Expire(), now)
-            where, args = self._pending_where(now, worker_id, tier, circuits)
+            self._declare(db, worker_id, now, can)
+            where, args = self._pending_where(now, worker_id, can)
             rows = db.execute(
                 f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
                 "ORDER BY qpos LIMIT ? FOR UPDATE SKIP LOCKED",

@@ -107,6 +107,13 @@ class SqlQueries(SqlOps):
             rows = db.execute("SELECT worker_id, last_seen_ms FROM workers").fetchall()
         return {w: int(t) for w, t in sorted(rows)}
 
+    def worker_devices(self) -> dict[str, str]:
+        with self._session() as db:
+            rows = db.execute(
+                "SELECT worker_id, device FROM workers WHERE device IS NOT NULL"
+            ).fetchall()
+        return {w: str(d) for w, d in sorted(rows)}
+
     def stats(self) -> QueueStats:
         c = dict.fromkeys(JobStatus, 0)
         with self._session() as db:

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     avoid_until_ms INTEGER NOT NULL DEFAULT 0,
     qpos INTEGER NOT NULL,
     bucket INTEGER NOT NULL DEFAULT 0,
+    units INTEGER NOT NULL DEFAULT 1,
     reserved_at_ms INTEGER,
     finish_seq INTEGER
 );
@@ -82,7 +83,7 @@ CREATE TABLE IF NOT EXISTS worker_counts (
     PRIMARY KEY (worker_id, what)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS workers (
-    worker_id TEXT PRIMARY KEY, last_seen_ms INTEGER NOT NULL
+    worker_id TEXT PRIMARY KEY, last_seen_ms INTEGER NOT NULL, device TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """

@@ -14,13 +14,14 @@ a refusal that comes with a state change is raised after the commit
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from ..errors import DuplicateJob, JobNotFound, QueueFull
 from ..job import ProofJob
 from ..queue.base import BatchClaims, JobRecord, JobUnavailable, SubmitResult
+from ..queue.capabilities import Capabilities
 from ..queue.lifecycle import (
     Begin,
     Claim,
@@ -37,8 +38,8 @@ from ..queue.lifecycle import (
     check_attempt,
     check_lease,
 )
-from ..queue.priority import check_priority, fee_bucket
-from ..status import JobStatus, JobTier
+from ..queue.priority import check_priority, fee_bucket, work_units
+from ..status import JobStatus
 from .ops import outcome
 from .queries import SqlQueries
 from .schema import JOB_COLUMNS, job_values
@@ -153,13 +154,14 @@ class SqlJobStore(BatchClaims, SqlQueries):
         db.execute(
             "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
             "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, "
-            "finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "units, finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 *job_values(job),
                 status,
                 now,
                 self._queue_key(db, bucket, now),
                 bucket,
+                work_units(job),
                 now if expired else None,
                 LOCAL_HOLD if local and not expired else None,
             ),
@@ -232,12 +234,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
         return rec
 
     def _claim_batch(
-        self,
-        worker_id: str,
-        lease_ms: int,
-        n: int,
-        tier: JobTier | None,
-        circuits: Collection[str] | None,
+        self, worker_id: str, lease_ms: int, n: int, can: Capabilities
     ) -> list[JobRecord]:
         """Up to ``n`` claims as ``claim_next`` makes them, in one transaction."""
         check_lease(lease_ms)
@@ -245,8 +242,9 @@ class SqlJobStore(BatchClaims, SqlQueries):
         out: list[JobRecord] = []
         with self._tx() as db:
             self._lapse_due(db, now)
+            self._declare(db, worker_id, now, can)
             while len(out) < n:
-                row = self._next_pending(db, now, worker_id=worker_id, tier=tier, circuits=circuits)
+                row = self._next_pending(db, now, worker_id=worker_id, can=can)
                 if row is None:
                     break
                 outcome(self._apply(db, row[1], Claim(worker_id, lease_ms), now))
