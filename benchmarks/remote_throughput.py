@@ -1,12 +1,15 @@
 """Claim + submit round trips per second over loopback, with mock proofs.
 
     PYTHONPATH=src python benchmarks/remote_throughput.py [--jobs 1500] [--workers 1 4 16]
+        [--pg-url postgresql://127.0.0.1:5432/postgres] [--replicas 1 2]
 
-For each store (memory; SQLite, synchronous FULL and NORMAL) and each worker
-count, a fresh ``pouw node --listen 127.0.0.1:0`` subprocess is started with
-``--jobs`` jobs waiting (``--intents``); then that many client threads in this
-process each loop claim-next -> prove (MockProver) -> submit until no job is
-left. The node verifies every proof before completing the job. The rate is
+For each store (memory; SQLite, synchronous FULL and NORMAL; with ``--pg-url``
+PostgreSQL, NORMAL) and each worker count, a fresh ``pouw node --listen
+127.0.0.1:0`` subprocess is started with ``--jobs`` jobs waiting
+(``--intents``); then that many client threads in this process each loop
+claim-next -> prove (MockProver) -> submit (with the claim's attempt) until no
+job is left. On PostgreSQL, ``--replicas 2`` also starts a ``pouw serve``
+replica on the same schema and the workers alternate between the two APIs. The node verifies every proof before completing the job. The rate is
 completed jobs over the wall time from the first claim to the last submit.
 Node and clients share the machine's 2 cores, so the figure is a lower bound
 of what a node does with its workers elsewhere. Ratios are to one worker on
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,10 +36,15 @@ from pouw.remote.client import NodeClient, job_from_claim
 TOKEN = "pouw_bench-token"
 
 
-def write_config(tmp: Path, store: str) -> Path:
-    store_toml = (
-        "" if store == "memory" else f'[store]\npath = "b.sqlite3"\nsynchronous = "{store}"\n'
-    )
+def write_config(tmp: Path, store: str, pg_url: str | None = None) -> Path:
+    if store == "memory":
+        store_toml = ""
+    elif store == "postgres":
+        schema = f"bench_rt_{tmp.name.lower().replace('-', '_')[-20:]}"
+        store_toml = f'[store]\nurl = "{pg_url}"\nschema = "{schema}"\nsynchronous = "normal"\n'
+    else:
+        store_toml = f'[store]\npath = "b.sqlite3"\nsynchronous = "{store}"\n'
+
     cfg = tmp / "bench.toml"
     cfg.write_text(
         'pouw_mode = "remote"\n[state]\naccounts = 1000\n'
@@ -47,11 +56,21 @@ def write_config(tmp: Path, store: str) -> Path:
     return cfg
 
 
-def start_node(cfg: Path, n: int) -> tuple[subprocess.Popen, str]:
+def _pouw() -> list[str]:
     exe = shutil.which("pouw")
-    cmd = [exe] if exe else [sys.executable, "-m", "pouw"]
+    return [exe] if exe else [sys.executable, "-m", "pouw"]
+
+
+def start_replica(cfg: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [*cmd, "node", str(cfg), "--listen", "127.0.0.1:0", "--intents", str(n)],
+        [*_pouw(), "serve", str(cfg), "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True
+    )
+    return proc, proc.stdout.readline().split()[-1]
+
+
+def start_node(cfg: Path, n: int) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [*_pouw(), "node", str(cfg), "--listen", "127.0.0.1:0", "--intents", str(n)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -63,18 +82,19 @@ def start_node(cfg: Path, n: int) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
-def run_workers(url: str, workers: int) -> int:
+def run_workers(urls: list[str], workers: int) -> int:
     prover = MockProver()
     done = [0] * workers
 
     def loop(i: int) -> None:
-        client = NodeClient(url, TOKEN)
+        client = NodeClient(urls[i % len(urls)], TOKEN)
         while True:
             claim = client.claim_next(0)
             if claim is None:
                 break
             proof = prover.prove_job(job_from_claim(claim))
-            assert client.submit(claim["job_id"], proof)["result"] == "completed"
+            result = client.submit(claim["job_id"], proof, claim["attempts"])["result"]
+            assert result == "completed", result
             done[i] += 1
         client.close()
 
@@ -86,18 +106,38 @@ def run_workers(url: str, workers: int) -> int:
     return sum(done)
 
 
-def measure(store: str, workers: int, n: int) -> float:
+def measure(
+    store: str, workers: int, n: int, pg_url: str | None = None, replicas: int = 1
+) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_node(write_config(Path(tmp), store), n)
+        cfg = write_config(Path(tmp), store, pg_url)
+        proc, url = start_node(cfg, n)
+        procs, urls = [proc], [url]
         try:
+            for _ in range(replicas - 1):
+                rp, rurl = start_replica(cfg)
+                procs.append(rp)
+                urls.append(rurl)
             t0 = time.perf_counter()
-            completed = run_workers(url, workers)
+            completed = run_workers(urls, workers)
             elapsed = time.perf_counter() - t0
             assert completed == n, (completed, n)
         finally:
-            proc.terminate()
-            proc.wait(30)
+            for p in reversed(procs):
+                p.terminate()
+                p.wait(30)
+            if store == "postgres":
+                _drop_schema(pg_url, cfg)
     return n / elapsed
+
+
+def _drop_schema(pg_url: str | None, cfg: Path) -> None:
+    import psycopg
+    import tomllib
+
+    schema = tomllib.loads(cfg.read_text())["store"]["schema"]
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def main() -> None:
@@ -106,15 +146,22 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 4, 16])
     ap.add_argument("--stores", nargs="+", default=["memory", "full", "normal"])
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--pg-url", default=os.environ.get("POUW_DATABASE_URL"))
+    ap.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
     results: dict[str, dict[int, float]] = {}
     for store in args.stores:
         results[store] = {w: measure(store, w, args.jobs) for w in args.workers}
+    if args.pg_url:
+        for r in args.replicas:
+            results[f"pg-{r}api"] = {
+                w: measure("postgres", w, args.jobs, args.pg_url, r) for w in args.workers
+            }
     base = results[args.stores[0]][args.workers[0]]
     print(f"claim-next + prove + submit round trips/s, {args.jobs} jobs, loopback")
     for store, row in results.items():
         cells = "  ".join(f"{w:>2} workers {r:>7,.0f}/s ({r / base:.2f}x)" for w, r in row.items())
-        print(f"  {store:7} {cells}")
+        print(f"  {store:8} {cells}")
     print(
         "reproduce: PYTHONPATH=src python benchmarks/remote_throughput.py "
         f"--jobs {args.jobs} --workers {' '.join(map(str, args.workers))}"

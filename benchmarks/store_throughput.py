@@ -125,9 +125,7 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) 
                     s = views[k]
                     while recs := s.claim_next(f"w{k}", LEASE_MS, batch=batch):
                         for rec in recs:
-                            s.complete_by(
-                                rec.job_id, f"w{k}", b"p" * 167, attempt=rec.attempts
-                            )
+                            s.complete_by(rec.job_id, f"w{k}", b"p" * 167, attempt=rec.attempts)
 
                 threads = [threading.Thread(target=work, args=(k,)) for k in range(claimers)]
                 t0 = time.perf_counter()
@@ -141,6 +139,57 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) 
                 for e in extra:
                     e.close()
                 _close(store)
+    return out
+
+
+def wake_latency(pg_url: str, rounds: int = 30, poll_ms: int = 500) -> dict[str, float]:
+    """Median ms from an enqueue's commit in one store (the node) to the job's
+    claim by another (a replica's long-polling claimer), with NOTIFY and by
+    polling every ``poll_ms`` alone (the API's claim-next does the same: it
+    sleeps on ``on_new_jobs`` and looks again every poll interval)."""
+    import statistics
+    import threading
+
+    from pouw.store import PostgresJobQueue
+
+    out: dict[str, float] = {}
+    for notify in (True, False):
+        schema = f"bench_wake_{int(notify)}"
+        node = PostgresJobQueue(pg_url, schema=schema, synchronous="normal", notify=notify)
+        replica = PostgresJobQueue(
+            pg_url, schema=schema, sequencer=False, synchronous="normal", notify=notify
+        )
+        arrived = threading.Event()
+        replica.on_new_jobs(arrived.set)
+        took: list[float] = []
+        try:
+            for job in make_jobs(rounds):
+                arrived.clear()
+                got: list[float] = []
+
+                def claimer(
+                    got: list[float] = got,
+                    replica: PostgresJobQueue = replica,
+                    arrived: threading.Event = arrived,
+                ) -> None:
+                    while True:
+                        if replica.claim_next("w", LEASE_MS) is not None:
+                            got.append(time.perf_counter())
+                            return
+                        arrived.wait(poll_ms / 1000)
+                        arrived.clear()
+
+                t = threading.Thread(target=claimer)
+                t.start()
+                time.sleep(0.05)  # the claimer is waiting
+                t0 = time.perf_counter()
+                node.enqueue(job)
+                t.join(30)
+                took.append((got[0] - t0) * 1000)
+        finally:
+            replica.close()
+            node.drop()
+        out["notify" if notify else f"poll {poll_ms} ms"] = statistics.median(took)
     return out
 
 
@@ -221,6 +270,11 @@ def main() -> None:
     print(f"claim_next(batch=100) -> complete_by each, {args.claimers} threads, {args.jobs} jobs")
     for name, rate in batched.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / batched['memory']:.3f}x memory")
+    wake = wake_latency(args.pg_url) if args.pg_url else {}
+    if wake:
+        print("PostgreSQL: enqueue commit -> another process's long-polling claim (median)")
+        for name, ms in wake.items():
+            print(f"  {name:16} {ms:>8.1f} ms")
     print(f"node in remote mode, {args.intents} intents, best of {args.repeats}")
     base = nodes["execution alone"]
     for name, rate in nodes.items():
@@ -232,7 +286,13 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"stores": stores, "node": nodes, "concurrent": many, "batch_100": batched},
+                {
+                    "stores": stores,
+                    "node": nodes,
+                    "concurrent": many,
+                    "batch_100": batched,
+                    "wake_ms": wake,
+                },
                 indent=2,
             )
         )

@@ -512,3 +512,37 @@ def test_issue_contract_names_of_capability_routing():
     assert (args.tiers, args.zk_modes, args.device, args.min_units, args.max_units) == (
         "macro", "mock", "gpu", 4, 9,
     )  # fmt: skip
+
+
+def test_issue_contract_names_of_history_and_analytics():
+    """issue 12: timestamps on every job, latency percentiles per tier and worker
+    from every store, pouw jobs stats [--json], GET /pouw/stats."""
+    import dataclasses
+    import inspect
+
+    from pouw import JobQueue
+    from pouw.cli import _build_parser
+    from pouw.queue import JobStore
+    from pouw.queue.analytics import HISTORY_FIELDS, PERCENTILES, ProofTimes
+    from pouw.queue.base import JobRecord
+    from pouw.store import PostgresJobQueue, SqliteJobQueue
+
+    assert PERCENTILES == (50, 95, 99)
+    assert [f.name for f in dataclasses.fields(ProofTimes)] == [
+        "proved_at_ms", "submitted_at_ms", "verified_at_ms",
+    ]  # fmt: skip
+    for name in ("enqueued_at_ms", "claimed_at_ms", "proved_at_ms", "submitted_at_ms",
+                 "verified_at_ms", "finished_at_ms"):  # fmt: skip
+        assert name in HISTORY_FIELDS
+    for name in ("started_at_ms", "proved_at_ms", "submitted_at_ms", "verified_at_ms",
+                 "finished_at_ms"):  # fmt: skip
+        assert name in JobRecord.__slots__
+    for cls in (JobStore, JobQueue, SqliteJobQueue, PostgresJobQueue):
+        assert list(inspect.signature(cls.latency_stats).parameters)[1:] == [
+            "since_ms", "until_ms",
+        ], cls  # fmt: skip
+        assert "times" in inspect.signature(cls.complete_by).parameters, cls
+        assert "times" in inspect.signature(cls.mark_completed).parameters, cls
+    argv = ["jobs", "stats", "--url", "u", "--json", "--window", "60"]
+    args = _build_parser(argv).parse_args(argv)
+    assert (args.what, args.json, args.window) == ("stats", True, 60)

@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable
 
 from .errors import InvalidTransition, JobNotFound, PouwError, ProofError, QueueFull
-from .job import ProofJob
+from .job import ProofJob, now_ms
 from .prover import Prover
 from .queue import JobStore, RingBuffer
+from .queue.analytics import ProofTimes
 
 __all__ = ["Outcome", "process_job", "run_worker", "LocalWorkerPool"]
 
@@ -65,8 +66,10 @@ def process_job(
         return Outcome.SKIPPED
     try:
         proof = prover.prove_job(job)
+        proved = now_ms()
         if verify and not prover.verify_job(job, proof):
             raise ProofError("the proof did not verify")
+        times = ProofTimes(proved, proved, now_ms())
     except Exception as exc:  # noqa: BLE001 - a prover bug must not kill the worker
         try:
             store.mark_failed(job.job_id, f"{type(exc).__name__}: {exc}")
@@ -75,7 +78,7 @@ def process_job(
         return Outcome.FAILED
     try:
         with store.batch():
-            store.mark_completed(job.job_id, proof)
+            store.mark_completed(job.job_id, proof, times=times)
             if on_proof is not None:
                 try:
                     on_proof(job.job_id, proof)

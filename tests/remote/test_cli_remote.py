@@ -132,3 +132,25 @@ def test_a_gpu_worker_declares_itself_and_takes_the_jobs_it_is_configured_for(tm
         assert json.loads(idle.stdout.read()) == {"worker": {}}  # it proved nothing
     finally:
         node.stop(signal.SIGINT)
+
+
+def test_jobs_stats_reports_latency_percentiles_per_tier_and_worker(tmp_path):
+    node = NodeProcess(write_config(tmp_path), "--intents", "8")
+    try:
+        w = start_worker(node.url, "w1", "--exit-when-idle", delay_ms=30)
+        assert w.wait(60) == 0, w.stderr.read()
+        r = run("jobs", "stats", "--url", node.url, "--json")
+        assert r.returncode == 0, r.stderr
+        got = json.loads(r.stdout)
+        macro = got["tiers"]["macro"]
+        assert macro["completed"] == 8 and got["workers"]["w1"]["completed"] == 8
+        # the worker's 30 ms of proving is in the history (reported with each submission)
+        assert 30 <= macro["proving_ms"]["p50"] <= macro["end_to_end_ms"]["p50"]
+        assert macro["queue_wait_ms"]["p99"] is not None
+        text = run("jobs", "stats", "--url", node.url, "--window", "60").stdout
+        assert "tier macro" in text and "worker w1" in text
+        bad = httpx.get(f"{node.url}/pouw/stats", params={"window_s": "0"})
+        assert bad.status_code == 400
+        assert run("jobs", "stats", "--url", node.url, "--window", "0").returncode == 2
+    finally:
+        node.stop(signal.SIGINT)

@@ -29,7 +29,9 @@ class Scripted:
             raise answer
         return answer
 
-    def submit(self, job_id: str, proof: bytes, attempt: int | None = None) -> dict[str, Any]:
+    def submit(
+        self, job_id: str, proof: bytes, attempt: int | None = None, proving_ms: Any = None
+    ) -> dict[str, Any]:
         self.attempts.append(attempt)
         return self._next("submit")
 

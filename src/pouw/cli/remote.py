@@ -117,10 +117,27 @@ def _add_submit(sub: Any) -> None:
 
 
 def _add_jobs(sub: Any) -> None:
-    j = sub.add_parser("jobs", help="list a node's jobs and stats")
+    j = sub.add_parser(
+        "jobs",
+        help="list a node's jobs and stats; `pouw jobs stats`: latency percentiles",
+    )
+    j.add_argument(
+        "what",
+        nargs="?",
+        choices=("stats",),
+        help="stats: counts and p50/p95/p99 latency (queue wait, proving, end to end) per "
+        "tier and per worker, from the job history",
+    )
     j.add_argument("--url", required=True)
     j.add_argument(
         "--json", action="store_true", help='print one object {"stats": ..., "jobs": [...]}'
+    )
+    j.add_argument(
+        "--window",
+        type=_positive,
+        default=3600,
+        metavar="S",
+        help="stats: the window, in seconds back from now (default 3600)",
     )
     j.set_defaults(func=_cmd_jobs)
 
@@ -233,6 +250,8 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 def _cmd_jobs(args: argparse.Namespace) -> int:
     from ..remote.client import ApiRefused, NodeClient, Unreachable
 
+    if args.what == "stats":
+        return _cmd_job_stats(args)
     client = NodeClient(args.url)
     try:
         stats = client.stats()
@@ -268,6 +287,39 @@ def _cmd_jobs(args: argparse.Namespace) -> int:
                 f"{w} " + ", ".join(f"{k} {v}" for k, v in c.items())
                 for w, c in stats["workers"].items()
             )
+        )
+    sys.stdout.flush()
+    return 0
+
+
+def _cmd_job_stats(args: argparse.Namespace) -> int:
+    from ..remote.client import ApiRefused, NodeClient, Unreachable
+
+    client = NodeClient(args.url)
+    try:
+        latency = client.stats(window_s=args.window)["latency"]
+    except (ApiRefused, Unreachable) as exc:
+        raise ConfigError(f"the node at {args.url}: {exc}") from None
+    finally:
+        client.close()
+    if args.json:
+        print(json.dumps(latency))
+        return 0
+    print(f"the last {args.window} s: completed, failed, expired; latency p50/p95/p99 ms")
+    head = f"{'':14} {'done':>6} {'fail':>5} {'exp':>5}  {'queue wait':>20}  {'proving':>20}  {'end to end':>20}"
+    print(head)
+
+    def spread(d: dict[str, Any]) -> str:
+        return "/".join("-" if d[p] is None else str(d[p]) for p in ("p50", "p95", "p99"))
+
+    rows = [("all", latency["all"])]
+    rows += [(f"tier {t}", g) for t, g in latency["tiers"].items()]
+    rows += [(f"worker {w}", g) for w, g in latency["workers"].items()]
+    for name, g in rows:
+        print(
+            f"{name[:14]:14} {g['completed']:>6} {g['failed']:>5} {g['expired']:>5}  "
+            f"{spread(g['queue_wait_ms']):>20}  {spread(g['proving_ms']):>20}  "
+            f"{spread(g['end_to_end_ms']):>20}"
         )
     sys.stdout.flush()
     return 0

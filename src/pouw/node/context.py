@@ -26,11 +26,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, InvalidTransition, JobNotFound, ProofError, QueueFull
-from ..job import ProofJob
+from ..job import ProofJob, now_ms
 from ..prover import Prover
 from ..prover.base import job_public_inputs, public_inputs_of
 from ..prover.batching import VerifyBatcher
 from ..queue import JobQueue, JobStore, NotHolder, SubmitResult
+from ..queue.analytics import ProofTimes
 from ..status import JobStatus, JobTier, PoUwMode
 from ..worker import LocalWorkerPool, Outcome, process_job
 from .config import NodeConfig
@@ -513,7 +514,13 @@ class NodeContext:
     # -- proofs from outside -------------------------------------------------
 
     def accept_proof(
-        self, job_id: str, worker: str, proof: bytes, attempt: int | None = None
+        self,
+        job_id: str,
+        worker: str,
+        proof: bytes,
+        attempt: int | None = None,
+        *,
+        proving_ms: int | None = None,
     ) -> ProofAccepted:
         """A remote worker's proof: verify it, complete the job and attach the proof
         to the ledger (one transaction over a durable store).
@@ -526,7 +533,10 @@ class NodeContext:
         from a worker whose lease lapsed still completes the job
         (:attr:`~pouw.queue.SubmitResult.LATE_COMPLETED`), as does a proof of
         an earlier ``attempt`` (the fencing token of the worker's claim).
+        ``proving_ms``: how long the worker says it proved (the job's history
+        records the proof as made that long after its claim).
         """
+        submitted = now_ms()
         store = self.job_queue
         rec = store.get(job_id)
         if worker not in rec.holders:
@@ -544,8 +554,12 @@ class NodeContext:
         if not ok:
             status = store.reject_proof(job_id, worker, f"proof from {worker} did not verify")
             raise ProofRejected(status, verify_s)
+        proved = submitted
+        if proving_ms is not None and rec.started_at_ms is not None:
+            proved = min(submitted, rec.started_at_ms + proving_ms)
+        times = ProofTimes(proved, submitted, now_ms())
         with store.batch():
-            result = store.complete_by(job_id, worker, proof, attempt=attempt)
+            result = store.complete_by(job_id, worker, proof, attempt=attempt, times=times)
             done = result in (SubmitResult.COMPLETED, SubmitResult.LATE_COMPLETED)
             if done:
                 self.ledger_store.attach_proof(job_id, proof)

@@ -14,11 +14,12 @@ import logging
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
-from typing import Protocol, overload, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from ..errors import InvalidTransition, PouwError
 from ..job import ProofJob
 from ..status import JobStatus, JobTier
+from .analytics import ProofTimes
 from .capabilities import Capabilities
 
 __all__ = [
@@ -115,6 +116,9 @@ class JobRecord:
         "avoid_until_ms",
         "seq",
         "qkey",
+        "proved_at_ms",
+        "submitted_at_ms",
+        "verified_at_ms",
     )
 
     def __init__(self, job: ProofJob, status: JobStatus, enqueued_at_ms: int) -> None:
@@ -134,6 +138,10 @@ class JobRecord:
         self.avoid_until_ms = 0
         self.seq = 0  #: enqueue order (the list cursor)
         self.qkey = 0  #: its place in the pending order (pouw.queue.priority)
+        #: when its proof was made, handed over and verified (completed jobs)
+        self.proved_at_ms: int | None = None
+        self.submitted_at_ms: int | None = None
+        self.verified_at_ms: int | None = None
 
     @property
     def job_id(self) -> str:
@@ -159,6 +167,9 @@ class JobRecord:
             attempts=self.attempts,
             enqueued_at_ms=self.enqueued_at_ms,
             started_at_ms=self.started_at_ms,
+            proved_at_ms=self.proved_at_ms,
+            submitted_at_ms=self.submitted_at_ms,
+            verified_at_ms=self.verified_at_ms,
             finished_at_ms=self.finished_at_ms,
             lease_expires_at_ms=self.lease_expires_at_ms,
             has_proof=self.proof is not None,
@@ -329,7 +340,9 @@ class JobStore(Protocol):
 
     def mark_in_progress(self, job_id: str, worker_id: str) -> None: ...
 
-    def mark_completed(self, job_id: str, proof: bytes) -> None: ...
+    def mark_completed(
+        self, job_id: str, proof: bytes, *, times: ProofTimes | None = None
+    ) -> None: ...
 
     def mark_failed(self, job_id: str, error: str) -> None: ...
 
@@ -419,14 +432,21 @@ class JobStore(Protocol):
     def fail(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
 
     def complete_by(
-        self, job_id: str, worker_id: str, proof: bytes, *, attempt: int | None = None
+        self,
+        job_id: str,
+        worker_id: str,
+        proof: bytes,
+        *,
+        attempt: int | None = None,
+        times: ProofTimes | None = None,
     ) -> SubmitResult:
         """Record a proof the caller verified, fenced by ``(job_id, attempt,
         worker_id)``: ``attempt`` is the one the worker's claim started
         (``JobRecord.attempts`` of the claim). Only the current attempt of the
         current holder completes as :attr:`SubmitResult.COMPLETED`; a proof of
         an earlier attempt is a late proof (kept, the job completed, counted
-        once); an attempt never handed out is :class:`NotHolder`."""
+        once); an attempt never handed out is :class:`NotHolder`. ``times``:
+        when the proof was made, submitted and verified (the job's history)."""
         ...
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus: ...
@@ -455,3 +475,9 @@ class JobStore(Protocol):
     def worker_stats(self) -> dict[str, dict[str, int]]: ...
 
     def stats_by_tier(self) -> dict[str, QueueStats]: ...
+
+    def latency_stats(self, since_ms: int, until_ms: int | None = None) -> dict[str, Any]:
+        """Counts and p50/p95/p99 latencies (queue wait, proving, end to end) per
+        tier and per worker of the jobs that finished since ``since_ms``, from
+        the store's job history (:func:`pouw.queue.analytics.summarize`)."""
+        ...

@@ -35,6 +35,7 @@ from typing import Protocol
 
 from ..errors import InvalidTransition, PouwError
 from ..status import JobStatus, check_transition
+from .analytics import ProofTimes
 from .base import JobUnavailable, LeaseLost, NotHolder, SubmitResult
 
 __all__ = [
@@ -179,6 +180,7 @@ class Complete:
     """``mark_completed``: the local worker's verified proof."""
 
     proof: bytes
+    times: ProofTimes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,7 @@ class Submit:
     worker: str
     proof: bytes
     attempt: int | None = None
+    times: ProofTimes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,11 +358,11 @@ def step(rec: Life, event: Event, now: int, *, max_attempts: int) -> Step:
                 {"worker_id": None, "error": error, "lease_expires_at_ms": None},
                 requeue=True,
             )
-        case Complete(proof):
+        case Complete(proof, times):
             check_transition(rec.job_id, status, _C)
-            return Step(status, _C, {"proof": proof, "finished_at_ms": now})
-        case Submit(worker, proof, attempt):
-            return _submit(rec, worker, proof, attempt, now)
+            return Step(status, _C, {"proof": proof, "finished_at_ms": now, **_times(times, now)})
+        case Submit(worker, proof, attempt, times):
+            return _submit(rec, worker, proof, attempt, times, now)
         case Reject(worker, error):
             _require_held_once(rec, worker)
             counts = ((worker, "rejected"),)
@@ -444,7 +447,17 @@ def _give_back(
     )
 
 
-def _submit(rec: Life, worker: str, proof: bytes, attempt: int | None, now: int) -> Step:
+def _times(times: ProofTimes | None, now: int) -> dict[str, int]:
+    proved, submitted, verified = (times or _NO_TIMES).resolved(now)
+    return {"proved_at_ms": proved, "submitted_at_ms": submitted, "verified_at_ms": verified}
+
+
+_NO_TIMES = ProofTimes()
+
+
+def _submit(
+    rec: Life, worker: str, proof: bytes, attempt: int | None, times: ProofTimes | None, now: int
+) -> Step:
     _require_held_once(rec, worker)
     if attempt is not None and not 1 <= attempt <= rec.attempts:
         raise NotHolder(f"attempt {attempt} of job {rec.job_id} was never handed out")
@@ -469,6 +482,7 @@ def _submit(rec: Life, worker: str, proof: bytes, attempt: int | None, now: int)
             "worker_id": worker,
             "lease_expires_at_ms": None,
             "finished_at_ms": now,
+            **_times(times, now),
         },
         counts=((worker, "completed"),),
         result=SubmitResult.COMPLETED if own else SubmitResult.LATE_COMPLETED,

@@ -24,10 +24,12 @@ import heapq
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import DuplicateJob, QueueFull
 from ..job import ProofJob, now_ms
 from ..status import JobStatus, JobTier
+from .analytics import ProofTimes
 from .base import WORKER_COUNTERS, BatchClaims, JobRecord, SubmitResult
 from .capabilities import Capabilities
 from .lifecycle import (
@@ -77,6 +79,10 @@ class JobQueue(BatchClaims, MemoryQueries):
         :meth:`mark_in_progress` before :meth:`sweep` returns it to the queue.
     max_attempts:
         Claims a job gets; when the last one fails or lapses the job is FAILED.
+    history_limit, history_ms:
+        The history of finished jobs that ``latency_stats`` reads: the newest
+        ``history_limit`` at most, none older than ``history_ms`` (the SQL
+        stores keep theirs by age only).
     priority, aging_ms:
         The claim order: ``"fee"`` (higher fee per unit of work first, a job's
         priority rising by one bucket per ``aging_ms`` of waiting) or
@@ -101,9 +107,16 @@ class JobQueue(BatchClaims, MemoryQueries):
         max_attempts: int = 3,
         priority: str = "fee",
         aging_ms: int = 30_000,
+        history_limit: int = 100_000,
+        history_ms: int = 7 * 86_400_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         self.priority, self.aging_ms = check_priority(priority, aging_ms)
+        if history_limit.__class__ is not int or history_limit < 0:
+            raise ValueError(f"history_limit must be an integer >= 0, got {history_limit!r}")
+        if history_ms.__class__ is not int or history_ms < 1:
+            raise ValueError(f"history_ms must be an integer >= 1, got {history_ms!r}")
+        self.history_ms = history_ms
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
         if not isinstance(retention, int) or retention < 0:
@@ -135,6 +148,8 @@ class JobQueue(BatchClaims, MemoryQueries):
         self._workers: dict[str, dict[str, int]] = {}
         self._seen: dict[str, int] = {}  #: worker -> its last heartbeat or claim (ms)
         self._devices: dict[str, str] = {}  #: worker -> the device of its last claim
+        #: the finished jobs' history rows (pouw.queue.analytics), newest last
+        self._history: deque[tuple[Any, ...]] = deque(maxlen=history_limit)
         self._seq = 0
         self._index = StatusIndex()  # per (status, tier) seq order, for list_jobs
         self._dirty = self._index.dirty  # the same dict: one attribute load per move
@@ -224,11 +239,11 @@ class JobQueue(BatchClaims, MemoryQueries):
         with self._lock:
             self._apply(self._record(job_id), Begin(worker_id), now)
 
-    def mark_completed(self, job_id: str, proof: bytes) -> None:
+    def mark_completed(self, job_id: str, proof: bytes, *, times: ProofTimes | None = None) -> None:
         """In progress -> completed; the proof stays retrievable by :meth:`get`."""
         proof = _proof_bytes(proof)
         with self._lock:
-            self._apply(self._record(job_id), Complete(proof), self._clock())
+            self._apply(self._record(job_id), Complete(proof, times), self._clock())
 
     def mark_failed(self, job_id: str, error: str) -> None:
         """In progress -> failed, keeping the error text."""
@@ -347,7 +362,13 @@ class JobQueue(BatchClaims, MemoryQueries):
             return self._apply(self._record(job_id), Fail(worker_id, str(error)), now)  # type: ignore[return-value]
 
     def complete_by(
-        self, job_id: str, worker_id: str, proof: bytes, *, attempt: int | None = None
+        self,
+        job_id: str,
+        worker_id: str,
+        proof: bytes,
+        *,
+        attempt: int | None = None,
+        times: ProofTimes | None = None,
     ) -> SubmitResult:
         """Record a verified proof from ``worker_id`` (see the protocol for the cases)."""
         proof = _proof_bytes(proof)
@@ -355,7 +376,8 @@ class JobQueue(BatchClaims, MemoryQueries):
         now = self._clock()
         with self._lock:
             self._lapse_due(now)
-            return self._apply(self._record(job_id), Submit(worker_id, proof, attempt), now)  # type: ignore[return-value]
+            event = Submit(worker_id, proof, attempt, times)
+            return self._apply(self._record(job_id), event, now)  # type: ignore[return-value]
 
     def reject_proof(self, job_id: str, worker_id: str, error: str) -> JobStatus:
         """Count a bad proof against ``worker_id``; if it holds the job, give it back."""
@@ -381,6 +403,9 @@ class JobQueue(BatchClaims, MemoryQueries):
                 if is_overdue(rec, now):
                     self._apply(rec, Expire(), now)
                     expired += 1
+            history, cutoff = self._history, now - self.history_ms
+            while history and history[0][9] < cutoff:  # finished in order: oldest first
+                history.popleft()
         return expired
 
     # -- internals (lock held) ------------------------------------------
@@ -445,6 +470,21 @@ class JobQueue(BatchClaims, MemoryQueries):
             self._retire(rec.job.job_id)
 
     def _retire(self, job_id: str) -> None:
+        rec = self._records[job_id]
+        self._history.append(
+            (
+                rec.job.tier.value,
+                rec.status.value,
+                rec.worker_id,
+                rec.attempts,
+                rec.enqueued_at_ms,
+                rec.started_at_ms,
+                rec.proved_at_ms,
+                rec.submitted_at_ms,
+                rec.verified_at_ms,
+                rec.finished_at_ms,
+            )
+        )
         finished = self._finished
         finished.append(job_id)
         while len(finished) > self.retention:

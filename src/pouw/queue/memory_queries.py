@@ -4,11 +4,14 @@ counts, each a snapshot taken under the store's one lock."""
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import JobNotFound
 from ..job import ProofJob
 from ..status import JobStatus, JobTier, parse_enum
+from .analytics import summarize
 from .base import JobRecord, QueueStats
 from .memory_index import StatusIndex
 
@@ -33,6 +36,8 @@ class MemoryQueries:
     _workers: dict[str, dict[str, int]]
     _seen: dict[str, int]
     _devices: dict[str, str]
+    _history: deque[tuple[Any, ...]]
+    _clock: Callable[[], int]
     _live: int
     _index: StatusIndex
 
@@ -108,6 +113,12 @@ class MemoryQueries:
     def workers_seen(self) -> dict[str, int]:
         with self._lock:
             return dict(sorted(self._seen.items()))
+
+    def latency_stats(self, since_ms: int, until_ms: int | None = None) -> dict[str, Any]:
+        with self._lock:
+            rows = list(self._history)
+            now = self._clock()
+        return summarize(rows, since_ms=since_ms, until_ms=now if until_ms is None else until_ms)
 
     def worker_devices(self) -> dict[str, str]:
         with self._lock:

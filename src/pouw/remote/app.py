@@ -111,20 +111,18 @@ def _capabilities(q: dict[str, Any]) -> Capabilities | None:
         raise ApiError(400, "bad_request", str(exc)) from None
 
 
-def _attempt(values: list[str]) -> int | None:
-    """A submission's ``?attempt=N`` (the fencing token: the ``attempts`` of the
-    claim answer), or None when the client sent none."""
+def _query_int(values: list[str], name: str, low: int) -> int | None:
+    """One integer query parameter (``?attempt=N``, the fencing token;
+    ``?proving_ms=N``, the worker's proving time), or None when absent."""
     if not values:
         return None
     v = values[0]
     if (
         len(values) > 1
         or not (v.isascii() and v.isdigit() and len(v) <= 10)
-        or not (1 <= int(v) < 1 << 31)
+        or not (low <= int(v) < 1 << 31)
     ):
-        raise ApiError(
-            400, "bad_request", "attempt must be one positive integer (the claim's attempts)"
-        )
+        raise ApiError(400, "bad_request", f"{name} must be one integer >= {low}")
     return int(v)
 
 
@@ -327,10 +325,13 @@ class _Api:
 
     async def stats(self, request: Request) -> Response:
         self.reader(request)
+        window = _query_int(request.query_params.getlist("window_s"), "window_s", 1)
+        window_ms = (window or 3600) * 1000
 
         def gather() -> dict[str, Any]:
             s = self.store
             return {
+                "latency": s.latency_stats(int(time.time() * 1000) - window_ms),
                 "stats": s.stats().to_dict(),
                 "by_tier": {t: v.to_dict() for t, v in s.stats_by_tier().items()},
                 "proving_ms": self.metrics.proving_percentiles(),
@@ -405,12 +406,20 @@ class _Api:
         worker = self.worker(request)
         ctype, raw = await self.body(request, (OCTETS, JSON))
         job_id = self.job_id(request)
-        attempt = _attempt(request.query_params.getlist("attempt"))
+        params = request.query_params
+        attempt = _query_int(params.getlist("attempt"), "attempt", 1)
+        proving_ms = _query_int(params.getlist("proving_ms"), "proving_ms", 0)
         proof = proof_from(ctype, raw)
         # the node verifies, completes and attaches the proof; this layer only maps
         # its answer to HTTP
         try:
-            accepted = await self.call(self.ctx.accept_proof, job_id, worker, proof, attempt)
+            accepted = await self.call(
+                functools.partial(self.ctx.accept_proof, proving_ms=proving_ms),
+                job_id,
+                worker,
+                proof,
+                attempt,
+            )
         except ProofRejected as exc:
             self.metrics.verified(exc.verify_s)
             self.metrics.submitted("rejected")

@@ -116,19 +116,31 @@ class NodeClient:
     def fail(self, job_id: str, error: str) -> dict[str, Any]:
         return self._request("POST", f"/pouw/jobs/{job_id}/fail", json={"error": error}).json()
 
-    def submit(self, job_id: str, proof: bytes, attempt: int | None = None) -> dict[str, Any]:
+    def submit(
+        self,
+        job_id: str,
+        proof: bytes,
+        attempt: int | None = None,
+        proving_ms: int | None = None,
+    ) -> dict[str, Any]:
         """Submit ``proof``; ``attempt``: the ``attempts`` of the claim it answers
-        (the fencing token: a proof of an earlier attempt is a late proof)."""
+        (the fencing token: a proof of an earlier attempt is a late proof);
+        ``proving_ms``: how long proving took (the job's history)."""
+        params = {
+            k: v for k, v in (("attempt", attempt), ("proving_ms", proving_ms)) if v is not None
+        }
         return self._request(
             "POST",
             f"/pouw/jobs/{job_id}/submit",
-            params=None if attempt is None else {"attempt": attempt},
+            params=params or None,
             content=proof,
             headers={"Content-Type": "application/octet-stream"},
         ).json()
 
-    def stats(self) -> dict[str, Any]:
-        return self._request("GET", "/pouw/stats").json()
+    def stats(self, window_s: int | None = None) -> dict[str, Any]:
+        """``GET /pouw/stats``; ``window_s``: the latency window (default an hour)."""
+        params = None if window_s is None else {"window_s": window_s}
+        return self._request("GET", "/pouw/stats", params=params).json()
 
     def list_jobs(self, **filters: Any) -> list[dict[str, Any]]:
         """Every job matching ``filters`` (status, tier), following the cursor."""

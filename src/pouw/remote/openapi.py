@@ -106,6 +106,9 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
             "enqueued_at_ms": {"type": "integer"},
             "started_at_ms": {"type": ["integer", "null"]},
             "finished_at_ms": {"type": ["integer", "null"]},
+            "proved_at_ms": {"type": ["integer", "null"]},
+            "submitted_at_ms": {"type": ["integer", "null"]},
+            "verified_at_ms": {"type": ["integer", "null"]},
             "lease_expires_at_ms": {"type": ["integer", "null"]},
             "has_proof": {"type": "boolean"},
         },
@@ -381,6 +384,14 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                         ),
                         "schema": _int(1, 2**31 - 1),
                     },
+                    {
+                        "name": "proving_ms",
+                        "in": "query",
+                        "required": False,
+                        "description": "how long the worker proved (the job's history "
+                        "records the proof as made that long after the claim). " + _INTEGER_ONLY,
+                        "schema": _int(0, 2**31 - 1),
+                    },
                 ],
             }
         },
@@ -392,7 +403,18 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
         },
         "/pouw/stats": {
             "get": {
-                "summary": "Queue stats, per-tier counts, proving-time percentiles, per-worker counts",
+                "summary": "Queue stats, per-tier counts, proving-time percentiles, per-worker "
+                "counts, and the job history's latency percentiles over a window",
+                "parameters": [
+                    {
+                        "name": "window_s",
+                        "in": "query",
+                        "required": False,
+                        "description": "the latency window, in seconds back from now "
+                        "(default 3600). " + _INTEGER_ONLY,
+                        "schema": _int(1, 2**31 - 1),
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "stats",
@@ -409,6 +431,13 @@ def openapi_document(*, accounts: int = DEFAULT_ACCOUNTS) -> dict[str, Any]:
                                     },
                                     "proving_ms": {"type": "object"},
                                     "workers": {"type": "object"},
+                                    "latency": {
+                                        "type": "object",
+                                        "description": "since_ms, until_ms, all, tiers, "
+                                        "workers: completed/failed/expired counts and "
+                                        "queue_wait_ms, proving_ms, end_to_end_ms as "
+                                        "{p50, p95, p99} (nearest rank)",
+                                    },
                                     "workers_seen_ms": {
                                         "type": "object",
                                         "description": "each worker's last heartbeat (ms)",

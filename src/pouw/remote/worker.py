@@ -187,10 +187,12 @@ class RemoteWorker:
                 self._lease_ms = lease
         try:
             try:
+                t0 = time.monotonic()  # (the test hook's delay counts as proving)
                 job = job_from_claim(claim)
                 if self._delay_s and self.stop.wait(self._delay_s):
                     raise InterruptedError
                 proof = self._prover_for(job, claim["zk_mode"]).prove_job(job)
+                proving_ms = int((time.monotonic() - t0) * 1000)
             except InterruptedError:
                 self._give_back(client, job_id, "worker interrupted before the proof was done")
                 return
@@ -201,7 +203,7 @@ class RemoteWorker:
         finally:
             with self._lock:
                 self._in_flight -= 1
-        self._submit(client, job_id, proof, claim.get("attempts"))
+        self._submit(client, job_id, proof, claim.get("attempts"), proving_ms)
 
     def _prover_for(self, job: ProofJob, zk_mode: str) -> Prover:
         if job.circuit is None:
@@ -218,12 +220,19 @@ class RemoteWorker:
         except (Unreachable, ApiRefused) as exc:  # the lease will lapse instead
             _log.warning("could not give back job %s: %s", job_id, exc)
 
-    def _submit(self, client: NodeClient, job_id: str, proof: bytes, attempt: int | None) -> None:
+    def _submit(
+        self,
+        client: NodeClient,
+        job_id: str,
+        proof: bytes,
+        attempt: int | None,
+        proving_ms: int | None = None,
+    ) -> None:
         backoff = 0.1
         give_up_at: float | None = None
         while True:
             try:
-                result = client.submit(job_id, proof, attempt)["result"]
+                result = client.submit(job_id, proof, attempt, proving_ms)["result"]
                 self._count(result)
                 return
             except ApiRefused as exc:

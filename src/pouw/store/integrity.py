@@ -34,6 +34,7 @@ _JOB_COLUMNS = {
     "deadline_ms", "trace_data", "circuit", "step", "status", "worker_id", "proof", "error", "attempts",
     "enqueued_at_ms", "started_at_ms", "finished_at_ms", "lease_expires_at_ms", "lease_ms",
     "avoid_worker", "avoid_until_ms", "qpos", "bucket", "units", "reserved_at_ms", "finish_seq",
+    "proved_at_ms", "submitted_at_ms", "verified_at_ms",
 }  # fmt: skip
 _LIVE = (JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value)
 
@@ -82,6 +83,9 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
             ("step", "INTEGER"),
             ("bucket", "INTEGER NOT NULL DEFAULT 0"),  # version 3: the fee bucket
             ("units", "INTEGER NOT NULL DEFAULT 1"),  # version 3: the work units
+            ("proved_at_ms", "INTEGER"),  # version 3: the proof's times
+            ("submitted_at_ms", "INTEGER"),
+            ("verified_at_ms", "INTEGER"),
         ):
             if column not in have:
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")

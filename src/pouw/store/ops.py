@@ -24,7 +24,13 @@ from ..queue.priority import order_key
 from ..status import JobStatus
 from .schema import JOB_COLUMNS, DamagedJob, job_from_row, record_from_row
 
-__all__ = ["SqlOps", "LifeRow", "outcome"]
+__all__ = ["SqlOps", "LifeRow", "outcome", "HISTORY_COLUMNS"]
+
+#: the columns of a job_history row as written (its analytics fields, with the id)
+HISTORY_COLUMNS = (
+    "job_id, tier, status, worker_id, attempts, enqueued_at_ms, claimed_at_ms, "
+    "proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms"
+)
 
 #: The columns :class:`LifeRow` is read from, in its field order (after job_id).
 _LIFE_COLUMNS = (
@@ -276,6 +282,12 @@ class SqlOps:
     def _retire(self, db: sqlite3.Connection, job_id: str) -> None:
         seq = self._next(db, "finish_seq")
         db.execute("UPDATE jobs SET finish_seq = ? WHERE job_id = ?", (seq, job_id))
+        db.execute(
+            f"INSERT INTO job_history ({HISTORY_COLUMNS}) SELECT job_id, tier, status, "
+            "worker_id, attempts, enqueued_at_ms, started_at_ms, proved_at_ms, "
+            "submitted_at_ms, verified_at_ms, finished_at_ms FROM jobs WHERE job_id = ?",
+            (job_id,),
+        )
         self._prune(db, seq)
 
     def _prune(self, db: Any, seq: int) -> None:

@@ -48,6 +48,7 @@ from typing import Any
 
 from ..errors import PouwError
 from ..job import now_ms
+from ..queue.analytics import ProofTimes
 from ..queue.base import JobRecord
 from ..queue.capabilities import Capabilities
 from ..queue.lifecycle import Expire, check_lease
@@ -68,7 +69,7 @@ class StoreUnavailable(PouwError):
 
 #: 1: the first schema; 2: the per-worker counters renamed worker_counts, and
 #: workers the heartbeat table (last seen, device); jobs.bucket and jobs.units,
-#: the fee bucket and the work units
+#: the fee bucket and the work units; the proof's times; job_history
 SCHEMA_VERSION = 2
 #: counter rows per (status, tier)
 SHARDS = 16
@@ -96,6 +97,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     enqueued_at_ms BIGINT NOT NULL,
     started_at_ms BIGINT,
     finished_at_ms BIGINT,
+    proved_at_ms BIGINT,
+    submitted_at_ms BIGINT,
+    verified_at_ms BIGINT,
     lease_expires_at_ms BIGINT,
     lease_ms BIGINT NOT NULL DEFAULT 0,
     avoid_worker TEXT,
@@ -115,6 +119,21 @@ CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires_at_ms)
 CREATE INDEX IF NOT EXISTS jobs_finish ON jobs (finish_seq) WHERE finish_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_reserved ON jobs (reserved_at_ms)
     WHERE reserved_at_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_history (
+    seq BIGSERIAL PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    status TEXT NOT NULL,
+    worker_id TEXT,
+    attempts INTEGER NOT NULL,
+    enqueued_at_ms BIGINT NOT NULL,
+    claimed_at_ms BIGINT,
+    proved_at_ms BIGINT,
+    submitted_at_ms BIGINT,
+    verified_at_ms BIGINT,
+    finished_at_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS job_history_finished ON job_history (finished_at_ms);
 CREATE TABLE IF NOT EXISTS holders (
     job_id TEXT NOT NULL, worker_id TEXT NOT NULL, PRIMARY KEY (job_id, worker_id)
 );
@@ -168,10 +187,12 @@ SELECT job_id FROM upd
 _COMPLETE_OWN = """
 WITH done AS (
     UPDATE jobs SET status = 'completed', proof = ?, lease_expires_at_ms = NULL,
-        finished_at_ms = ?, reserved_at_ms = NULL, finish_seq = nextval('seq_finish_seq')
+        finished_at_ms = ?, proved_at_ms = ?, submitted_at_ms = ?, verified_at_ms = ?,
+        reserved_at_ms = NULL, finish_seq = nextval('seq_finish_seq')
     WHERE job_id = ? AND status = 'in_progress' AND worker_id = ? AND attempts = ?
         AND lease_expires_at_ms >= ? AND deadline_ms >= ?
-    RETURNING tier, finish_seq
+    RETURNING job_id, tier, worker_id, attempts, enqueued_at_ms, started_at_ms, proved_at_ms,
+        submitted_at_ms, verified_at_ms, finished_at_ms, finish_seq
 ), c AS (
     UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'in_progress' THEN -1 ELSE 1 END)
     FROM done WHERE counters.tier = done.tier
@@ -179,6 +200,11 @@ WITH done AS (
 ), w AS (
     INSERT INTO worker_counts (worker_id, what, n) SELECT ?, 'completed', 1 FROM done
     ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + 1
+), h AS (
+    INSERT INTO job_history (job_id, tier, status, worker_id, attempts, enqueued_at_ms,
+        claimed_at_ms, proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms)
+    SELECT job_id, tier, 'completed', worker_id, attempts, enqueued_at_ms, started_at_ms,
+        proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms FROM done
 )
 SELECT finish_seq FROM done
 """
@@ -266,6 +292,8 @@ class PostgresJobQueue(SqlJobStore):
         (``synchronous_commit = off``: a crash of this process loses nothing
         committed, a crash of the server may lose the last fraction of a
         second, never consistency), as SQLite's ``NORMAL``.
+    history_ms:
+        How long the history of finished jobs (``latency_stats``) is kept (7 days).
     capacity, retention, reservation_timeout_ms, max_attempts, priority, aging_ms, clock:
         As for :class:`~pouw.store.SqliteJobQueue`.
     """
@@ -288,6 +316,7 @@ class PostgresJobQueue(SqlJobStore):
         synchronous: str = "full",
         priority: str = "fee",
         aging_ms: int = 30_000,
+        history_ms: int = 7 * 86_400_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         try:
@@ -307,6 +336,7 @@ class PostgresJobQueue(SqlJobStore):
             clock=clock,
             priority=priority,
             aging_ms=aging_ms,
+            history_ms=history_ms,
         )
         if not _NAME.fullmatch(schema):
             raise ValueError(f"schema must be a lowercase SQL name, got {schema!r}")
@@ -628,13 +658,33 @@ class PostgresJobQueue(SqlJobStore):
         return [record_from_row(r, holders.get(r[1], set()), self._jobs.get(r[1])) for r in recs]
 
     def _complete_own(
-        self, job_id: str, worker_id: str, proof: bytes, attempt: int, now: int
+        self,
+        job_id: str,
+        worker_id: str,
+        proof: bytes,
+        attempt: int,
+        now: int,
+        times: ProofTimes | None,
     ) -> bool:
         # one statement, in autocommit outside a transaction: one round trip in all
+        proved, submitted, verified = (times or ProofTimes()).resolved(now)
         with self._session() as db:
             row = db.execute(
                 _COMPLETE_OWN,
-                (proof, now, job_id, worker_id, attempt, now, now, self._shard, worker_id),
+                (
+                    proof,
+                    now,
+                    proved,
+                    submitted,
+                    verified,
+                    job_id,
+                    worker_id,
+                    attempt,
+                    now,
+                    now,
+                    self._shard,
+                    worker_id,
+                ),  # fmt: skip
             ).fetchone()
         if row is None:
             return False

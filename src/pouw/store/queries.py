@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..job import ProofJob
+from ..queue.analytics import summarize
 from ..queue.base import WORKER_COUNTERS, JobRecord, QueueStats
 from ..status import JobStatus, JobTier, parse_enum
 from .ops import SqlOps
@@ -24,6 +25,8 @@ from .schema import JOB_COLUMNS, record_from_row
 __all__ = ["SqlQueries"]
 
 _P, _IP, _C, _F, _E = (s.value for s in JobStatus)
+#: the most history rows one latency_stats reads (the newest of its window)
+MAX_HISTORY_ROWS = 200_000
 _NO_LIMIT = 1 << 62  # "no limit" as a LIMIT both dialects take (SQLite's -1 is not PostgreSQL's)
 
 
@@ -32,6 +35,7 @@ class SqlQueries(SqlOps):
 
     _db: Any  #: the dialect's connection (sqlite3's, or the PostgreSQL store's wrapper)
     _lock: threading.RLock
+    _clock: Any
 
     @contextmanager
     def _session(self) -> Iterator[Any]:
@@ -106,6 +110,18 @@ class SqlQueries(SqlOps):
         with self._session() as db:
             rows = db.execute("SELECT worker_id, last_seen_ms FROM workers").fetchall()
         return {w: int(t) for w, t in sorted(rows)}
+
+    def latency_stats(self, since_ms: int, until_ms: int | None = None) -> dict[str, Any]:
+        until = self._clock() if until_ms is None else until_ms
+        with self._session() as db:
+            rows = db.execute(
+                "SELECT tier, status, worker_id, attempts, enqueued_at_ms, claimed_at_ms, "
+                "proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms FROM job_history "
+                "WHERE finished_at_ms >= ? AND finished_at_ms <= ? "
+                "ORDER BY finished_at_ms DESC LIMIT ?",
+                (since_ms, until, MAX_HISTORY_ROWS),
+            ).fetchall()
+        return summarize(rows, since_ms=since_ms, until_ms=until)
 
     def worker_devices(self) -> dict[str, str]:
         with self._session() as db:

@@ -23,7 +23,10 @@ Layers above may keep their own tables in the same file and transaction
 Schema version 3 renamed the per-worker counters to ``worker_counts``, made
 ``workers`` the heartbeat table, and added ``jobs.bucket`` (the fee bucket a
 job given back is queued by again; ``qpos`` is its order key, see
-:mod:`pouw.queue.priority`).
+:mod:`pouw.queue.priority`), ``jobs.units`` (its size, for capability
+routing), the proof's times, and ``job_history``: one row per finished job
+(:mod:`pouw.queue.analytics`), written when it finishes and pruned by age, so
+that analytics outlive the jobs table's retention.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     enqueued_at_ms INTEGER NOT NULL,
     started_at_ms INTEGER,
     finished_at_ms INTEGER,
+    proved_at_ms INTEGER,
+    submitted_at_ms INTEGER,
+    verified_at_ms INTEGER,
     lease_expires_at_ms INTEGER,
     lease_ms INTEGER NOT NULL DEFAULT 0,
     avoid_worker TEXT,
@@ -72,6 +78,21 @@ CREATE INDEX IF NOT EXISTS jobs_order ON jobs (status, qpos);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires_at_ms)
     WHERE lease_expires_at_ms IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_finish ON jobs (finish_seq) WHERE finish_seq IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    status TEXT NOT NULL,
+    worker_id TEXT,
+    attempts INTEGER NOT NULL,
+    enqueued_at_ms INTEGER NOT NULL,
+    claimed_at_ms INTEGER,
+    proved_at_ms INTEGER,
+    submitted_at_ms INTEGER,
+    verified_at_ms INTEGER,
+    finished_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS job_history_finished ON job_history (finished_at_ms);
 CREATE TABLE IF NOT EXISTS holders (
     job_id TEXT NOT NULL, worker_id TEXT NOT NULL, PRIMARY KEY (job_id, worker_id)
 ) WITHOUT ROWID;
@@ -92,7 +113,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 JOB_COLUMNS = (
     "seq, job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, deadline_ms, "
     "trace_data, circuit, step, status, worker_id, proof, error, attempts, enqueued_at_ms, started_at_ms, "
-    "finished_at_ms, lease_expires_at_ms, lease_ms, avoid_worker, avoid_until_ms"
+    "finished_at_ms, lease_expires_at_ms, lease_ms, avoid_worker, avoid_until_ms, "
+    "proved_at_ms, submitted_at_ms, verified_at_ms"
 )
 
 
@@ -175,6 +197,9 @@ def record_from_row(
         rec.lease_ms,
         rec.avoid_worker,
         rec.avoid_until_ms,
+        rec.proved_at_ms,
+        rec.submitted_at_ms,
+        rec.verified_at_ms,
     ) = row[12:]
     rec.seq = row[0]
     rec.holders = holders if holders is not None else set()

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import DuplicateJob, JobNotFound, QueueFull
 from ..job import ProofJob
+from ..queue.analytics import ProofTimes
 from ..queue.base import BatchClaims, JobRecord, JobUnavailable, SubmitResult
 from ..queue.capabilities import Capabilities
 from ..queue.lifecycle import (
@@ -64,9 +65,14 @@ def set_settings(
     clock: Any,
     priority: str = "fee",
     aging_ms: int = 30_000,
+    history_ms: int = 7 * 86_400_000,
 ) -> None:
     """Check and keep the settings every SQL store takes (ValueError naming the bad one)."""
     store.priority, store.aging_ms = check_priority(priority, aging_ms)
+    if history_ms.__class__ is not int or history_ms < 1:
+        raise ValueError(f"history_ms must be an integer >= 1, got {history_ms!r}")
+    store.history_ms = history_ms
+    store._history_due = 0
     for name, value, low in (
         ("capacity", capacity, 1),
         ("retention", retention, 0),
@@ -93,6 +99,8 @@ class SqlJobStore(BatchClaims, SqlQueries):
 
     capacity: int
     _clock: Any
+    history_ms: int  #: finished jobs' history rows are kept this long
+    _history_due: int
 
     def transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -189,10 +197,10 @@ class SqlJobStore(BatchClaims, SqlQueries):
             s = self._apply(db, job_id, Begin(worker_id), now)
         outcome(s)
 
-    def mark_completed(self, job_id: str, proof: bytes) -> None:
+    def mark_completed(self, job_id: str, proof: bytes, *, times: ProofTimes | None = None) -> None:
         proof = _proof_bytes(proof)
         with self._tx() as db:
-            s = self._apply(db, job_id, Complete(proof), self._clock())
+            s = self._apply(db, job_id, Complete(proof, times), self._clock())
         outcome(s)
 
     def mark_failed(self, job_id: str, error: str) -> None:
@@ -285,20 +293,34 @@ class SqlJobStore(BatchClaims, SqlQueries):
         return outcome(s)  # type: ignore[return-value]
 
     def complete_by(
-        self, job_id: str, worker_id: str, proof: bytes, *, attempt: int | None = None
+        self,
+        job_id: str,
+        worker_id: str,
+        proof: bytes,
+        *,
+        attempt: int | None = None,
+        times: ProofTimes | None = None,
     ) -> SubmitResult:
         proof = _proof_bytes(proof)
         attempt = check_attempt(attempt)
         now = self._clock()
-        if attempt is not None and self._complete_own(job_id, worker_id, proof, attempt, now):
+        if attempt is not None and self._complete_own(
+            job_id, worker_id, proof, attempt, now, times
+        ):
             return SubmitResult.COMPLETED
         with self._tx() as db:
             self._lapse_due(db, now)
-            s = self._apply(db, job_id, Submit(worker_id, proof, attempt), now)
+            s = self._apply(db, job_id, Submit(worker_id, proof, attempt, times), now)
         return outcome(s)  # type: ignore[return-value]
 
     def _complete_own(
-        self, job_id: str, worker_id: str, proof: bytes, attempt: int, now: int
+        self,
+        job_id: str,
+        worker_id: str,
+        proof: bytes,
+        attempt: int,
+        now: int,
+        times: ProofTimes | None,
     ) -> bool:
         """The common case of ``complete_by`` in one statement, where the dialect has
         one: the holder's proof under its current attempt and a live lease. False:
@@ -330,6 +352,11 @@ class SqlJobStore(BatchClaims, SqlQueries):
             ).fetchall()
             for (job_id,) in rows:
                 self._apply(db, job_id, Expire(), now)
+            if now >= self._history_due:  # the history kept by age, looked at once a minute
+                self._history_due = now + 60_000
+                db.execute(
+                    "DELETE FROM job_history WHERE finished_at_ms < ?", (now - self.history_ms,)
+                )
             return len(rows)
 
 

@@ -42,6 +42,8 @@ class SqliteJobQueue(SqlJobStore):
     ----------
     path:
         The database file (created with its directory if missing).
+    history_ms:
+        How long the history of finished jobs (``latency_stats``) is kept (7 days).
     capacity, retention, reservation_timeout_ms, max_attempts, priority, aging_ms, clock:
         As for :class:`~pouw.queue.JobQueue`; ``retention`` bounds the finished
         jobs kept in the file (the ledger keeps every proof regardless).
@@ -60,6 +62,7 @@ class SqliteJobQueue(SqlJobStore):
         synchronous: str = "full",
         priority: str = "fee",
         aging_ms: int = 30_000,
+        history_ms: int = 7 * 86_400_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         set_settings(
@@ -72,6 +75,7 @@ class SqliteJobQueue(SqlJobStore):
             clock=clock,
             priority=priority,
             aging_ms=aging_ms,
+            history_ms=history_ms,
         )
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
