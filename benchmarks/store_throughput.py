@@ -92,9 +92,13 @@ def store_rates(n: int, repeats: int, pg_url: str | None = None) -> dict[str, fl
     return out
 
 
-def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) -> dict[str, float]:
+def concurrent_rates(
+    n: int, claimers: int, pg_url: str | None, batch: int = 1, shared: bool = False
+) -> dict[str, float]:
     """Jobs/s with ``claimers`` threads claiming (``batch`` at a time) and
-    completing ``n`` jobs."""
+    completing ``n`` jobs; PostgreSQL's claimers each on a store of their own
+    (as separate processes), or with ``shared`` all on the one store and its
+    pool (as one API replica's threads, whose completions go together)."""
     import threading
 
     out: dict[str, float] = {}
@@ -105,7 +109,7 @@ def concurrent_rates(n: int, claimers: int, pg_url: str | None, batch: int = 1) 
             try:
                 for job in make_jobs(n):
                     store.enqueue(job)
-                if name.startswith("postgres"):
+                if name.startswith("postgres") and not shared:
                     from pouw.store import PostgresJobQueue
 
                     extra = [
@@ -261,6 +265,11 @@ def main() -> None:
     nodes = node_rates(args.intents, args.repeats, args.pg_url)
     many = concurrent_rates(args.jobs, args.claimers, args.pg_url)
     batched = concurrent_rates(args.jobs, args.claimers, args.pg_url, batch=100)
+    shared = (
+        concurrent_rates(args.jobs, args.claimers, args.pg_url, batch=100, shared=True)
+        if args.pg_url
+        else {}
+    )
     print(f"enqueue -> claim_next -> complete_by, {args.jobs} jobs, best of {args.repeats}")
     for name, rate in stores.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / stores['memory']:.3f}x memory")
@@ -270,6 +279,11 @@ def main() -> None:
     print(f"claim_next(batch=100) -> complete_by each, {args.claimers} threads, {args.jobs} jobs")
     for name, rate in batched.items():
         print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / batched['memory']:.3f}x memory")
+    if shared:
+        print(f"the same, PostgreSQL's {args.claimers} threads on one store (one process's pool)")
+        for name, rate in shared.items():
+            if name.startswith("postgres"):
+                print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / shared['memory']:.3f}x memory")
     wake = wake_latency(args.pg_url) if args.pg_url else {}
     if wake:
         print("PostgreSQL: enqueue commit -> another process's long-polling claim (median)")
@@ -291,6 +305,7 @@ def main() -> None:
                     "node": nodes,
                     "concurrent": many,
                     "batch_100": batched,
+                    "batch_100_one_store": shared,
                     "wake_ms": wake,
                 },
                 indent=2,

@@ -325,3 +325,61 @@ def test_rescuers_in_many_processes_give_each_job_back_once(schema):
         for r in rescuers:
             r.close()
         node.close()
+
+
+def test_completions_of_many_threads_go_together_each_counted_once(schema):
+    # 16 threads of one process complete 400 jobs: the completions that arrive
+    # while a statement runs go in the next one (group commit); a stale attempt
+    # among them still goes the full rule's way (late), and every count is exact
+    store = open_store(schema, pool_size=4)
+    try:
+        n = 400
+        for i in range(n):
+            store.enqueue(synthetic_job(i, ttl_ms=600_000))
+        groups: list[int] = []
+        run = store._completions._run
+
+        def counted(items):
+            groups.append(len(items))
+            return run(items)
+
+        store._completions._run = counted
+        recs = store.claim_next("w", LEASE, batch=n // 2) + store.claim_next(
+            "v", LEASE, batch=n // 2
+        )
+        results: list = []
+        lock = threading.Lock()
+
+        def complete(part) -> None:
+            for rec in part:
+                stale = rec.attempts + 1 if rec.job_id.endswith("0") else rec.attempts
+                try:
+                    r = store.complete_by(rec.job_id, rec.worker_id, b"p", attempt=stale)
+                except Exception as exc:  # noqa: BLE001
+                    r = exc
+                with lock:
+                    results.append((rec.job_id, r))
+
+        parts = [recs[k::16] for k in range(16)]
+        threads = [threading.Thread(target=complete, args=(p,)) for p in parts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        from pouw.queue import NotHolder, SubmitResult
+
+        never = {j for j, r in results if isinstance(r, NotHolder)}  # attempt 2: never handed out
+        done = {j for j, r in results if r is SubmitResult.COMPLETED}
+        assert len(results) == n and not [
+            r for _, r in results if isinstance(r, Exception) and not isinstance(r, NotHolder)
+        ]
+        assert never == {r.job_id for r in recs if r.job_id.endswith("0")}
+        assert len(done) == n - len(never)
+        s = store.stats()
+        assert (s.completed_count, s.in_progress_count) == (len(done), len(never))
+        counts = store.worker_stats()
+        assert counts["w"]["completed"] + counts["v"]["completed"] == len(done)
+        assert store.latency_stats(0)["all"]["completed"] == len(done)
+        assert sum(groups) == len(done) + len(never) and max(groups) > 1  # grouped
+    finally:
+        store.close()

@@ -208,6 +208,44 @@ WITH done AS (
 )
 SELECT finish_seq FROM done
 """
+# complete_by's common case for many threads at once: the completions that
+# arrive while one statement runs go together in the next (group commit; the
+# fencing per row as in _COMPLETE_OWN)
+_COMPLETE_MANY = """
+WITH input AS (
+    SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::bytea[], ?::bigint[], ?::bigint[],
+        ?::bigint[]) AS t(job_id, worker_id, attempt, proof, proved, submitted, verified)
+), done AS (
+    UPDATE jobs SET status = 'completed', proof = input.proof, lease_expires_at_ms = NULL,
+        finished_at_ms = ?, proved_at_ms = input.proved, submitted_at_ms = input.submitted,
+        verified_at_ms = input.verified, reserved_at_ms = NULL,
+        finish_seq = nextval('seq_finish_seq')
+    FROM input
+    WHERE jobs.job_id = input.job_id AND jobs.status = 'in_progress'
+        AND jobs.worker_id = input.worker_id AND jobs.attempts = input.attempt
+        AND jobs.lease_expires_at_ms >= ? AND jobs.deadline_ms >= ?
+    RETURNING jobs.job_id, jobs.tier, jobs.worker_id, jobs.attempts, jobs.enqueued_at_ms,
+        jobs.started_at_ms, jobs.proved_at_ms, jobs.submitted_at_ms, jobs.verified_at_ms,
+        jobs.finished_at_ms, jobs.finish_seq
+), c AS (
+    UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'in_progress' THEN -t.k ELSE t.k END)
+    FROM (SELECT tier, COUNT(*) AS k FROM done GROUP BY tier) t
+    WHERE counters.tier = t.tier AND counters.status IN ('in_progress', 'completed')
+        AND counters.shard = ?
+), w AS (
+    INSERT INTO worker_counts (worker_id, what, n)
+    SELECT worker_id, 'completed', COUNT(*) FROM done GROUP BY worker_id
+    ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + EXCLUDED.n
+), h AS (
+    INSERT INTO job_history (job_id, tier, status, worker_id, attempts, enqueued_at_ms,
+        claimed_at_ms, proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms)
+    SELECT job_id, tier, 'completed', worker_id, attempts, enqueued_at_ms, started_at_ms,
+        proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms FROM done
+)
+SELECT job_id, finish_seq FROM done
+"""
+
+
 #: how long an operation waits for a pooled connection before StoreUnavailable
 _POOL_WAIT_S = 10.0
 #: how often the listener looks up from its wait (to see a close)
@@ -253,6 +291,72 @@ def _dialect(sql: str) -> str:
     if out is None:
         out = _TRANSLATED[sql] = sql.replace("%", "%%").replace("?", "%s")
     return out
+
+
+class _Group:
+    """Leader/follower group commit of ``complete_by``'s common case: a thread
+    that finds no statement running runs one for every completion waiting; the
+    others wait for its answer. No timer: a lone completion goes at once."""
+
+    def __init__(self, run: Callable[[list[tuple[Any, ...]]], set[str]]) -> None:
+        self._run = run
+        self._lock = threading.Lock()
+        self._waiting: list[_Slot] = []
+        self._busy = False
+
+    def complete(self, item: tuple[Any, ...]) -> bool:
+        slot = _Slot(item)
+        with self._lock:
+            self._waiting.append(slot)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            slot.done.wait()
+            if not slot.lead:
+                if slot.error is not None:
+                    raise slot.error
+                return slot.ok
+        # the leader: one statement per group until its own is answered, then
+        # the lead passes to a waiting thread (so that no caller leads for ever)
+        while True:
+            with self._lock:
+                group, self._waiting = self._waiting[:_GROUP_MAX], self._waiting[_GROUP_MAX:]
+            try:
+                done = self._run([g.item for g in group]) if group else set()
+                error = None
+            except BaseException as exc:  # noqa: BLE001 - every member gets it
+                done, error = set(), exc
+            for g in group:
+                g.ok, g.error = g.item[0] in done, error
+                if g is not slot:
+                    g.done.set()
+            if slot in group:
+                break
+        with self._lock:
+            if self._waiting:
+                nxt = self._waiting[0]
+                nxt.lead = True
+                nxt.done.set()  # it leads next (busy stays set)
+            else:
+                self._busy = False
+        if slot.error is not None:
+            raise slot.error
+        return slot.ok
+
+
+class _Slot:
+    __slots__ = ("item", "done", "ok", "error", "lead")
+
+    def __init__(self, item: tuple[Any, ...]) -> None:
+        self.item = item
+        self.done = threading.Event()
+        self.ok = False
+        self.error: BaseException | None = None
+        self.lead = False
+
+
+#: the most completions one group statement carries
+_GROUP_MAX = 256
 
 
 class _Thread(threading.local):
@@ -353,6 +457,7 @@ class PostgresJobQueue(SqlJobStore):
         self._sequencer = sequencer
         self._synchronous = synchronous
         self._thread = _Thread()
+        self._completions = _Group(self._complete_many)
         self._holder_lock = threading.Lock()
         self._closed = threading.Event()
         self._listener: threading.Thread | None = None
@@ -600,11 +705,10 @@ class PostgresJobQueue(SqlJobStore):
                 raw.execute(f'LISTEN "{self.channel}"')
                 self._wake()  # jobs may have come while not listening
                 while not self._closed.is_set():
-                    got = False
-                    for _ in raw.notifies(timeout=_LISTEN_POLL_S, stop_after=64):
-                        got = True
-                    if got:
-                        self._wake()
+                    for _ in raw.notifies(timeout=_LISTEN_POLL_S):
+                        self._wake()  # at once: the generator runs until its timeout
+                        if self._closed.is_set():
+                            break
             except psycopg.Error:
                 self._closed.wait(0.5)
             finally:
@@ -666,32 +770,48 @@ class PostgresJobQueue(SqlJobStore):
         now: int,
         times: ProofTimes | None,
     ) -> bool:
-        # one statement, in autocommit outside a transaction: one round trip in all
         proved, submitted, verified = (times or ProofTimes()).resolved(now)
+        if self._thread.conn is not None:  # inside a transaction: this statement alone
+            with self._session() as db:
+                row = db.execute(
+                    _COMPLETE_OWN,
+                    (
+                        proof,
+                        now,
+                        proved,
+                        submitted,
+                        verified,
+                        job_id,
+                        worker_id,
+                        attempt,
+                        now,
+                        now,
+                        self._shard,
+                        worker_id,
+                    ),  # fmt: skip
+                ).fetchone()
+            if row is not None and row[0] % _PRUNE_EVERY == 0:
+                self._prune(self._thread.conn, int(row[0]))
+            return row is not None
+        # outside one: with the completions of other threads, one statement for all
+        return self._completions.complete(
+            (job_id, worker_id, attempt, proof, proved, submitted, verified)
+        )
+
+    def _complete_many(self, items: list[tuple[Any, ...]]) -> set[str]:
+        """One statement for the completions of a group (the leader's call,
+        in autocommit: one round trip); the ids it completed."""
+        now = self._clock()
+        cols = list(zip(*items, strict=True))
         with self._session() as db:
-            row = db.execute(
-                _COMPLETE_OWN,
-                (
-                    proof,
-                    now,
-                    proved,
-                    submitted,
-                    verified,
-                    job_id,
-                    worker_id,
-                    attempt,
-                    now,
-                    now,
-                    self._shard,
-                    worker_id,
-                ),  # fmt: skip
-            ).fetchone()
-        if row is None:
-            return False
-        if row[0] % _PRUNE_EVERY == 0:
+            rows = db.execute(
+                _COMPLETE_MANY,
+                (*(list(c) for c in cols), now, now, now, self._shard),
+            ).fetchall()
+        if any(int(r[1]) % _PRUNE_EVERY == 0 for r in rows):  # (their seqs are consecutive)
             with self.transaction() as tx:
-                self._prune(tx, int(row[0]))
-        return True
+                self._prune(tx, max(int(r[1]) for r in rows))
+        return {r[0] for r in rows}
 
     def _next(self, db: Any, key: str) -> int:
         (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()
