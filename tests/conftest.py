@@ -22,3 +22,19 @@ def make_job():
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def schema():
+    """A PostgreSQL schema name of its own, dropped after the test (the server of
+    ``$POUW_TEST_DATABASE_URL``; tests that use it skip without one)."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield name
+    url = os.environ.get("POUW_TEST_DATABASE_URL")
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 
 import pytest
 
@@ -23,17 +22,6 @@ from pouw.store.filelock import StoreInUse
 
 URL = os.environ.get("POUW_TEST_DATABASE_URL")
 needs_pg = pytest.mark.skipif(not URL, reason="POUW_TEST_DATABASE_URL is not set (.ci/run sets it)")
-
-
-@pytest.fixture
-def schema():
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    yield name
-    if URL:
-        import psycopg
-
-        with psycopg.connect(URL, autocommit=True) as c:
-            c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def pg_config(schema: str, **extra) -> NodeConfig:

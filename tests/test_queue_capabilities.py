@@ -43,7 +43,8 @@ def drain(store, worker, can) -> list[str]:
 
 def test_capabilities_are_checked():
     assert Capabilities().admits_all
-    Capabilities(tiers={"micro", JobTier.FULL}, zk_modes={"mock"}, device="gpu", min_units=4)
+    gpu = Capabilities(tiers={"micro", JobTier.FULL}, zk_modes={"mock"}, device="gpu", min_units=4)
+    assert gpu.tiers == {JobTier.MICRO, JobTier.FULL} and not gpu.admits_all  # names parsed
     for bad in (
         {"zk_modes": {"plonk"}},
         {"device": "tpu"},

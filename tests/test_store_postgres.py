@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -27,16 +26,6 @@ pytestmark = pytest.mark.skipif(
     not URL, reason="POUW_TEST_DATABASE_URL is not set (.ci/run sets it)"
 )
 LEASE = 60_000
-
-
-@pytest.fixture
-def schema():
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    yield name
-    import psycopg
-
-    with psycopg.connect(URL, autocommit=True) as c:
-        c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def open_store(schema: str, **kw) -> PostgresJobQueue:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -57,16 +56,6 @@ def test_a_new_job_wakes_a_waiting_claimer_in_process():
     finally:
         live.close()
         ctx.close()
-
-
-@pytest.fixture
-def schema():
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    yield name
-    import psycopg
-
-    with psycopg.connect(URL, autocommit=True) as c:
-        c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def pg_node(schema: str, *, notify: bool, poll_ms: int, replica: bool = False) -> NodeContext:

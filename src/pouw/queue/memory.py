@@ -54,7 +54,8 @@ from .lifecycle import (
 )
 from .memory_index import DIRTY_MAX, StatusIndex
 from .memory_queries import MemoryQueries
-from .priority import check_priority, fee_bucket, order_key
+from .priority import fee_bucket, order_key
+from .settings import check_settings
 
 __all__ = ["JobQueue"]
 
@@ -98,6 +99,15 @@ class JobQueue(BatchClaims, MemoryQueries):
     silently.
     """
 
+    # the settings (pouw.queue.settings.check_settings)
+    capacity: int
+    retention: int
+    reservation_timeout_ms: int
+    max_attempts: int
+    priority: str
+    aging_ms: int
+    history_ms: int
+
     def __init__(
         self,
         capacity: int = 100_000,
@@ -111,26 +121,18 @@ class JobQueue(BatchClaims, MemoryQueries):
         history_ms: int = 7 * 86_400_000,
         clock: Callable[[], int] = now_ms,
     ) -> None:
-        self.priority, self.aging_ms = check_priority(priority, aging_ms)
+        for name, value in check_settings(
+            capacity=capacity,
+            retention=retention,
+            reservation_timeout_ms=reservation_timeout_ms,
+            max_attempts=max_attempts,
+            priority=priority,
+            aging_ms=aging_ms,
+            history_ms=history_ms,
+        ).items():
+            setattr(self, name, value)
         if history_limit.__class__ is not int or history_limit < 0:
             raise ValueError(f"history_limit must be an integer >= 0, got {history_limit!r}")
-        if history_ms.__class__ is not int or history_ms < 1:
-            raise ValueError(f"history_ms must be an integer >= 1, got {history_ms!r}")
-        self.history_ms = history_ms
-        if not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
-        if not isinstance(retention, int) or retention < 0:
-            raise ValueError(f"retention must be a non-negative integer, got {retention!r}")
-        if not isinstance(reservation_timeout_ms, int) or reservation_timeout_ms < 1:
-            raise ValueError(
-                f"reservation_timeout_ms must be a positive integer, got {reservation_timeout_ms!r}"
-            )
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            raise ValueError(f"max_attempts must be a positive integer, got {max_attempts!r}")
-        self.max_attempts = max_attempts
-        self.capacity = capacity
-        self.retention = retention
-        self.reservation_timeout_ms = reservation_timeout_ms
         self._clock = clock
         self._lock = threading.Lock()
         self._records: dict[str, JobRecord] = {}

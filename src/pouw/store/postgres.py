@@ -181,36 +181,11 @@ SELECT job_id FROM upd
 
 
 # complete_by's common case, the holder's proof under its current attempt with its
-# lease live (pouw.queue.lifecycle._submit: COMPLETED), as one statement fenced by
-# (job_id, attempt, worker): the job, its counters and the worker's count; any
-# other case matches no row and goes to the full rule.
-_COMPLETE_OWN = """
-WITH done AS (
-    UPDATE jobs SET status = 'completed', proof = ?, lease_expires_at_ms = NULL,
-        finished_at_ms = ?, proved_at_ms = ?, submitted_at_ms = ?, verified_at_ms = ?,
-        reserved_at_ms = NULL, finish_seq = nextval('seq_finish_seq')
-    WHERE job_id = ? AND status = 'in_progress' AND worker_id = ? AND attempts = ?
-        AND lease_expires_at_ms >= ? AND deadline_ms >= ?
-    RETURNING job_id, tier, worker_id, attempts, enqueued_at_ms, started_at_ms, proved_at_ms,
-        submitted_at_ms, verified_at_ms, finished_at_ms, finish_seq
-), c AS (
-    UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'in_progress' THEN -1 ELSE 1 END)
-    FROM done WHERE counters.tier = done.tier
-        AND counters.status IN ('in_progress', 'completed') AND counters.shard = ?
-), w AS (
-    INSERT INTO worker_counts (worker_id, what, n) SELECT ?, 'completed', 1 FROM done
-    ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + 1
-), h AS (
-    INSERT INTO job_history (job_id, tier, status, worker_id, attempts, enqueued_at_ms,
-        claimed_at_ms, proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms)
-    SELECT job_id, tier, 'completed', worker_id, attempts, enqueued_at_ms, started_at_ms,
-        proved_at_ms, submitted_at_ms, verified_at_ms, finished_at_ms FROM done
-)
-SELECT finish_seq FROM done
-"""
-# complete_by's common case for many threads at once: the completions that
-# arrive while one statement runs go together in the next (group commit; the
-# fencing per row as in _COMPLETE_OWN)
+# lease live (pouw.queue.lifecycle._submit: COMPLETED), for one completion or a
+# group of them (the completions of many threads that arrive while one statement
+# runs go together in the next): each row fenced by (job_id, attempt, worker),
+# with its counters, the worker's count and its history row; any other case
+# matches no row and goes to the full rule
 _COMPLETE_MANY = """
 WITH input AS (
     SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::bytea[], ?::bigint[], ?::bigint[],
@@ -771,36 +746,15 @@ class PostgresJobQueue(SqlJobStore):
         times: ProofTimes | None,
     ) -> bool:
         proved, submitted, verified = (times or ProofTimes()).resolved(now)
-        if self._thread.conn is not None:  # inside a transaction: this statement alone
-            with self._session() as db:
-                row = db.execute(
-                    _COMPLETE_OWN,
-                    (
-                        proof,
-                        now,
-                        proved,
-                        submitted,
-                        verified,
-                        job_id,
-                        worker_id,
-                        attempt,
-                        now,
-                        now,
-                        self._shard,
-                        worker_id,
-                    ),  # fmt: skip
-                ).fetchone()
-            if row is not None and row[0] % _PRUNE_EVERY == 0:
-                self._prune(self._thread.conn, int(row[0]))
-            return row is not None
+        item = (job_id, worker_id, attempt, proof, proved, submitted, verified)
+        if self._thread.conn is not None:  # inside a transaction: this completion alone
+            return job_id in self._complete_many([item])
         # outside one: with the completions of other threads, one statement for all
-        return self._completions.complete(
-            (job_id, worker_id, attempt, proof, proved, submitted, verified)
-        )
+        return self._completions.complete(item)
 
     def _complete_many(self, items: list[tuple[Any, ...]]) -> set[str]:
-        """One statement for the completions of a group (the leader's call,
-        in autocommit: one round trip); the ids it completed."""
+        """One statement for one completion or a group of them (outside a
+        transaction in autocommit: one round trip); the ids it completed."""
         now = self._clock()
         cols = list(zip(*items, strict=True))
         with self._session() as db:

@@ -39,7 +39,8 @@ from ..queue.lifecycle import (
     check_attempt,
     check_lease,
 )
-from ..queue.priority import check_priority, fee_bucket, work_units
+from ..queue.priority import fee_bucket, work_units
+from ..queue.settings import check_settings
 from ..status import JobStatus
 from .ops import outcome
 from .queries import SqlQueries
@@ -68,25 +69,19 @@ def set_settings(
     history_ms: int = 7 * 86_400_000,
 ) -> None:
     """Check and keep the settings every SQL store takes (ValueError naming the bad one)."""
-    store.priority, store.aging_ms = check_priority(priority, aging_ms)
-    if history_ms.__class__ is not int or history_ms < 1:
-        raise ValueError(f"history_ms must be an integer >= 1, got {history_ms!r}")
-    store.history_ms = history_ms
-    store._history_due = 0
-    for name, value, low in (
-        ("capacity", capacity, 1),
-        ("retention", retention, 0),
-        ("reservation_timeout_ms", reservation_timeout_ms, 1),
-        ("max_attempts", max_attempts, 1),
-    ):
-        if value.__class__ is not int or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    for name, value in check_settings(
+        capacity=capacity,
+        retention=retention,
+        reservation_timeout_ms=reservation_timeout_ms,
+        max_attempts=max_attempts,
+        priority=priority,
+        aging_ms=aging_ms,
+        history_ms=history_ms,
+    ).items():
+        setattr(store, name, value)
     if synchronous not in ("full", "normal"):
         raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
-    store.capacity = capacity
-    store.retention = retention
-    store.reservation_timeout_ms = reservation_timeout_ms
-    store.max_attempts = max_attempts
+    store._history_due = 0
     store._clock = clock
     store._lock = threading.RLock()
     store._cache_lock = threading.Lock()
@@ -98,6 +93,11 @@ class SqlJobStore(BatchClaims, SqlQueries):
     ``reservation_timeout_ms``)."""
 
     capacity: int
+    retention: int
+    reservation_timeout_ms: int
+    max_attempts: int
+    priority: str
+    aging_ms: int
     _clock: Any
     history_ms: int  #: finished jobs' history rows are kept this long
     _history_due: int
