@@ -17,6 +17,7 @@ import time
 import pytest
 
 from pouw import JobStatus, PouwError
+from pouw.queue import SubmitResult
 from pouw.store import PostgresJobQueue
 from pouw.store.filelock import StoreInUse
 from support import synthetic_job
@@ -110,7 +111,7 @@ def test_the_schema_is_migrated_once_and_a_newer_one_refused(schema):
     with psycopg.connect(URL, autocommit=True) as c:
         c.execute(f'SET search_path TO "{schema}"')
         got = c.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
-        assert got == [(1,), (2,)]
+        assert got == [(1,), (2,), (3,)]
         (rows,) = c.execute("SELECT COUNT(*) FROM counters").fetchone()
         assert rows == 5 * 3 * 16  # every (status, tier, shard) from the start
         c.execute("INSERT INTO schema_migrations VALUES (99, 0)")
@@ -276,6 +277,50 @@ def test_a_version_1_schema_is_migrated_with_its_worker_counts(schema):
         assert store.worker_stats()["w1"]["claimed"] == 1
         assert store.worker_heartbeat("w1", LEASE) == 1
         assert set(store.workers_seen()) == {"w1"}
+    finally:
+        store.close()
+
+
+def test_a_version_2_schema_loses_its_extra_index_writes_and_keeps_its_jobs(schema):
+    import psycopg
+
+    store = open_store(schema)
+    jobs = [synthetic_job(i) for i in range(2)]
+    for j in jobs:
+        store.enqueue(j)
+    store.claim_next("w1", LEASE, batch=2)
+    store.close()
+    with psycopg.connect(URL, autocommit=True) as c:  # back to what version 2 wrote
+        c.execute(f'SET search_path TO "{schema}"')
+        c.execute("CREATE INDEX jobs_status ON jobs (status, seq)")
+        c.execute("ALTER TABLE job_history ADD COLUMN seq BIGSERIAL PRIMARY KEY")
+        # version 2 kept every holder, the current one too
+        c.execute("INSERT INTO holders SELECT job_id, worker_id FROM jobs")
+        c.execute("DELETE FROM schema_migrations WHERE version > 2")
+    store = open_store(schema)
+    try:
+        with psycopg.connect(URL, autocommit=True) as c:
+            c.execute(f'SET search_path TO "{schema}"')
+            (idx,) = c.execute(
+                "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = %s AND indexname = "
+                "'jobs_status'",
+                (schema,),
+            ).fetchone()
+            (col,) = c.execute(
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = 'job_history' AND column_name = 'seq'",
+                (schema,),
+            ).fetchone()
+        assert (idx, col) == (0, 0)
+        assert store.complete_by(jobs[0].job_id, "w1", b"p", attempt=1) is SubmitResult.COMPLETED
+        # w1 gives the other job back and w2 takes it: w1's late proof is a holder's
+        assert store.fail(jobs[1].job_id, "w1", "gave up") is JobStatus.PENDING
+        rec = store.claim_next("w2", LEASE)
+        assert rec is not None and rec.holders == {"w1", "w2"}
+        assert store.complete_by(jobs[1].job_id, "w1", b"q", attempt=1) is (
+            SubmitResult.LATE_COMPLETED
+        )
+        assert store.latency_stats(0)["all"]["completed"] == 2
     finally:
         store.close()
 

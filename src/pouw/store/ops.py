@@ -197,10 +197,10 @@ class SqlOps:
         ).fetchone()
         if row is None:
             raise JobNotFound(f"no job {job_id!r}")
+        status, deadline, worker, attempts, lease_ms, avoid, avoid_until, proof, tier, bucket = row
         holders = frozenset(
             w for (w,) in db.execute("SELECT worker_id FROM holders WHERE job_id = ?", (job_id,))
-        )
-        status, deadline, worker, attempts, lease_ms, avoid, avoid_until, proof, tier, bucket = row
+        ) | ({worker} if worker is not None else frozenset())
         return LifeRow(
             job_id,
             JobStatus(status),
@@ -244,10 +244,12 @@ class SqlOps:
             db.execute(f"UPDATE jobs SET {columns} WHERE job_id = ?", (*sets.values(), job_id))
         if s.finished:
             self._retire(db, job_id)
-        if s.holder is not None:
+        # the job's current holder is its worker_id; the holders table keeps the
+        # earlier ones, so a claim writes no row there (only a hand-over does)
+        if row.worker_id is not None and sets.get("worker_id", row.worker_id) != row.worker_id:
             db.execute(
                 "INSERT INTO holders (job_id, worker_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (job_id, s.holder),
+                (job_id, row.worker_id),
             )
         for worker, what in s.counts:
             self._count(db, worker, what)

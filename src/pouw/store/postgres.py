@@ -69,8 +69,10 @@ class StoreUnavailable(PouwError):
 
 #: 1: the first schema; 2: the per-worker counters renamed worker_counts, and
 #: workers the heartbeat table (last seen, device); jobs.bucket and jobs.units,
-#: the fee bucket and the work units; the proof's times; job_history
-SCHEMA_VERSION = 2
+#: the fee bucket and the work units; the proof's times; job_history; 3: fewer
+#: index writes per job (no jobs (status, seq) index, no key on job_history,
+#: holders only of earlier attempts)
+SCHEMA_VERSION = 3
 #: counter rows per (status, tier)
 SHARDS = 16
 _P, _IP = JobStatus.PENDING.value, JobStatus.IN_PROGRESS.value
@@ -113,14 +115,12 @@ CREATE TABLE IF NOT EXISTS jobs (
         autovacuum_analyze_scale_factor = 0.05);
 CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (qpos) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS jobs_pending_deadline ON jobs (deadline_ms) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires_at_ms)
     WHERE lease_expires_at_ms IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_finish ON jobs (finish_seq) WHERE finish_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_reserved ON jobs (reserved_at_ms)
     WHERE reserved_at_ms IS NOT NULL;
 CREATE TABLE IF NOT EXISTS job_history (
-    seq BIGSERIAL PRIMARY KEY,
     job_id TEXT NOT NULL,
     tier TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -155,17 +155,16 @@ CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
 
 # The claim of a batch of picked rows (already locked by the pick): the lifecycle's
 # Claim rule (pouw.queue.lifecycle._start) for all of them in one statement, with
-# their holders, their counters (pending -> in progress, this connection's shard)
-# and the worker's claimed count.
-_CLAIM = """
+# their counters (pending -> in progress, this connection's shard) and the
+# worker's claimed count. (A pending job has no worker: no earlier holder to
+# keep in holders.)
+_CLAIM = f"""
 WITH upd AS (
     UPDATE jobs SET status = 'in_progress', worker_id = ?, attempts = attempts + 1,
         started_at_ms = ?, error = NULL, lease_expires_at_ms = ?, lease_ms = ?,
         reserved_at_ms = NULL
     WHERE job_id = ANY(?) AND status = 'pending'
-    RETURNING job_id, tier
-), h AS (
-    INSERT INTO holders (job_id, worker_id) SELECT job_id, ? FROM upd ON CONFLICT DO NOTHING
+    RETURNING {JOB_COLUMNS}, qpos
 ), c AS (
     UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'pending' THEN -t.k ELSE t.k END)
     FROM (SELECT tier, COUNT(*) AS k FROM upd GROUP BY tier) t
@@ -176,7 +175,7 @@ WITH upd AS (
     SELECT ?, 'claimed', COUNT(*) FROM upd HAVING COUNT(*) > 0
     ON CONFLICT (worker_id, what) DO UPDATE SET n = worker_counts.n + EXCLUDED.n
 )
-SELECT job_id FROM upd
+SELECT {JOB_COLUMNS} FROM upd ORDER BY qpos
 """
 
 
@@ -592,6 +591,11 @@ class PostgresJobQueue(SqlJobStore):
                         "AND column_name = 'what') THEN ALTER TABLE workers RENAME TO "
                         "worker_counts; END IF; END $$"
                     )
+                if version is not None and version < 3:
+                    # every update of a job wrote this index too, and every
+                    # finished job a key it is never looked up by
+                    db.execute("DROP INDEX IF EXISTS jobs_status")
+                    db.execute("ALTER TABLE IF EXISTS job_history DROP COLUMN IF EXISTS seq")
                 raw.execute(_DDL)
                 db.executemany(
                     "INSERT INTO counters (status, tier, shard, n) VALUES (?, ?, ?, 0) "
@@ -694,12 +698,13 @@ class PostgresJobQueue(SqlJobStore):
     def _claim_batch(
         self, worker_id: str, lease_ms: int, n: int, can: Capabilities
     ) -> list[JobRecord]:
-        """Up to ``n`` claims in one transaction of six statements whatever ``n``:
+        """Up to ``n`` claims in one transaction of five statements whatever ``n``:
         lapse the due leases and expire the overdue pending jobs (both skipping
         rows others hold), record the worker's claim (last seen, device), pick
         the first claimable rows its capabilities admit (``FOR UPDATE SKIP
         LOCKED``: no claimer waits for another), claim them all in one statement
-        (:data:`_CLAIM`), read them back with their holders."""
+        that returns them (:data:`_CLAIM`); a sixth reads the earlier holders of
+        jobs handed out before, if any."""
         check_lease(lease_ms)
         now = self._clock()
         with self._tx() as db:
@@ -721,20 +726,19 @@ class PostgresJobQueue(SqlJobStore):
             ids = [r[1] for r in rows if self._checked_job(db, r, now) is not None]
             if not ids:
                 return []
-            claimed = db.execute(
-                _CLAIM,
-                (worker_id, now, now + lease_ms, lease_ms, ids, worker_id, self._shard, worker_id),
-            ).fetchall()
-            assert len(claimed) == len(ids)  # locked by the pick: still pending
             recs = db.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ANY(?) ORDER BY qpos", (ids,)
+                _CLAIM, (worker_id, now, now + lease_ms, lease_ms, ids, self._shard, worker_id)
             ).fetchall()
+            assert len(recs) == len(ids)  # locked by the pick: still pending
+            # earlier holders only where an earlier attempt was handed out
+            again = [r[1] for r in recs if r[15] > 1]
             holders: dict[str, set[str]] = {}
-            for job_id, worker in db.execute(
-                "SELECT job_id, worker_id FROM holders WHERE job_id = ANY(?)", (ids,)
-            ):
-                holders.setdefault(job_id, set()).add(worker)
-        return [record_from_row(r, holders.get(r[1], set()), self._jobs.get(r[1])) for r in recs]
+            if again:
+                for job_id, worker in db.execute(
+                    "SELECT job_id, worker_id FROM holders WHERE job_id = ANY(?)", (again,)
+                ):
+                    holders.setdefault(job_id, set()).add(worker)
+        return [record_from_row(r, holders.get(r[1]), self._jobs.get(r[1])) for r in recs]
 
     def _complete_own(
         self,

@@ -6,7 +6,8 @@ counters and its ledger entry:
 * ``jobs`` -- one row per known job: the job's fields, its lifecycle columns,
   ``qpos`` (its order key in the pending order, :mod:`pouw.queue.priority`)
   and ``finish_seq`` (finish order, for the retention limit);
-* ``holders`` -- every (job, worker) that ever held a lease (403 vs 409);
+* ``holders`` -- every (job, worker) that held the job before its current
+  worker (``jobs.worker_id``): with it, every worker that ever held it (403 vs 409);
 * ``counters`` -- exact counts per (status, tier), kept in the transaction of
   each move, so stats survive the retention limit and a crash;
 * ``worker_counts`` -- per-worker counters (claimed, completed, failed, rejected,
@@ -202,5 +203,9 @@ def record_from_row(
         rec.verified_at_ms,
     ) = row[12:]
     rec.seq = row[0]
-    rec.holders = holders if holders is not None else set()
+    # every worker that ever held the job: the holders table keeps the earlier
+    # ones, the row its current (or last) one
+    rec.holders = set(holders) if holders is not None else set()
+    if rec.worker_id is not None:
+        rec.holders.add(rec.worker_id)
     return rec
