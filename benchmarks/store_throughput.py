@@ -146,6 +146,82 @@ def concurrent_rates(
     return out
 
 
+def pipeline_rates(n: int, claimers: int, pg_url: str | None, batch: int = 100) -> dict[str, float]:
+    """Enqueue -> claim -> complete as one stream: a producer thread enqueues ``n``
+    jobs in batches of ``batch`` (``enqueue_many``: one transaction each) while
+    ``claimers`` threads claim ``batch`` at a time and complete each, all on the
+    one store (one process, as a node serving its API); jobs/s from the first
+    enqueue to the last completion."""
+    out: dict[str, float] = {}
+    for name in backends(pg_url):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = open_backend(name, tmp, n, pg_url, "bench_pipe")
+            try:
+                out[name] = _stream(store, make_jobs(n), claimers, batch)
+                assert store.stats().completed_count == n
+            finally:
+                _close(store)
+    return out
+
+
+def _stream(store, jobs: list, claimers: int, batch: int) -> float:
+    import threading
+
+    produced = threading.Event()
+
+    def produce() -> None:
+        for k in range(0, len(jobs), batch):
+            store.enqueue_many(jobs[k : k + batch])
+        produced.set()
+
+    def work(k: int) -> None:
+        while True:
+            done = produced.is_set()
+            recs = store.claim_next(f"w{k}", LEASE_MS, batch=batch)
+            if not recs:
+                if done:
+                    return
+                time.sleep(0.001)
+                continue
+            for rec in recs:
+                store.complete_by(rec.job_id, f"w{k}", b"p" * 167, attempt=rec.attempts)
+
+    threads = [threading.Thread(target=produce)] + [
+        threading.Thread(target=work, args=(k,)) for k in range(claimers)
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(jobs) / (time.perf_counter() - t0)
+
+
+def enqueue_rates(n: int, pg_url: str | None, batch: int = 100) -> dict[str, dict[str, float]]:
+    """Jobs/s into each store by ``enqueue`` one at a time and by ``enqueue_many``
+    in batches of ``batch``."""
+    out: dict[str, dict[str, float]] = {}
+    for name in backends(pg_url):
+        rates = {}
+        for how in ("one", "many"):
+            with tempfile.TemporaryDirectory() as tmp:
+                store = open_backend(name, tmp, n, pg_url, "bench_enq")
+                jobs = make_jobs(n)
+                try:
+                    t0 = time.perf_counter()
+                    if how == "one":
+                        for job in jobs:
+                            store.enqueue(job)
+                    else:
+                        for k in range(0, n, batch):
+                            store.enqueue_many(jobs[k : k + batch])
+                    rates[how] = n / (time.perf_counter() - t0)
+                finally:
+                    _close(store)
+        out[name] = rates
+    return out
+
+
 def wake_latency(pg_url: str, rounds: int = 30, poll_ms: int = 500) -> dict[str, float]:
     """Median ms from an enqueue's commit in one store (the node) to the job's
     claim by another (a replica's long-polling claimer), with NOTIFY and by
@@ -284,6 +360,17 @@ def main() -> None:
         for name, rate in shared.items():
             if name.startswith("postgres"):
                 print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / shared['memory']:.3f}x memory")
+    enq = enqueue_rates(args.jobs, args.pg_url)
+    pipe = pipeline_rates(args.jobs, args.claimers, args.pg_url)
+    print(f"enqueue one at a time and enqueue_many(100), {args.jobs} jobs")
+    for name, r in enq.items():
+        print(f"  {name:16} {r['one']:>10,.0f} /s one  {r['many']:>10,.0f} /s many")
+    print(
+        f"the stream: enqueue_many(100) -> claim_next(batch=100) -> complete_by each, "
+        f"{args.claimers} claimers on one store, {args.jobs} jobs"
+    )
+    for name, rate in pipe.items():
+        print(f"  {name:16} {rate:>10,.0f} jobs/s  {rate / pipe['memory']:.3f}x memory")
     wake = wake_latency(args.pg_url) if args.pg_url else {}
     if wake:
         print("PostgreSQL: enqueue commit -> another process's long-polling claim (median)")
@@ -306,6 +393,8 @@ def main() -> None:
                     "concurrent": many,
                     "batch_100": batched,
                     "batch_100_one_store": shared,
+                    "enqueue": enq,
+                    "stream": pipe,
                     "wake_ms": wake,
                 },
                 indent=2,

@@ -455,15 +455,24 @@ def test_issue_contract_names_of_the_postgres_store_fencing_pool_notify():
         assert list(beat)[1:] == ["worker_id", "lease_ms"], cls
         assert callable(cls.workers_seen) and callable(cls.lapse_leases), cls
     assert callable(NodeClient.worker_heartbeat)
+    # the batch enqueue (one transaction per batch), in every store
+    for cls in (JobStore, JobQueue, SqliteJobQueue, PostgresJobQueue):
+        many = inspect.signature(cls.enqueue_many).parameters
+        assert list(many)[:2] == ["self", "jobs"], cls
+        assert many["local"].kind is inspect.Parameter.KEYWORD_ONLY, cls
+        assert many["local"].default is False, cls
     from pouw.node import NodeConfig
 
     c = NodeConfig.from_dict(
         {
-            "store": {"url": "postgresql://h/db", "pool_size": 3, "notify": False},
+            "store": {"url": "postgresql://h/db", "pool_size": 3, "notify": False, "vacuum": False},
             "server": {"claim_poll_ms": 250},
         }
     )
     assert (c.store_pool_size, c.store_notify, c.claim_poll_ms) == (3, False, 250)
+    assert NodeConfig().store_vacuum is True and c.store_vacuum is False
+    assert inspect.signature(PostgresJobQueue).parameters["vacuum"].default is True
+    assert callable(PostgresJobQueue.vacuum_hot)
 
 
 def test_issue_contract_names_of_fee_priority_with_aging():

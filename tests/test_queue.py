@@ -81,6 +81,50 @@ def test_duplicate_job_rejected(store, clock):
     assert store.stats().pending_count == 1
 
 
+def test_enqueue_many_adds_a_batch_in_order_as_enqueue_would(store, clock):
+    jobs = [job_at(clock, i) for i in range(5)]
+    late = synthetic_job(99, ttl_ms=10, created_at_ms=clock.now - 1000)
+    woken: list[int] = []
+    store.on_new_jobs(lambda: woken.append(1))
+    store.enqueue_many([*jobs[:3], late, *jobs[3:]])
+    store.enqueue_many([])  # nothing, no error
+    assert store.stats() == QueueStats(5, 0, 0, 0, 1)
+    assert store.get_status(late.job_id) is JobStatus.EXPIRED
+    assert woken  # one batch, at least one wake-up
+    got = [store.pop_next() for _ in range(6)]
+    assert [j.job_id for j in got[:5]] == [j.job_id for j in jobs] and got[5] is None
+
+
+def test_enqueue_many_is_all_or_nothing(new_store, clock):
+    store = new_store(capacity=4)
+    known = job_at(clock, 1)
+    store.enqueue(known)
+    fresh = [job_at(clock, i) for i in range(2, 5)]
+    with pytest.raises(DuplicateJob):
+        store.enqueue_many([*fresh, known])  # one id the store has
+    with pytest.raises(DuplicateJob):
+        store.enqueue_many([fresh[0], fresh[1], fresh[0]])  # one id twice in the batch
+    with pytest.raises(QueueFull):
+        store.enqueue_many([*fresh, job_at(clock, 5)])  # 1 + 4 live > 4
+    assert store.stats().pending_count == 1  # none of the refused batches' jobs
+    for j in fresh:
+        with pytest.raises(JobNotFound):
+            store.get(j.job_id)
+    # an expired job takes no room: 1 + 3 live, plus one past its deadline
+    late = synthetic_job(98, ttl_ms=10, created_at_ms=clock.now - 1000)
+    store.enqueue_many([*fresh, late])
+    assert store.stats() == QueueStats(4, 0, 0, 0, 1)
+
+
+def test_enqueue_many_local_jobs_wait_for_return_local(store, clock):
+    jobs = [job_at(clock, i) for i in range(3)]
+    store.enqueue_many(jobs, local=True)
+    assert store.stats().pending_count == 3
+    assert store.pop_next() is None
+    store.return_local([j.job_id for j in jobs])
+    assert {store.pop_next().job_id for _ in range(3)} == {j.job_id for j in jobs}
+
+
 def test_unknown_id_raises_job_not_found(store):
     for call in (
         lambda: store.get("00" * 32),

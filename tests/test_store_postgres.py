@@ -135,6 +135,64 @@ def test_dead_tuples_are_reported(schema):
         store.close()
 
 
+def _vacuums(schema: str) -> int:
+    import psycopg
+
+    with psycopg.connect(URL, autocommit=True) as c:
+        (n,) = c.execute(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = %s "
+            "AND relname = 'jobs'",
+            (schema,),
+        ).fetchone()
+    return int(n)
+
+
+def test_the_sweeper_vacuums_the_queue_when_dead_rows_pile_up(schema, monkeypatch):
+    # the server's autovacuum may be off (it is on the CI machine) or napping: the
+    # store's own sweep vacuums the tables whose dead row versions pile up
+    import pouw.store.postgres as pg
+
+    monkeypatch.setattr(pg, "_VACUUM_MIN_DEAD", 10)
+    clock = [1_000_000]
+    store = open_store(schema, pool_size=1, clock=lambda: clock[0])
+    try:
+        store.sweep()  # nothing dead yet: nothing vacuumed
+        assert _vacuums(schema) == 0
+        for i in range(30):
+            store.enqueue(synthetic_job(i, ttl_ms=10**9, created_at_ms=clock[0]))
+        for rec in store.claim_next("w", LEASE, batch=30):
+            store.complete_by(rec.job_id, "w", b"proof", attempt=1)
+        with store._session() as db:
+            db.execute("SELECT pg_stat_force_next_flush()")
+        store.sweep()  # looked at once per interval: not yet due again
+        assert _vacuums(schema) == 0
+        clock[0] += pg._VACUUM_CHECK_MS
+        store.sweep()
+        assert _vacuums(schema) == 1
+        assert store.dead_tuples() < 30
+        assert store.stats().completed_count == 30  # nothing of the queue lost
+    finally:
+        store.close()
+
+
+def test_vacuum_runs_in_one_process_of_a_schema_at_a_time(schema):
+    import psycopg
+
+    from pouw.store.postgres import _lock_key
+
+    store = open_store(schema, vacuum=False)
+    try:
+        store.sweep()  # vacuum off: the sweeper leaves it to autovacuum
+        assert _vacuums(schema) == 0
+        with psycopg.connect(URL, autocommit=True) as other:  # another process at it
+            other.execute("SELECT pg_advisory_lock(%s)", (_lock_key(schema) ^ 2,))
+            assert store.vacuum_hot(force=True) == []
+        assert "jobs" in store.vacuum_hot(force=True)
+        assert _vacuums(schema) == 1
+    finally:
+        store.close()
+
+
 def test_a_bad_url_is_one_line_without_the_password():
     with pytest.raises(PouwError) as info:
         PostgresJobQueue("postgresql://alice:s3cret@127.0.0.1:1/none", schema="x")

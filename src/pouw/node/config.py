@@ -47,6 +47,7 @@ starts with the key's dotted name (``queue.capacity: ...``).
     synchronous = "full"     # full | normal
     pool_size = 8            # PostgreSQL: connections for this process's operations
     notify = true            # PostgreSQL: LISTEN/NOTIFY wakes long-polling claimers
+    vacuum = true            # PostgreSQL: the sweeper vacuums the queue's tables itself
 
     [leases]                 # remote workers
     lease_ms = 30000         # a claim holds the job this long; heartbeats extend it
@@ -121,6 +122,7 @@ class NodeConfig:
     store_synchronous: str = "full"
     store_pool_size: int = 8  #: PostgreSQL: the pool's most connections
     store_notify: bool = True  #: PostgreSQL: NOTIFY and LISTEN for new jobs
+    store_vacuum: bool = True  #: PostgreSQL: sweep vacuums the queue's tables when due
     lease_ms: int = 30_000
     max_attempts: int = 3
     listen: str = "127.0.0.1:8645"
@@ -379,6 +381,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "store.synchronous": ("store_synchronous", _synchronous),
     "store.pool_size": ("store_pool_size", _int_in(1, 1000)),
     "store.notify": ("store_notify", _bool),
+    "store.vacuum": ("store_vacuum", _bool),
     "leases.lease_ms": ("lease_ms", _int_in(1, 1 << 40)),
     "leases.max_attempts": ("max_attempts", _int_in(1, 1000)),
     "server.listen": ("listen", _listen),

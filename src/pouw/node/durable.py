@@ -49,6 +49,7 @@ def open_store(
             sequencer=sequencer,
             pool_size=config.store_pool_size,
             notify=config.store_notify,
+            vacuum=config.store_vacuum,
             **common,
         )
         ledger = PostgresLedgerStore

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, overload, runtime_checkable
@@ -326,6 +326,15 @@ class JobStore(Protocol):
         """Add a new job; ``local``: its delivery is the caller's own channel (the
         local pool's ring), so ``pop_next`` and ``claim_next`` do not hand it out
         until :meth:`return_local`. It is PENDING and counted as such either way."""
+        ...
+
+    def enqueue_many(self, jobs: Sequence[ProofJob], *, local: bool = False) -> None:
+        """Add many new jobs at once, all or none: :class:`~pouw.DuplicateJob` if any
+        id is known or appears twice in ``jobs``, :class:`~pouw.QueueFull` if the
+        live jobs and the batch's unexpired ones would pass the capacity, and then
+        nothing is added; a job already past its deadline is recorded EXPIRED, as
+        by :meth:`enqueue`. One transaction (one commit) and one wake-up for the
+        batch on a database."""
         ...
 
     def return_local(self, job_ids: list[str]) -> None:

@@ -23,7 +23,7 @@ import contextlib
 import heapq
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import DuplicateJob, QueueFull
@@ -174,41 +174,66 @@ class JobQueue(BatchClaims, MemoryQueries):
         puts it there if those workers will not take it after all.
         """
         now = self._clock()
-        job_id = job.job_id
         with self._lock:
-            if job_id in self._records:
+            self._check_new((job,), now)
+            if self._add(job, now, local):
+                self._wake()
+
+    def enqueue_many(self, jobs: Sequence[ProofJob], *, local: bool = False) -> None:
+        """Add many new jobs, all or none (see :meth:`JobStore.enqueue_many`)."""
+        now = self._clock()
+        with self._lock:
+            self._check_new(jobs, now)
+            woke = False
+            for job in jobs:
+                woke = self._add(job, now, local) or woke
+            if woke:
+                self._wake()
+
+    def _check_new(self, jobs: Sequence[ProofJob], now: int) -> None:
+        # every refusal before anything is added: a batch goes in whole or not at all
+        seen: set[str] = set()
+        fresh = 0
+        for job in jobs:
+            job_id = job.job_id
+            if job_id in self._records or job_id in seen:
                 raise DuplicateJob(f"job {job_id} is already in the queue")
-            if job.deadline_ms < now:
-                rec = JobRecord(job, _EXPIRED, now)
-                rec.finished_at_ms = now
-                self._seq += 1
-                rec.seq = self._seq
-                self._records[job_id] = rec
-                self._touch(rec)
-                self._counts[_EXPIRED] += 1
-                self._tier_counts[job.tier][_EXPIRED] += 1
-                self._retire(job_id)
-                return
-            if self._live >= self.capacity:
-                raise QueueFull(f"queue is full ({self.capacity} live jobs)")
-            rec = JobRecord(job, _PENDING, now)
+            seen.add(job_id)
+            fresh += job.deadline_ms >= now
+        if fresh and self._live + fresh > self.capacity:
+            raise QueueFull(f"queue is full ({self.capacity} live jobs)")
+
+    def _add(self, job: ProofJob, now: int, local: bool) -> bool:
+        """Record a checked new job; whether it joined the pending order."""
+        job_id = job.job_id
+        if job.deadline_ms < now:
+            rec = JobRecord(job, _EXPIRED, now)
+            rec.finished_at_ms = now
             self._seq += 1
             rec.seq = self._seq
             self._records[job_id] = rec
-            dirty = self._dirty
-            dirty[rec.seq] = rec
-            if len(dirty) >= DIRTY_MAX:
-                self._index.flush()
-            rec.qkey = self._next_key(job, now)
-            if local:
-                self._local[job_id] = None
-            else:
-                heapq.heappush(self._order, (rec.qkey, job_id))
-            self._live += 1
-            self._counts[_PENDING] += 1
-            self._tier_counts[job.tier][_PENDING] += 1
-            if not local:
-                self._wake()
+            self._touch(rec)
+            self._counts[_EXPIRED] += 1
+            self._tier_counts[job.tier][_EXPIRED] += 1
+            self._retire(job_id)
+            return False
+        rec = JobRecord(job, _PENDING, now)
+        self._seq += 1
+        rec.seq = self._seq
+        self._records[job_id] = rec
+        dirty = self._dirty
+        dirty[rec.seq] = rec
+        if len(dirty) >= DIRTY_MAX:
+            self._index.flush()
+        rec.qkey = self._next_key(job, now)
+        if local:
+            self._local[job_id] = None
+        else:
+            heapq.heappush(self._order, (rec.qkey, job_id))
+        self._live += 1
+        self._counts[_PENDING] += 1
+        self._tier_counts[job.tier][_PENDING] += 1
+        return not local
 
     # -- consumer side ---------------------------------------------------
 

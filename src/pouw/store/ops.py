@@ -172,6 +172,15 @@ class SqlOps:
         (value,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(value)
 
+    def _next_many(self, db: Any, key: str, n: int) -> list[int]:
+        """``n`` values of the counter ``key`` at once (as ``n`` calls of :meth:`_next`)."""
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, 0) ON CONFLICT (key) DO NOTHING", (key,)
+        )
+        db.execute("UPDATE meta SET value = value + ? WHERE key = ?", (n, key))
+        (last,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return list(range(int(last) - n + 1, int(last) + 1))
+
     def _bump(self, db: sqlite3.Connection, status: str, tier: str, by: int) -> None:
         if self._shard is None:
             db.execute(
@@ -261,14 +270,15 @@ class SqlOps:
     priority: str
     aging_ms: int
 
-    def _queue_key(self, db: Any, bucket: int, now: int) -> int:
-        """The order key of a job joining the pending order now (pouw.queue.priority)."""
+    def _queue_key(self, db: Any, bucket: int, now: int, counter: int | None = None) -> int:
+        """The order key of a job joining the pending order now (pouw.queue.priority),
+        ``counter`` its arrival number if the caller took it already."""
         return order_key(
             self.priority,
             self.aging_ms,
             bucket if self.priority == "fee" else 0,
             now,
-            self._next(db, "qpos"),
+            self._next(db, "qpos") if counter is None else counter,
         )
 
     def _fence(self, db: Any) -> None:

@@ -329,6 +329,10 @@ class _Slot:
         self.lead = False
 
 
+#: how often sweep looks at the dead row versions (ms), and how many make it vacuum
+_VACUUM_CHECK_MS = 10_000
+_VACUUM_MIN_DEAD = 2_000
+
 #: the most completions one group statement carries
 _GROUP_MAX = 256
 
@@ -372,6 +376,11 @@ class PostgresJobQueue(SqlJobStore):
         second, never consistency), as SQLite's ``NORMAL``.
     history_ms:
         How long the history of finished jobs (``latency_stats``) is kept (7 days).
+    vacuum:
+        :meth:`sweep` vacuums the queue's tables itself when their dead row
+        versions pile up (:meth:`vacuum_hot`), whether or not the server's
+        autovacuum runs (it may be off, and its one-minute nap is long for a
+        table that every claim and completion rewrites); off: autovacuum only.
     capacity, retention, reservation_timeout_ms, max_attempts, priority, aging_ms, clock:
         As for :class:`~pouw.store.SqliteJobQueue`.
     """
@@ -395,6 +404,7 @@ class PostgresJobQueue(SqlJobStore):
         priority: str = "fee",
         aging_ms: int = 30_000,
         history_ms: int = 7 * 86_400_000,
+        vacuum: bool = True,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         try:
@@ -424,6 +434,8 @@ class PostgresJobQueue(SqlJobStore):
         self.schema = schema
         self.pool_size = pool_size
         self.notify = bool(notify)
+        self.vacuum = bool(vacuum)
+        self._vacuum_due = 0
         self.channel = f"pouw_jobs_{schema}"
         self._lease_hint = 0
         self._jobs = OrderedDict()
@@ -775,9 +787,57 @@ class PostgresJobQueue(SqlJobStore):
         (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()
         return int(value)
 
+    def _next_many(self, db: Any, key: str, n: int) -> list[int]:
+        # (another transaction's values may come between: in order, not contiguous)
+        rows = db.execute(
+            f"SELECT nextval('seq_{key}') FROM generate_series(1, ?) ORDER BY 1", (n,)
+        ).fetchall()
+        return [int(v) for (v,) in rows]
+
     def _lapse_due(self, db: Any, now: int) -> int:
         self._lease_hint = 0  # other processes make leases too: always look
         return super()._lapse_due(db, now)
+
+    def sweep(self) -> int:
+        n = super().sweep()
+        if self.vacuum and self._clock() >= self._vacuum_due:
+            self._vacuum_due = self._clock() + _VACUUM_CHECK_MS
+            self.vacuum_hot()
+        return n
+
+    def vacuum_hot(self, *, force: bool = False) -> list[str]:
+        """``VACUUM (ANALYZE)`` the tables of this schema whose dead row versions
+        passed :data:`_VACUUM_MIN_DEAD` and a fifth of their live ones (every
+        one with ``force``); the tables vacuumed. One process of the schema at
+        a time (an advisory lock: another's call returns at once, vacuuming
+        nothing). A transaction that holds an old snapshot anywhere on the
+        server keeps the versions it may see: they go at the first vacuum after
+        it ends."""
+        with self._checkout() as db:  # autocommit: VACUUM runs outside a transaction
+            (got,) = _one(
+                db.execute("SELECT pg_try_advisory_lock(?)", (_lock_key(self.schema) ^ 2,))
+            )
+            if not got:
+                return []
+            try:
+                rows = db.execute(
+                    "SELECT relname, n_live_tup, n_dead_tup FROM pg_stat_user_tables "
+                    "WHERE schemaname = ?",
+                    (self.schema,),
+                ).fetchall()
+                due = sorted(
+                    name
+                    for name, live, dead in rows
+                    if force or (dead >= _VACUUM_MIN_DEAD and dead * 5 >= live)
+                )
+                for name in due:
+                    try:
+                        db.raw.execute(f'VACUUM (ANALYZE) "{name}"')
+                    except self._psycopg.OperationalError as exc:
+                        raise StoreUnavailable(f"the database is unavailable: {exc}") from None
+            finally:
+                db.execute("SELECT pg_advisory_unlock(?)", (_lock_key(self.schema) ^ 2,))
+        return due
 
     def dead_tuples(self) -> int:
         """``n_dead_tup`` of the jobs table (for ``/metrics``)."""

@@ -14,7 +14,7 @@ a refusal that comes with a state change is raised after the commit
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -142,6 +142,18 @@ class SqlJobStore(BatchClaims, SqlQueries):
             self._enqueue(db, job, self._clock(), local)
         self._remember(job)  # after the commit: only jobs that are in the file
 
+    def enqueue_many(self, jobs: Sequence[ProofJob], *, local: bool = False) -> None:
+        """Add many new jobs in one transaction, all or none (see
+        :meth:`~pouw.queue.JobStore.enqueue_many`): the checks of the whole batch,
+        then one insert for all its rows."""
+        jobs = list(jobs)
+        if not jobs:
+            return
+        with self._tx() as db:
+            self._enqueue_many(db, jobs, self._clock(), local)
+        for job in jobs:
+            self._remember(job)
+
     def return_local(self, job_ids: list[str]) -> None:
         self._wake_after_commit()
         with self._tx() as db:
@@ -160,9 +172,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
         status = _E if expired else _P
         bucket = fee_bucket(job)
         db.execute(
-            "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
-            "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, "
-            "units, finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            _INSERT_JOB,
             (
                 *job_values(job),
                 status,
@@ -178,6 +188,53 @@ class SqlJobStore(BatchClaims, SqlQueries):
         if expired:
             self._retire(db, job.job_id)
         elif not local:
+            self._wake_after_commit()
+
+    def _enqueue_many(self, db: Any, jobs: list[ProofJob], now: int, local: bool) -> None:
+        self._fence(db)
+        ids = [job.job_id for job in jobs]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            twice = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+            raise DuplicateJob(f"job {twice} is already in the queue")
+        for k in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[k : k + _IN_CHUNK]
+            row = db.execute(
+                f"SELECT job_id FROM jobs WHERE job_id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
+                chunk,
+            ).fetchone()
+            if row is not None:
+                raise DuplicateJob(f"job {row[0]} is already in the queue")
+        fresh = [job for job in jobs if job.deadline_ms >= now]
+        if fresh and self._live(db) + len(fresh) > self.capacity:
+            raise QueueFull(f"queue is full ({self.capacity} live jobs)")
+        counters = self._next_many(db, "qpos", len(jobs))
+        rows = []
+        tally: dict[tuple[str, str], int] = {}
+        for job, counter in zip(jobs, counters, strict=True):
+            expired = job.deadline_ms < now
+            status = _E if expired else _P
+            bucket = fee_bucket(job)
+            rows.append(
+                (
+                    *job_values(job),
+                    status,
+                    now,
+                    self._queue_key(db, bucket, now, counter),
+                    bucket,
+                    work_units(job),
+                    now if expired else None,
+                    LOCAL_HOLD if local and not expired else None,
+                )
+            )
+            tally[status, job.tier.value] = tally.get((status, job.tier.value), 0) + 1
+        db.executemany(_INSERT_JOB, rows)
+        for (status, tier), k in sorted(tally.items()):
+            self._bump(db, status, tier, k)
+        for job in jobs:
+            if job.deadline_ms < now:
+                self._retire(db, job.job_id)
+        if not local and len(fresh):
             self._wake_after_commit()
 
     # -- the seed's consumer side --------------------------------------------
@@ -358,6 +415,15 @@ class SqlJobStore(BatchClaims, SqlQueries):
                     "DELETE FROM job_history WHERE finished_at_ms < ?", (now - self.history_ms,)
                 )
             return len(rows)
+
+
+_INSERT_JOB = (
+    "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
+    "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, "
+    "units, finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+#: ids per duplicate lookup of enqueue_many (SQLite's bound on host parameters is 32766)
+_IN_CHUNK = 500
 
 
 def _proof_bytes(proof: object) -> bytes:
