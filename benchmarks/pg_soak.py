@@ -44,13 +44,26 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def soak(url: str, minutes: float, hold_at: float, hold: float, rate: int, claimers: int) -> dict:
+def soak(
+    url: str,
+    minutes: float,
+    hold_at: float,
+    hold: float,
+    rate: int,
+    claimers: int,
+    vacuum: bool = True,
+) -> dict:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as c:
         c.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
     node = PostgresJobQueue(
-        url, schema=SCHEMA, synchronous="normal", capacity=1_000_000, retention=10_000
+        url,
+        schema=SCHEMA,
+        synchronous="normal",
+        capacity=1_000_000,
+        retention=10_000,
+        vacuum=vacuum,
     )
     replica = PostgresJobQueue(url, schema=SCHEMA, sequencer=False, synchronous="normal")
     stop = threading.Event()
@@ -84,6 +97,10 @@ def soak(url: str, minutes: float, hold_at: float, hold: float, rate: int, claim
             with lock:
                 done[0] += len(recs)
 
+    def sweeper() -> None:  # as the API's sweeper thread does (every 0.2 s)
+        while not stop.wait(0.2):
+            node.sweep()
+
     samples: list[dict] = []
 
     def table(c) -> tuple[int, int, int]:
@@ -96,7 +113,7 @@ def soak(url: str, minutes: float, hold_at: float, hold: float, rate: int, claim
         ).fetchone()
         return int(size), int(live), int(dead)
 
-    threads = [threading.Thread(target=produce)] + [
+    threads = [threading.Thread(target=produce), threading.Thread(target=sweeper)] + [
         threading.Thread(target=claim, args=(k,)) for k in range(claimers)
     ]
     for t in threads:
@@ -177,6 +194,7 @@ def soak(url: str, minutes: float, hold_at: float, hold: float, rate: int, claim
         "hold_min": hold,
         "rate": rate,
         "claimers": claimers,
+        "store_vacuum": vacuum,
         "completed": done[0],
         "phases": phases,
         "samples": samples,
@@ -219,12 +237,21 @@ def main() -> None:
     ap.add_argument("--hold", type=float, default=2)
     ap.add_argument("--rate", type=int, default=400)
     ap.add_argument("--claimers", type=int, default=4)
+    ap.add_argument("--no-vacuum", action="store_true", help="the store leaves it to autovacuum")
     ap.add_argument("--json", metavar="PATH")
     ap.add_argument("--plot", metavar="PATH")
     args = ap.parse_args()
     if not args.pg_url:
         ap.error("--pg-url (or $POUW_DATABASE_URL) is required")
-    result = soak(args.pg_url, args.minutes, args.hold_at, args.hold, args.rate, args.claimers)
+    result = soak(
+        args.pg_url,
+        args.minutes,
+        args.hold_at,
+        args.hold,
+        args.rate,
+        args.claimers,
+        vacuum=not args.no_vacuum,
+    )
     for name, p in result["phases"].items():
         print(
             f"{name:7} claims {p['claims']:7}  p50 {p['claim_p50_ms']:6.2f}  p95 "
