@@ -82,7 +82,10 @@ def test_duplicate_job_rejected(store, clock):
 
 
 def test_enqueue_many_adds_a_batch_in_order_as_enqueue_would(store, clock):
-    jobs = [job_at(clock, i) for i in range(5)]
+    jobs = [job_at(clock, i) for i in range(4)]
+    # every column as enqueue keeps it (a circuit here; the largest fee below)
+    odd = synthetic_job(7, created_at_ms=clock.now, circuit="c" * 64, fee=0)
+    jobs.append(odd)
     late = synthetic_job(99, ttl_ms=10, created_at_ms=clock.now - 1000)
     woken: list[int] = []
     store.on_new_jobs(lambda: woken.append(1))
@@ -93,6 +96,10 @@ def test_enqueue_many_adds_a_batch_in_order_as_enqueue_would(store, clock):
     assert woken  # one batch, at least one wake-up
     got = [store.pop_next() for _ in range(6)]
     assert [j.job_id for j in got[:5]] == [j.job_id for j in jobs] and got[5] is None
+    assert store.get(odd.job_id).job.circuit == "c" * 64
+    rich = synthetic_job(8, created_at_ms=clock.now, fee=(1 << 64) - 1)
+    store.enqueue_many([rich])
+    assert store.get(rich.job_id).job.fee_budget == (1 << 64) - 1
 
 
 def test_enqueue_many_is_all_or_nothing(new_store, clock):

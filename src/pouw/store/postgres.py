@@ -220,6 +220,16 @@ SELECT job_id, finish_seq FROM done
 """
 
 
+# enqueue_many's rows in one statement: one array per column of the insert
+_INSERT_MANY = """
+INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, deadline_ms,
+    trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, units, finished_at_ms,
+    reserved_at_ms)
+SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
+    ?::bigint[], ?::bytea[], ?::text[], ?::int[], ?::text[], ?::bigint[], ?::bigint[],
+    ?::int[], ?::bigint[], ?::bigint[], ?::bigint[])
+"""
+
 #: how long an operation waits for a pooled connection before StoreUnavailable
 _POOL_WAIT_S = 10.0
 #: how often the listener looks up from its wait (to see a close)
@@ -782,6 +792,9 @@ class PostgresJobQueue(SqlJobStore):
             with self.transaction() as tx:
                 self._prune(tx, max(int(r[1]) for r in rows))
         return {r[0] for r in rows}
+
+    def _insert_jobs(self, db: Any, rows: list[tuple[Any, ...]]) -> None:
+        db.execute(_INSERT_MANY, [list(column) for column in zip(*rows, strict=True)])
 
     def _next(self, db: Any, key: str) -> int:
         (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()

@@ -228,7 +228,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
                 )
             )
             tally[status, job.tier.value] = tally.get((status, job.tier.value), 0) + 1
-        db.executemany(_INSERT_JOB, rows)
+        self._insert_jobs(db, rows)
         for (status, tier), k in sorted(tally.items()):
             self._bump(db, status, tier, k)
         for job in jobs:
@@ -236,6 +236,11 @@ class SqlJobStore(BatchClaims, SqlQueries):
                 self._retire(db, job.job_id)
         if not local and len(fresh):
             self._wake_after_commit()
+
+    def _insert_jobs(self, db: Any, rows: list[tuple[Any, ...]]) -> None:
+        """The rows of :data:`_INSERT_JOB` for many jobs (a dialect may do it in one
+        statement)."""
+        db.executemany(_INSERT_JOB, rows)
 
     # -- the seed's consumer side --------------------------------------------
 
