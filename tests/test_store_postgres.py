@@ -193,6 +193,32 @@ def test_vacuum_runs_in_one_process_of_a_schema_at_a_time(schema):
         store.close()
 
 
+def test_a_damaged_row_is_quarantined_and_another_claimed_in_its_place(schema):
+    import psycopg
+
+    store = open_store(schema, priority="fifo")
+    jobs = [synthetic_job(i) for i in range(3)]
+    store.enqueue_many(jobs)
+    store.close()
+    with psycopg.connect(URL, autocommit=True) as c:
+        c.execute(
+            f'UPDATE "{schema}".jobs SET trace_data = %s WHERE job_id = %s',
+            (b"rotten bytes", jobs[0].job_id),
+        )
+    store = open_store(schema, priority="fifo")  # a new process: nothing of the jobs cached
+    try:
+        rec = store.claim_next("w", LEASE)
+        assert rec is not None and rec.job_id == jobs[1].job_id
+        bad = store.get(jobs[0].job_id)
+        assert bad.status is JobStatus.FAILED and "does not hash" in bad.error
+        assert store.worker_stats()["w"]["claimed"] == 1  # the damaged one is not counted
+        assert [r.job_id for r in store.claim_next("w", LEASE, batch=5)] == [jobs[2].job_id]
+        s = store.stats()
+        assert (s.in_progress_count, s.failed_count, s.pending_count) == (2, 1, 0)
+    finally:
+        store.close()
+
+
 def test_a_bad_url_is_one_line_without_the_password():
     with pytest.raises(PouwError) as info:
         PostgresJobQueue("postgresql://alice:s3cret@127.0.0.1:1/none", schema="x")

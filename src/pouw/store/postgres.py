@@ -153,17 +153,20 @@ CREATE SEQUENCE IF NOT EXISTS seq_finish_seq;
 """
 
 
-# The claim of a batch of picked rows (already locked by the pick): the lifecycle's
-# Claim rule (pouw.queue.lifecycle._start) for all of them in one statement, with
-# their counters (pending -> in progress, this connection's shard) and the
-# worker's claimed count. (A pending job has no worker: no earlier holder to
-# keep in holders.)
+# A claim in one statement (the River shape): pick the first claimable rows
+# (``{where}``: the caller's terms) skipping any another transaction holds, and
+# apply the lifecycle's Claim rule (pouw.queue.lifecycle._start) to all of them,
+# with their counters (pending -> in progress, this connection's shard) and the
+# worker's claimed count, returning the rows. (A pending job has no worker: no
+# earlier holder to keep in holders.)
 _CLAIM = f"""
-WITH upd AS (
+WITH picked AS (
+    SELECT job_id FROM jobs WHERE {{where}} ORDER BY qpos LIMIT ? FOR UPDATE SKIP LOCKED
+), upd AS (
     UPDATE jobs SET status = 'in_progress', worker_id = ?, attempts = attempts + 1,
         started_at_ms = ?, error = NULL, lease_expires_at_ms = ?, lease_ms = ?,
         reserved_at_ms = NULL
-    WHERE job_id = ANY(?) AND status = 'pending'
+    WHERE job_id IN (SELECT job_id FROM picked)
     RETURNING {JOB_COLUMNS}, qpos
 ), c AS (
     UPDATE counters SET n = counters.n + (CASE counters.status WHEN 'pending' THEN -t.k ELSE t.k END)
@@ -720,13 +723,15 @@ class PostgresJobQueue(SqlJobStore):
     def _claim_batch(
         self, worker_id: str, lease_ms: int, n: int, can: Capabilities
     ) -> list[JobRecord]:
-        """Up to ``n`` claims in one transaction of five statements whatever ``n``:
+        """Up to ``n`` claims in one transaction of four statements whatever ``n``:
         lapse the due leases and expire the overdue pending jobs (both skipping
-        rows others hold), record the worker's claim (last seen, device), pick
-        the first claimable rows its capabilities admit (``FOR UPDATE SKIP
-        LOCKED``: no claimer waits for another), claim them all in one statement
-        that returns them (:data:`_CLAIM`); a sixth reads the earlier holders of
-        jobs handed out before, if any."""
+        rows others hold), record the worker's claim (last seen, device), and
+        claim the first claimable rows its capabilities admit in one statement
+        that picks them (``FOR UPDATE SKIP LOCKED``: no claimer waits for
+        another), claims and returns them (:data:`_CLAIM`); a fifth reads the
+        earlier holders of jobs handed out before, if any. A returned row that
+        is damaged on disk is quarantined (and not counted as claimed), never
+        handed out, and as many other rows are claimed in its place."""
         check_lease(lease_ms)
         now = self._clock()
         with self._tx() as db:
@@ -739,19 +744,22 @@ class PostgresJobQueue(SqlJobStore):
                 self._apply(db, job_id, Expire(), now)
             self._declare(db, worker_id, now, can)
             where, args = self._pending_where(now, worker_id, can)
-            rows = db.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
-                "ORDER BY qpos LIMIT ? FOR UPDATE SKIP LOCKED",
-                (*args, n),
-            ).fetchall()
-            # a row damaged on disk is quarantined, never handed out
-            ids = [r[1] for r in rows if self._checked_job(db, r, now) is not None]
-            if not ids:
-                return []
-            recs = db.execute(
-                _CLAIM, (worker_id, now, now + lease_ms, lease_ms, ids, self._shard, worker_id)
-            ).fetchall()
-            assert len(recs) == len(ids)  # locked by the pick: still pending
+            claim = _CLAIM.format(where=" AND ".join(where))
+            recs: list[tuple[Any, ...]] = []
+            while len(recs) < n:
+                rows = db.execute(
+                    claim,
+                    (*args, n - len(recs), worker_id, now, now + lease_ms, lease_ms)
+                    + (self._shard, worker_id),
+                ).fetchall()
+                good = [r for r in rows if self._checked_job(db, r, now) is not None]
+                recs += good
+                if len(good) == len(rows):
+                    break  # (fewer than asked: no more claimable)
+                db.execute(  # damaged rows were quarantined: claim as many others
+                    "UPDATE worker_counts SET n = n - ? WHERE worker_id = ? AND what = 'claimed'",
+                    (len(rows) - len(good), worker_id),
+                )
             # earlier holders only where an earlier attempt was handed out
             again = [r[1] for r in recs if r[15] > 1]
             holders: dict[str, set[str]] = {}
