@@ -347,8 +347,11 @@ class SqlOps:
         """The WHERE terms (and their arguments) of the pending jobs a caller may take:
         not reserved, not kept from ``worker_id``, admitted by ``can``
         (:meth:`Capabilities.matches`, as SQL)."""
-        where = ["status = ?", "(reserved_at_ms IS NULL OR reserved_at_ms <= ?)"]
-        args: list[Any] = [_P, now - self.reservation_timeout_ms]
+        # the status as a literal: a plan made once for every call (PostgreSQL's
+        # generic plan) can use the partial index of pending jobs only if its
+        # WHERE states the index's own condition
+        where = ["status = 'pending'", "(reserved_at_ms IS NULL OR reserved_at_ms <= ?)"]
+        args: list[Any] = [now - self.reservation_timeout_ms]
         if worker_id is not None:
             where.append("(avoid_worker IS NULL OR avoid_worker != ? OR avoid_until_ms <= ?)")
             args += [worker_id, now]

@@ -736,9 +736,10 @@ class PostgresJobQueue(SqlJobStore):
         now = self._clock()
         with self._tx() as db:
             self._lapse_due(db, now)
-            overdue = db.execute(
-                "SELECT job_id FROM jobs WHERE status = ? AND deadline_ms < ? FOR UPDATE SKIP LOCKED",
-                (_P, now),
+            overdue = db.execute(  # (the literal status: the partial index of pending deadlines)
+                "SELECT job_id FROM jobs WHERE status = 'pending' AND deadline_ms < ? "
+                "FOR UPDATE SKIP LOCKED",
+                (now,),
             ).fetchall()
             for (job_id,) in overdue:
                 self._apply(db, job_id, Expire(), now)
@@ -765,7 +766,9 @@ class PostgresJobQueue(SqlJobStore):
             holders: dict[str, set[str]] = {}
             if again:
                 for job_id, worker in db.execute(
-                    "SELECT job_id, worker_id FROM holders WHERE job_id = ANY(?)", (again,)
+                    "SELECT h.job_id, h.worker_id FROM unnest(?::text[]) AS t(id) "
+                    "JOIN holders h ON h.job_id = t.id",
+                    (again,),
                 ):
                     holders.setdefault(job_id, set()).add(worker)
         return [record_from_row(r, holders.get(r[1]), self._jobs.get(r[1])) for r in recs]
@@ -800,6 +803,17 @@ class PostgresJobQueue(SqlJobStore):
             with self.transaction() as tx:
                 self._prune(tx, max(int(r[1]) for r in rows))
         return {r[0] for r in rows}
+
+    def _known_id(self, db: Any, ids: list[str]) -> str | None:
+        # one array parameter joined to the id index: a probe per id (a list of a
+        # hundred parameters is planned afresh at every call, and "= ANY" of an
+        # array can plan as a scan of the whole table)
+        row = db.execute(
+            "SELECT jobs.job_id FROM unnest(?::text[]) AS t(id) JOIN jobs ON jobs.job_id = t.id "
+            "LIMIT 1",
+            (ids,),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def _insert_jobs(self, db: Any, rows: list[tuple[Any, ...]]) -> None:
         db.execute(_INSERT_MANY, [list(column) for column in zip(*rows, strict=True)])

@@ -54,9 +54,9 @@ class SqlQueries(SqlOps):
     def list_pending(self, limit: int | None = None) -> list[ProofJob]:
         with self._session() as db:
             rows = db.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY "
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'pending' ORDER BY "
                 "reserved_at_ms IS NULL, reserved_at_ms, qpos LIMIT ?",
-                (_P, _NO_LIMIT if limit is None else limit),
+                (_NO_LIMIT if limit is None else limit,),
             ).fetchall()
         return [record_from_row(r).job for r in rows]
 

@@ -197,14 +197,9 @@ class SqlJobStore(BatchClaims, SqlQueries):
             seen: set[str] = set()
             twice = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
             raise DuplicateJob(f"job {twice} is already in the queue")
-        for k in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[k : k + _IN_CHUNK]
-            row = db.execute(
-                f"SELECT job_id FROM jobs WHERE job_id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
-                chunk,
-            ).fetchone()
-            if row is not None:
-                raise DuplicateJob(f"job {row[0]} is already in the queue")
+        known = self._known_id(db, ids)
+        if known is not None:
+            raise DuplicateJob(f"job {known} is already in the queue")
         fresh = [job for job in jobs if job.deadline_ms >= now]
         if fresh and self._live(db) + len(fresh) > self.capacity:
             raise QueueFull(f"queue is full ({self.capacity} live jobs)")
@@ -236,6 +231,18 @@ class SqlJobStore(BatchClaims, SqlQueries):
                 self._retire(db, job.job_id)
         if not local and len(fresh):
             self._wake_after_commit()
+
+    def _known_id(self, db: Any, ids: list[str]) -> str | None:
+        """One of ``ids`` that the store has, or ``None``."""
+        for k in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[k : k + _IN_CHUNK]
+            row = db.execute(
+                f"SELECT job_id FROM jobs WHERE job_id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
+                chunk,
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+        return None
 
     def _insert_jobs(self, db: Any, rows: list[tuple[Any, ...]]) -> None:
         """The rows of :data:`_INSERT_JOB` for many jobs (a dialect may do it in one
