@@ -189,6 +189,12 @@ def test_vacuum_runs_in_one_process_of_a_schema_at_a_time(schema):
             assert store.vacuum_hot(force=True) == []
         assert "jobs" in store.vacuum_hot(force=True)
         assert _vacuums(schema) == 1
+        with store.batch():  # inside a transaction: refused, and the transaction goes on
+            store.enqueue(synthetic_job(1))
+            with pytest.raises(PouwError, match="outside a transaction"):
+                store.vacuum_hot(force=True)
+            store.sweep()  # a sweep inside one works (its vacuum waits for one outside)
+        assert store.stats().pending_count == 1
     finally:
         store.close()
 

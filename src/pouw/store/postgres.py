@@ -835,7 +835,8 @@ class PostgresJobQueue(SqlJobStore):
 
     def sweep(self) -> int:
         n = super().sweep()
-        if self.vacuum and self._clock() >= self._vacuum_due:
+        # (never from inside a transaction of this thread: VACUUM runs outside one)
+        if self.vacuum and self._thread.conn is None and self._clock() >= self._vacuum_due:
             self._vacuum_due = self._clock() + _VACUUM_CHECK_MS
             self.vacuum_hot()
         return n
@@ -848,6 +849,8 @@ class PostgresJobQueue(SqlJobStore):
         nothing). A transaction that holds an old snapshot anywhere on the
         server keeps the versions it may see: they go at the first vacuum after
         it ends."""
+        if self._thread.conn is not None:
+            raise PouwError("vacuum_hot runs outside a transaction (VACUUM cannot run inside one)")
         with self._checkout() as db:  # autocommit: VACUUM runs outside a transaction
             (got,) = _one(
                 db.execute("SELECT pg_try_advisory_lock(?)", (_lock_key(self.schema) ^ 2,))
