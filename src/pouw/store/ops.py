@@ -157,27 +157,23 @@ class SqlOps:
         ).fetchone()
         return int(n)
 
-    def _next(self, db: sqlite3.Connection, key: str) -> int:
-        if _RETURNING:
-            row = db.execute(
-                "UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value", (key,)
-            ).fetchone()
-            if row is not None:
-                return int(row[0])
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = meta.value + 1",
-            (key,),
-        )
-        (value,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return int(value)
+    def _next(self, db: Any, key: str) -> int:
+        return self._next_many(db, key, 1)[0]
 
     def _next_many(self, db: Any, key: str, n: int) -> list[int]:
-        """``n`` values of the counter ``key`` at once (as ``n`` calls of :meth:`_next`)."""
+        """The next ``n`` values of the counter ``key``, ascending (a dialect with
+        sequences may interleave other transactions' values between them)."""
+        if _RETURNING:
+            row = db.execute(
+                "UPDATE meta SET value = value + ? WHERE key = ? RETURNING value", (n, key)
+            ).fetchone()
+            if row is not None:
+                return list(range(int(row[0]) - n + 1, int(row[0]) + 1))
         db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, 0) ON CONFLICT (key) DO NOTHING", (key,)
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = meta.value + ?",
+            (key, n, n),
         )
-        db.execute("UPDATE meta SET value = value + ? WHERE key = ?", (n, key))
         (last,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return list(range(int(last) - n + 1, int(last) + 1))
 
@@ -246,7 +242,7 @@ class SqlOps:
                 (s.old.value, row.tier, s.old.value, s.new.value),
             )
         if s.requeue:
-            sets["qpos"] = self._queue_key(db, row.bucket, now)
+            sets["qpos"] = self._queue_key(row.bucket, now, self._next(db, "qpos"))
             self._wake_after_commit()
         if sets:
             columns = ", ".join(f"{name} = ?" for name in sets)
@@ -270,15 +266,11 @@ class SqlOps:
     priority: str
     aging_ms: int
 
-    def _queue_key(self, db: Any, bucket: int, now: int, counter: int | None = None) -> int:
-        """The order key of a job joining the pending order now (pouw.queue.priority),
-        ``counter`` its arrival number if the caller took it already."""
+    def _queue_key(self, bucket: int, now: int, counter: int) -> int:
+        """The order key of a job joining the pending order now as the store's
+        ``counter``-th arrival (``_next(db, "qpos")``; pouw.queue.priority)."""
         return order_key(
-            self.priority,
-            self.aging_ms,
-            bucket if self.priority == "fee" else 0,
-            now,
-            self._next(db, "qpos") if counter is None else counter,
+            self.priority, self.aging_ms, bucket if self.priority == "fee" else 0, now, counter
         )
 
     def _fence(self, db: Any) -> None:

@@ -55,7 +55,7 @@ from ..queue.lifecycle import Expire, check_lease
 from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
 from .schema import JOB_COLUMNS, record_from_row
-from .sql import SqlJobStore, set_settings
+from .sql import INSERT_JOB, SqlJobStore, set_settings
 
 __all__ = ["PostgresJobQueue", "StoreUnavailable", "SCHEMA_VERSION", "redact_url"]
 
@@ -816,14 +816,15 @@ class PostgresJobQueue(SqlJobStore):
         return None if row is None else str(row[0])
 
     def _insert_jobs(self, db: Any, rows: list[tuple[Any, ...]]) -> None:
+        if len(rows) == 1:  # (the node's one job per intent: no arrays to build and unnest)
+            db.execute(INSERT_JOB, rows[0])
+            return
         db.execute(_INSERT_MANY, [list(column) for column in zip(*rows, strict=True)])
 
-    def _next(self, db: Any, key: str) -> int:
-        (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()
-        return int(value)
-
     def _next_many(self, db: Any, key: str, n: int) -> list[int]:
-        # (another transaction's values may come between: in order, not contiguous)
+        if n == 1:
+            (value,) = db.execute(f"SELECT nextval('seq_{key}')").fetchone()
+            return [int(value)]
         rows = db.execute(
             f"SELECT nextval('seq_{key}') FROM generate_series(1, ?) ORDER BY 1", (n,)
         ).fetchall()

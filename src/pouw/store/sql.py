@@ -139,7 +139,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
 
     def enqueue(self, job: ProofJob, *, local: bool = False) -> None:
         with self._tx() as db:
-            self._enqueue(db, job, self._clock(), local)
+            self._enqueue(db, [job], self._clock(), local)
         self._remember(job)  # after the commit: only jobs that are in the file
 
     def enqueue_many(self, jobs: Sequence[ProofJob], *, local: bool = False) -> None:
@@ -150,7 +150,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
         if not jobs:
             return
         with self._tx() as db:
-            self._enqueue_many(db, jobs, self._clock(), local)
+            self._enqueue(db, jobs, self._clock(), local)
         for job in jobs:
             self._remember(job)
 
@@ -162,41 +162,16 @@ class SqlJobStore(BatchClaims, SqlQueries):
                 [(job_id, LOCAL_HOLD) for job_id in job_ids],
             )
 
-    def _enqueue(self, db: Any, job: ProofJob, now: int, local: bool) -> None:
-        self._fence(db)
-        if db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
-            raise DuplicateJob(f"job {job.job_id} is already in the queue")
-        expired = job.deadline_ms < now
-        if not expired and self._live(db) >= self.capacity:
-            raise QueueFull(f"queue is full ({self.capacity} live jobs)")
-        status = _E if expired else _P
-        bucket = fee_bucket(job)
-        db.execute(
-            _INSERT_JOB,
-            (
-                *job_values(job),
-                status,
-                now,
-                self._queue_key(db, bucket, now),
-                bucket,
-                work_units(job),
-                now if expired else None,
-                LOCAL_HOLD if local and not expired else None,
-            ),
-        )
-        self._bump(db, status, job.tier.value, 1)
-        if expired:
-            self._retire(db, job.job_id)
-        elif not local:
-            self._wake_after_commit()
-
-    def _enqueue_many(self, db: Any, jobs: list[ProofJob], now: int, local: bool) -> None:
+    def _enqueue(self, db: Any, jobs: list[ProofJob], now: int, local: bool) -> None:
+        """``enqueue`` and ``enqueue_many``: every check of the batch before any
+        write, then its rows in one insert, its counters once per (status, tier)."""
         self._fence(db)
         ids = [job.job_id for job in jobs]
-        if len(set(ids)) != len(ids):
-            seen: set[str] = set()
-            twice = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-            raise DuplicateJob(f"job {twice} is already in the queue")
+        seen: set[str] = set()
+        for job_id in ids:
+            if job_id in seen:
+                raise DuplicateJob(f"job {job_id} is already in the queue")
+            seen.add(job_id)
         known = self._known_id(db, ids)
         if known is not None:
             raise DuplicateJob(f"job {known} is already in the queue")
@@ -215,7 +190,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
                     *job_values(job),
                     status,
                     now,
-                    self._queue_key(db, bucket, now, counter),
+                    self._queue_key(bucket, now, counter),
                     bucket,
                     work_units(job),
                     now if expired else None,
@@ -229,7 +204,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
         for job in jobs:
             if job.deadline_ms < now:
                 self._retire(db, job.job_id)
-        if not local and len(fresh):
+        if not local and fresh:
             self._wake_after_commit()
 
     def _known_id(self, db: Any, ids: list[str]) -> str | None:
@@ -245,9 +220,9 @@ class SqlJobStore(BatchClaims, SqlQueries):
         return None
 
     def _insert_jobs(self, db: Any, rows: list[tuple[Any, ...]]) -> None:
-        """The rows of :data:`_INSERT_JOB` for many jobs (a dialect may do it in one
+        """The rows of :data:`INSERT_JOB` for many jobs (a dialect may do it in one
         statement)."""
-        db.executemany(_INSERT_JOB, rows)
+        db.executemany(INSERT_JOB, rows)
 
     # -- the seed's consumer side --------------------------------------------
 
@@ -429,7 +404,7 @@ class SqlJobStore(BatchClaims, SqlQueries):
             return len(rows)
 
 
-_INSERT_JOB = (
+INSERT_JOB = (
     "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
     "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, "
     "units, finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
