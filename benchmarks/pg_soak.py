@@ -28,6 +28,7 @@ import threading
 import time
 from pathlib import Path
 
+from pouw.queue.analytics import percentile
 from pouw.store import PostgresJobQueue
 from support_jobs import make_jobs
 
@@ -37,11 +38,10 @@ TICK_S = 0.1
 SAMPLE_S = 5.0
 
 
-def _pct(xs: list[float], q: float) -> float:
-    if not xs:
-        return 0.0
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
+def _claim_ms(seconds: list[float]) -> dict[str, float]:
+    """p50/p95/p99 of claim times in ms, nearest rank (the store's own percentile)."""
+    ms = sorted(x * 1000 for x in seconds)
+    return {f"claim_p{p}_ms": percentile(ms, p) or 0.0 for p in (50, 95, 99)}
 
 
 def soak(
@@ -144,9 +144,7 @@ def soak(
                     "t_s": round(now, 1),
                     "held": held,
                     "claims": len(window),
-                    "claim_p50_ms": _pct(window, 0.50) * 1000,
-                    "claim_p95_ms": _pct(window, 0.95) * 1000,
-                    "claim_p99_ms": _pct(window, 0.99) * 1000,
+                    **_claim_ms(window),
                     "completed": completed,
                     "jobs_bytes": size,
                     "live_tuples": live,
@@ -180,9 +178,7 @@ def soak(
         rows = [s for s in samples if keep(s["t_s"])]
         phases[name] = {
             "claims": len(xs),
-            "claim_p50_ms": _pct(xs, 0.50) * 1000,
-            "claim_p95_ms": _pct(xs, 0.95) * 1000,
-            "claim_p99_ms": _pct(xs, 0.99) * 1000,
+            **_claim_ms(xs),
             "max_jobs_bytes": max((s["jobs_bytes"] for s in rows), default=0),
             "max_dead_tuples": max((s["dead_tuples"] for s in rows), default=0),
             "last_dead_tuples": rows[-1]["dead_tuples"] if rows else 0,

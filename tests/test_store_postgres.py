@@ -225,6 +225,44 @@ def test_a_damaged_row_is_quarantined_and_another_claimed_in_its_place(schema):
         store.close()
 
 
+def _generic_plan(store: PostgresJobQueue, query: str, values: list) -> str:
+    """The plan PostgreSQL keeps for ``query`` after its fifth call (the generic
+    one), with sequential scans priced out: an index it can use, it uses."""
+    import re
+
+    import psycopg
+    from psycopg import sql
+
+    count = iter(range(1, 1000))
+    numbered = re.sub(r"\?", lambda _: f"${next(count)}", query)
+    with psycopg.connect(URL, autocommit=True) as c:
+        c.execute(f'SET search_path TO "{store.schema}"')
+        c.execute("SET plan_cache_mode = force_generic_plan")
+        c.execute("SET enable_seqscan = off")
+        c.execute(sql.SQL("PREPARE q AS {}").format(sql.SQL(numbered)))
+        rows = c.execute(
+            sql.SQL("EXPLAIN EXECUTE q({})").format(sql.SQL(", ").join(map(sql.Literal, values)))
+        ).fetchall()
+    return "\n".join(r[0] for r in rows)
+
+
+def test_a_claim_picks_through_the_partial_index_under_a_generic_plan(schema):
+    # with "status = $1" the generic plan could not prove the partial index's
+    # WHERE status = 'pending': from the sixth claim on, every claim scanned
+    # and sorted the whole table
+    from pouw.store.postgres import _CLAIM
+
+    store = open_store(schema)
+    try:
+        now = store._clock()
+        where, args = store._pending_where(now, "w", None)
+        claim = _CLAIM.format(where=" AND ".join(where))
+        plan = _generic_plan(store, claim, [*args, 10, "w", now, now + LEASE, LEASE, 0, "w"])
+        assert "jobs_pending on jobs" in plan and "Seq Scan on jobs" not in plan, plan
+    finally:
+        store.close()
+
+
 def test_a_bad_url_is_one_line_without_the_password():
     with pytest.raises(PouwError) as info:
         PostgresJobQueue("postgresql://alice:s3cret@127.0.0.1:1/none", schema="x")

@@ -55,7 +55,7 @@ from ..queue.lifecycle import Expire, check_lease
 from ..status import JobStatus, JobTier
 from .filelock import StoreInUse
 from .schema import JOB_COLUMNS, record_from_row
-from .sql import INSERT_JOB, SqlJobStore, set_settings
+from .sql import INSERT_COLUMNS, INSERT_JOB, SqlJobStore, set_settings
 
 __all__ = ["PostgresJobQueue", "StoreUnavailable", "SCHEMA_VERSION", "redact_url"]
 
@@ -223,15 +223,16 @@ SELECT job_id, finish_seq FROM done
 """
 
 
-# enqueue_many's rows in one statement: one array per column of the insert
-_INSERT_MANY = """
-INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, deadline_ms,
-    trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, units, finished_at_ms,
-    reserved_at_ms)
-SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-    ?::bigint[], ?::bytea[], ?::text[], ?::int[], ?::text[], ?::bigint[], ?::bigint[],
-    ?::int[], ?::bigint[], ?::bigint[], ?::bigint[])
-"""
+# many new jobs' rows in one statement: one array per column of INSERT_COLUMNS,
+# of the column's type (text where not named here)
+_NOT_TEXT = {"created_at_ms": "bigint", "deadline_ms": "bigint", "trace_data": "bytea"}
+_NOT_TEXT |= {"step": "int", "enqueued_at_ms": "bigint", "qpos": "bigint", "bucket": "int"}
+_NOT_TEXT |= {"units": "bigint", "finished_at_ms": "bigint", "reserved_at_ms": "bigint"}
+_INSERT_MANY = (
+    f"INSERT INTO jobs ({INSERT_COLUMNS}) SELECT * FROM unnest("
+    + ", ".join(f"?::{_NOT_TEXT.get(c.strip(), 'text')}[]" for c in INSERT_COLUMNS.split(","))
+    + ")"
+)
 
 #: how long an operation waits for a pooled connection before StoreUnavailable
 _POOL_WAIT_S = 10.0

@@ -404,10 +404,15 @@ class SqlJobStore(BatchClaims, SqlQueries):
             return len(rows)
 
 
+#: the columns a new job's row is inserted with, in the order of ``_enqueue``'s rows
+INSERT_COLUMNS = (
+    "job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, deadline_ms, "
+    "trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, units, "
+    "finished_at_ms, reserved_at_ms"
+)
 INSERT_JOB = (
-    "INSERT INTO jobs (job_id, tier, intent_id, trace_hash, fee_budget, created_at_ms, "
-    "deadline_ms, trace_data, circuit, step, status, enqueued_at_ms, qpos, bucket, "
-    "units, finished_at_ms, reserved_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    f"INSERT INTO jobs ({INSERT_COLUMNS}) "
+    f"VALUES ({', '.join('?' * len(INSERT_COLUMNS.split(',')))})"
 )
 #: ids per duplicate lookup of enqueue_many (SQLite's bound on host parameters is 32766)
 _IN_CHUNK = 500
